@@ -1,0 +1,90 @@
+// builtins.rustUnitSources: decodes its argument, calls the Rust scanner, returns its JSON as
+// a Nix value. No logic beyond that lives here; every Nix-version-specific detail lives in
+// nix_compat.hh.
+
+#include "nix_compat.hh"
+
+#include "rust/cxx.h"
+#include "rust-unit-sources-nix/src/lib.rs.h"
+
+#include <string>
+
+namespace {
+
+const char * const doc = R"(
+  Return, for each compilation unit (lib, bin, test, example, bench, build script) of the
+  Cargo workspace at *arg*, the files rustc reads for it, as the rust-unit-sources unit
+  model (the same JSON as the `cargo-unit-sources` command, as a Nix value).
+
+  *arg* is a path or an absolute path string naming a `Cargo.toml` or a directory holding
+  one, or an attribute set:
+
+      { src; features ? null; noDefaultFeatures ? false; allFeatures ? false; target ? null; }
+
+  where `features` is null (the superset of all features, unless `noDefaultFeatures` is set)
+  or a list of feature names (`name` or `package/name`), and `target` is null (both branches
+  of every target `cfg`) or a target triple. Runs `cargo metadata` on *src*, so `cargo` must
+  be on `PATH`; *src* must be readable under restricted and pure evaluation.
+)";
+
+const char * const expected_attrs = "src, features, noDefaultFeatures, allFeatures or target";
+
+void prim_rustUnitSources(nix::EvalState & state, rus_compat::PosArg pos, nix::Value ** args, nix::Value & v)
+{
+    nix::Value & arg = *args[0];
+    rus_compat::force_value(state, arg, pos);
+
+    rust_unit_sources::Request request{};
+    nix::Value * src = nullptr;
+
+    switch (arg.type()) {
+    case nix::nPath:
+    case nix::nString:
+        src = &arg;
+        break;
+    case nix::nAttrs:
+        for (auto & [name, value] : rus_compat::attrs_of(state, arg)) {
+            if (name == "src") {
+                src = value;
+            } else if (name == "features") {
+                rus_compat::force_value(state, *value, pos);
+                if (value->type() != nix::nNull) {
+                    request.features_given = true;
+                    for (auto * item : rus_compat::force_list(state, *value, pos))
+                        request.features.push_back(rus_compat::force_string_no_ctx(state, *item, pos));
+                }
+            } else if (name == "noDefaultFeatures") {
+                request.no_default_features = rus_compat::force_bool(state, *value, pos);
+            } else if (name == "allFeatures") {
+                request.all_features = rus_compat::force_bool(state, *value, pos);
+            } else if (name == "target") {
+                rus_compat::force_value(state, *value, pos);
+                if (value->type() != nix::nNull)
+                    request.target = rus_compat::force_string_no_ctx(state, *value, pos);
+            } else {
+                rus_compat::throw_error(state, pos,
+                    "rustUnitSources: unknown attribute '" + name + "'; expected " + expected_attrs);
+            }
+        }
+        if (!src)
+            rus_compat::throw_error(state, pos, "rustUnitSources: attribute 'src' missing");
+        break;
+    default:
+        rus_compat::throw_error(state, pos,
+            "rustUnitSources: expected a path or an attribute set, got " + rus_compat::show_type(arg));
+    }
+
+    request.src = rus_compat::realise_source_path(state, pos, *src);
+
+    std::string json;
+    try {
+        json = std::string(rust_unit_sources::scan_json(request));
+    } catch (const rust::Error & e) {
+        rus_compat::throw_error(state, pos, std::string("rustUnitSources: ") + e.what());
+    }
+    rus_compat::parse_json(state, json, v);
+}
+
+const auto registration = rus_compat::register_primop("__rustUnitSources", {"arg"}, doc, prim_rustUnitSources);
+
+} // namespace

@@ -1,0 +1,9 @@
+//! Target platform descriptions (as cargo's `crates/cargo-platform`).
+#[cfg_attr(unix, path = "unix.rs")]
+#[cfg_attr(not(unix), path = "other.rs")]
+mod os;
+
+/// The host's family.
+pub fn host() -> &'static str {
+    os::FAMILY
+}

@@ -1,0 +1,2 @@
+//! Miscellaneous support code (as cargo's `crates/cargo-util`).
+pub mod paths;

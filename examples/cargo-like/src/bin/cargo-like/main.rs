@@ -1,0 +1,5 @@
+mod cli;
+
+fn main() {
+    println!("{}", cli::main());
+}

@@ -1,0 +1,7 @@
+//! Core types.
+mod compiler;
+
+/// Compiles what `args` name.
+pub fn compile(args: &[String]) -> String {
+    compiler::describe(args)
+}

@@ -1,0 +1,2 @@
+//! Utilities.
+pub mod shell;

@@ -1,0 +1,4 @@
+#[test]
+fn build_describes_units() {
+    assert!(cargo_like::run(&["a".into()]).contains("1 unit"));
+}

@@ -1,0 +1,201 @@
+//! `cfg` predicates and their three-valued evaluation for one unit.
+
+use crate::Error;
+use std::collections::{BTreeSet, HashSet};
+use std::process::Command;
+
+/// A parsed `cfg(...)` predicate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum CfgPredicate {
+    /// `name` or `name = "value"`.
+    Option(String, Option<String>),
+    /// `any(...)`.
+    Any(Vec<CfgPredicate>),
+    /// `all(...)`.
+    All(Vec<CfgPredicate>),
+    /// `not(...)`.
+    Not(Box<CfgPredicate>),
+    /// Something the scanner could not parse (a macro fragment, a malformed predicate).
+    Opaque,
+}
+
+/// The value of a predicate when some cfgs are not known at scan time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Truth {
+    True,
+    False,
+    Unknown,
+}
+
+impl Truth {
+    fn not(self) -> Truth {
+        match self {
+            Truth::True => Truth::False,
+            Truth::False => Truth::True,
+            Truth::Unknown => Truth::Unknown,
+        }
+    }
+
+    /// Whether the code guarded by this value may be compiled.
+    pub fn may_hold(self) -> bool {
+        self != Truth::False
+    }
+}
+
+/// cfg names that `--target` decides; all others but `feature` and `test` stay unknown.
+const TARGET_CFG_NAMES: &[&str] = &[
+    "unix",
+    "windows",
+    "target_arch",
+    "target_os",
+    "target_family",
+    "target_env",
+    "target_abi",
+    "target_vendor",
+    "target_endian",
+    "target_pointer_width",
+    "target_has_atomic",
+];
+
+/// The target cfgs of one target triple, as `rustc --print cfg --target T` prints them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TargetCfg {
+    options: HashSet<(String, Option<String>)>,
+}
+
+impl TargetCfg {
+    /// Asks `rustc --print cfg --target <triple>` (once per scan).
+    pub fn query(triple: &str) -> Result<TargetCfg, Error> {
+        let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+        let output = Command::new(&rustc)
+            .args(["--print", "cfg", "--target", triple])
+            .output()
+            .map_err(|e| {
+                Error::new(format!(
+                    "--target {triple}: cannot run rustc --print cfg: {e}"
+                ))
+            })?;
+        if !output.status.success() {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            return Err(Error::new(format!(
+                "--target {triple}: rustc --print cfg failed: {}",
+                stderr.trim()
+            )));
+        }
+        Ok(TargetCfg::parse(&String::from_utf8_lossy(&output.stdout)))
+    }
+
+    fn parse(printed: &str) -> TargetCfg {
+        let options = printed
+            .lines()
+            .map(|line| match line.split_once('=') {
+                Some((name, value)) => {
+                    (name.to_string(), Some(value.trim_matches('"').to_string()))
+                }
+                None => (line.to_string(), None),
+            })
+            .collect();
+        TargetCfg { options }
+    }
+}
+
+/// What is known about one unit's cfgs at scan time.
+pub(crate) struct CfgContext<'a> {
+    /// The features assumed enabled.
+    pub features: &'a BTreeSet<String>,
+    /// Whether the unit is compiled with `--test`.
+    pub test: bool,
+    /// The target's cfgs, when a target was given.
+    pub target: Option<&'a TargetCfg>,
+}
+
+impl CfgContext<'_> {
+    /// Evaluates `predicate`; what is not known at scan time (`debug_assertions`, cfgs set by
+    /// build scripts or flags, target cfgs without a target) is [`Truth::Unknown`].
+    pub fn eval(&self, predicate: &CfgPredicate) -> Truth {
+        match predicate {
+            CfgPredicate::Option(name, value) => self.eval_option(name, value.as_deref()),
+            CfgPredicate::Any(list) => {
+                list.iter()
+                    .fold(Truth::False, |acc, p| match (acc, self.eval(p)) {
+                        (Truth::True, _) | (_, Truth::True) => Truth::True,
+                        (Truth::Unknown, _) | (_, Truth::Unknown) => Truth::Unknown,
+                        _ => Truth::False,
+                    })
+            }
+            CfgPredicate::All(list) => {
+                list.iter()
+                    .fold(Truth::True, |acc, p| match (acc, self.eval(p)) {
+                        (Truth::False, _) | (_, Truth::False) => Truth::False,
+                        (Truth::Unknown, _) | (_, Truth::Unknown) => Truth::Unknown,
+                        _ => Truth::True,
+                    })
+            }
+            CfgPredicate::Not(inner) => self.eval(inner).not(),
+            CfgPredicate::Opaque => Truth::Unknown,
+        }
+    }
+
+    fn eval_option(&self, name: &str, value: Option<&str>) -> Truth {
+        let known = |holds: bool| if holds { Truth::True } else { Truth::False };
+        match (name, value) {
+            ("feature", Some(feature)) => known(self.features.contains(feature)),
+            ("test", None) => known(self.test),
+            ("true", None) => Truth::True,
+            ("false", None) => Truth::False,
+            _ => match self.target {
+                Some(target) if TARGET_CFG_NAMES.contains(&name) => known(
+                    target
+                        .options
+                        .contains(&(name.to_string(), value.map(str::to_string))),
+                ),
+                _ => Truth::Unknown,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opt(name: &str, value: Option<&str>) -> CfgPredicate {
+        CfgPredicate::Option(name.into(), value.map(Into::into))
+    }
+
+    #[test]
+    fn three_valued_logic() {
+        let features = BTreeSet::from(["std".to_string()]);
+        let linux = TargetCfg::parse(
+            "unix\ntarget_os=\"linux\"\ntarget_has_atomic=\"64\"\ndebug_assertions\n",
+        );
+        let ctx = CfgContext {
+            features: &features,
+            test: false,
+            target: Some(&linux),
+        };
+        assert_eq!(ctx.eval(&opt("feature", Some("std"))), Truth::True);
+        assert_eq!(ctx.eval(&opt("feature", Some("alloc"))), Truth::False);
+        assert_eq!(ctx.eval(&opt("test", None)), Truth::False);
+        assert_eq!(ctx.eval(&opt("windows", None)), Truth::False);
+        assert_eq!(ctx.eval(&opt("target_has_atomic", Some("64"))), Truth::True);
+        assert_eq!(ctx.eval(&opt("debug_assertions", None)), Truth::Unknown);
+        let any = CfgPredicate::Any(vec![opt("windows", None), opt("my_cfg", None)]);
+        assert_eq!(ctx.eval(&any), Truth::Unknown);
+        let all = CfgPredicate::All(vec![
+            opt("unix", None),
+            CfgPredicate::Not(Box::new(opt("test", None))),
+        ]);
+        assert_eq!(ctx.eval(&all), Truth::True);
+        let no_target = CfgContext {
+            features: &features,
+            test: true,
+            target: None,
+        };
+        assert_eq!(no_target.eval(&opt("windows", None)), Truth::Unknown);
+        assert_eq!(
+            no_target.eval(&CfgPredicate::Not(Box::new(opt("test", None)))),
+            Truth::False
+        );
+    }
+}

@@ -1,0 +1,36 @@
+//! For every compilation unit of a Cargo workspace, the sorted list of files rustc reads for it.
+//!
+//! The entry point is [`scan`]: it reads the workspace with `cargo metadata`, enumerates its
+//! [`Unit`]s (lib, bins, tests, examples, benches, build script, test harness builds), and
+//! follows each unit's module tree and `include!`-family macros from its root file with a real
+//! Rust lexer. The result is a [`Model`], which serialises (serde, camelCase) to the JSON the
+//! CLI prints and the Nix plugin turns into a Nix value.
+//!
+//! Guarantees, for every unit of the returned model:
+//! - `files` is a superset of what `rustc --emit=dep-info` lists for the unit (modulo features
+//!   and target, see [`FeatureSelection`]); what the scanner cannot resolve statically is
+//!   widened and recorded in `unresolved`, never dropped;
+//! - every path is relative to the workspace root, free of `.` and `..`, `/`-separated,
+//!   unique, and sorted bytewise.
+//!
+//! The crate holds no process-wide state and knows nothing about Nix or C++.
+
+mod cfg;
+mod error;
+mod features;
+mod model;
+mod oracle;
+mod relpath;
+mod resolver;
+mod scan;
+mod syntax;
+mod unit;
+mod workspace;
+
+pub use error::Error;
+pub use features::FeatureSelection;
+pub use model::{Model, UnitSources, Unresolved, MODEL_VERSION};
+pub use oracle::{parse_dep_info, rustc_dep_info, DepInfo};
+pub use relpath::RelPath;
+pub use scan::{scan, ScanOptions};
+pub use unit::{UnitId, UnitKind};

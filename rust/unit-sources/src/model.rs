@@ -1,0 +1,70 @@
+//! The model: what the CLI prints as JSON and the plugin returns as a Nix value.
+
+use crate::{RelPath, UnitId, UnitKind};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The schema version of [`Model`]; bumped on any incompatible change (see `docs/schema.md`).
+pub const MODEL_VERSION: u32 = 1;
+
+/// The answer for one workspace: every unit and the files rustc reads for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Model {
+    /// Always [`MODEL_VERSION`].
+    pub version: u32,
+    /// The absolute workspace root; every path in the model is relative to it.
+    pub root: String,
+    /// The units, by id (sorted).
+    pub units: BTreeMap<UnitId, UnitSources>,
+}
+
+/// One unit and the files it reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnitSources {
+    /// The package name.
+    pub package: String,
+    /// The package version.
+    pub version: String,
+    /// The target name (`build-script-build` for build scripts).
+    pub target: String,
+    /// What the unit compiles.
+    pub kind: UnitKind,
+    /// The crate types rustc is asked for (`bin` for test harnesses and build scripts).
+    pub crate_types: Vec<String>,
+    /// The Rust edition (`2015`, `2018`, `2021`, `2024`).
+    pub edition: String,
+    /// The unit's crate root file.
+    pub root_file: RelPath,
+    /// The features the scan assumed enabled for the package (sorted).
+    pub features: Vec<String>,
+    /// Every file rustc reads for the unit: sorted bytewise, unique, a superset of its dep-info.
+    pub files: Vec<RelPath>,
+    /// The manifests the unit's build depends on: the package's `Cargo.toml`, the workspace
+    /// root's when the package inherits from it, and `Cargo.lock` when present. Sorted.
+    pub manifests: Vec<RelPath>,
+    /// Ids of the workspace units this unit needs built first (see `docs/schema.md`). Sorted.
+    pub deps: Vec<UnitId>,
+    /// Names read with `env!` / `option_env!` in the unit's files (sorted, unique).
+    pub env: Vec<String>,
+    /// Files included from `OUT_DIR` (the part after `OUT_DIR`, without leading `/`). Sorted.
+    pub out_dir_includes: Vec<String>,
+    /// What the scanner could not resolve statically, and how it widened `files` for it.
+    pub unresolved: Vec<Unresolved>,
+    /// blake3 (hex) over `files` and `manifests`: for each path of their sorted union, the path's
+    /// bytes, a NUL byte and the 32-byte blake3 of the file's content.
+    pub hash: String,
+}
+
+/// A construct the scanner could not resolve statically.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Unresolved {
+    /// The file holding the construct.
+    pub file: RelPath,
+    /// Its 1-based line.
+    pub line: u32,
+    /// What it is and how `files` was widened for it.
+    pub reason: String,
+}

@@ -1,0 +1,193 @@
+//! The exact oracle: `rustc --emit=dep-info` run on one unit, and its `.d` file parsed.
+//!
+//! rustc writes the dep-info of a crate after expansion even when name resolution fails and no
+//! `--extern` is given, so no dependency needs building. The unit gets its edition, crate
+//! name and type (`--test` for test harnesses), `--cfg feature="…"` for its assumed features,
+//! cargo's `CARGO_*` variables and an `OUT_DIR` holding an empty file for each of the unit's
+//! `outDirIncludes` (what its build script would generate).
+
+use crate::relpath::normalize;
+use crate::{Error, RelPath, UnitSources};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// What rustc's dep-info lists for one unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DepInfo {
+    /// The files rustc read, relative to the workspace root, sorted, unique.
+    pub files: Vec<RelPath>,
+    /// The files rustc read from `OUT_DIR`, relative to it, sorted.
+    pub out_dir_files: Vec<String>,
+    /// The names of the `# env-dep:` lines (variables read by `env!` / `option_env!`), sorted.
+    pub env: Vec<String>,
+}
+
+/// Runs rustc's dep-info pass for `unit` of the workspace at `root`, with scratch files in
+/// `scratch` (a directory; `OUT_DIR` is created empty below it).
+///
+/// Errors when rustc cannot be run or writes no dep-info (its stderr, folded to one line, is
+/// in the message), or when a listed file lies outside `root`.
+pub fn rustc_dep_info(
+    root: &Path,
+    id: &str,
+    unit: &UnitSources,
+    scratch: &Path,
+) -> Result<DepInfo, Error> {
+    let name = id.replace(['/', '-'], "_");
+    let dep_file = scratch.join(format!("{name}.d"));
+    let out_dir = scratch.join(format!("{name}.out"));
+    std::fs::create_dir_all(&out_dir).map_err(|e| Error::in_file(&out_dir, e.to_string()))?;
+    for generated in &unit.out_dir_includes {
+        let path = out_dir.join(generated);
+        let written = path
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(&path, ""));
+        written.map_err(|e| Error::in_file(&path, e.to_string()))?;
+    }
+    let _ = std::fs::remove_file(&dep_file);
+    let package_dir = root.join(package_manifest(unit).parent().unwrap_or(Path::new("")));
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let mut command = Command::new(rustc);
+    command
+        .current_dir(root)
+        .arg("--crate-name")
+        .arg(unit.target.replace('-', "_"))
+        .arg("--edition")
+        .arg(&unit.edition)
+        .arg(format!("--emit=dep-info={}", dep_file.display()))
+        .arg("--out-dir")
+        .arg(scratch)
+        .arg(root.join(unit.root_file.as_str()));
+    if unit.kind.is_test_harness() {
+        command.arg("--test");
+    } else {
+        for crate_type in &unit.crate_types {
+            command.arg("--crate-type").arg(crate_type);
+        }
+    }
+    for feature in &unit.features {
+        command.arg("--cfg").arg(format!("feature=\"{feature}\""));
+    }
+    let mut version = unit.version.splitn(3, '.');
+    command
+        .env("CARGO_MANIFEST_DIR", &package_dir)
+        .env("CARGO_MANIFEST_PATH", package_dir.join("Cargo.toml"))
+        .env("CARGO_PKG_NAME", &unit.package)
+        .env("CARGO_PKG_VERSION", &unit.version)
+        .env("CARGO_PKG_VERSION_MAJOR", version.next().unwrap_or("0"))
+        .env("CARGO_PKG_VERSION_MINOR", version.next().unwrap_or("0"))
+        .env("CARGO_PKG_VERSION_PATCH", version.next().unwrap_or("0"))
+        .env("CARGO_CRATE_NAME", unit.target.replace('-', "_"))
+        .env("OUT_DIR", &out_dir);
+    let output = command
+        .output()
+        .map_err(|e| Error::new(format!("{id}: cannot run rustc: {e}")))?;
+    let text = std::fs::read_to_string(&dep_file).map_err(|_| {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        Error::new(format!("{id}: rustc wrote no dep-info: {}", stderr.trim()))
+    })?;
+    parse_dep_info(&text, root, &out_dir)
+}
+
+/// The package's own manifest among the unit's manifests: the deepest `Cargo.toml`.
+fn package_manifest(unit: &UnitSources) -> PathBuf {
+    unit.manifests
+        .iter()
+        .filter(|m| m.as_str().ends_with("Cargo.toml"))
+        .max_by_key(|m| m.as_str().len())
+        .map_or_else(
+            || PathBuf::from("Cargo.toml"),
+            |m| PathBuf::from(m.as_str()),
+        )
+}
+
+/// Parses a Makefile-style `.d` file: the prerequisites of its first rule (spaces escaped as
+/// `\ `, paths normalised lexically; those below `out_dir` apart) and its
+/// `# env-dep:NAME[=value]` lines.
+pub fn parse_dep_info(text: &str, root: &Path, out_dir: &Path) -> Result<DepInfo, Error> {
+    let mut files = Vec::new();
+    let mut out_dir_files = Vec::new();
+    let mut env = Vec::new();
+    let mut first_rule = true;
+    for line in text.lines() {
+        if let Some(dep) = line.strip_prefix("# env-dep:") {
+            env.push(dep.split('=').next().unwrap_or(dep).to_string());
+            continue;
+        }
+        if line.is_empty() || line.starts_with('#') || !first_rule {
+            continue;
+        }
+        first_rule = false;
+        let Some((_, deps)) = split_rule(line) else {
+            continue;
+        };
+        for dep in split_paths(deps) {
+            let path = normalize(&root.join(dep));
+            if let Ok(generated) = path.strip_prefix(out_dir) {
+                out_dir_files.push(generated.to_string_lossy().into_owned());
+                continue;
+            }
+            files.push(RelPath::new(root, &path, &|m| {
+                Error::new(format!("dep-info: {m}"))
+            })?);
+        }
+    }
+    files.sort();
+    files.dedup();
+    out_dir_files.sort();
+    env.sort();
+    env.dedup();
+    Ok(DepInfo {
+        files,
+        out_dir_files,
+        env,
+    })
+}
+
+/// Splits `target: deps` at the first unescaped `: `.
+fn split_rule(line: &str) -> Option<(&str, &str)> {
+    let bytes = line.as_bytes();
+    (0..bytes.len())
+        .find(|&i| bytes[i] == b':' && (i == 0 || bytes[i - 1] != b'\\'))
+        .map(|i| (&line[..i], &line[i + 1..]))
+}
+
+fn split_paths(deps: &str) -> Vec<String> {
+    let mut paths = Vec::new();
+    let mut current = String::new();
+    let mut chars = deps.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&' ') => {
+                current.push(' ');
+                chars.next();
+            }
+            ' ' => {
+                if !current.is_empty() {
+                    paths.push(std::mem::take(&mut current));
+                }
+            }
+            c => current.push(c),
+        }
+    }
+    if !current.is_empty() {
+        paths.push(current);
+    }
+    paths
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_escaped_spaces_parent_components_and_env() {
+        let text = "/w/t/x.d: src/lib.rs src/../README.md /w/a\\ b.txt /o/g.rs\n\nsrc/lib.rs:\n\n# env-dep:CARGO_PKG_NAME=x\n# env-dep:OUT_DIR\n";
+        let info = parse_dep_info(text, Path::new("/w"), Path::new("/o")).unwrap();
+        assert_eq!(info.out_dir_files, ["g.rs"]);
+        let files: Vec<&str> = info.files.iter().map(RelPath::as_str).collect();
+        assert_eq!(files, ["README.md", "a b.txt", "src/lib.rs"]);
+        assert_eq!(info.env, ["CARGO_PKG_NAME", "OUT_DIR"]);
+    }
+}

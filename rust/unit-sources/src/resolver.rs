@@ -1,0 +1,583 @@
+//! Module resolution as rustc does it, per unit, over a workspace-wide cache of lexed files.
+
+use crate::cfg::{CfgContext, CfgPredicate, TargetCfg, Truth};
+use crate::syntax::{parse_file, FileSyntax, Include, IncludeArg, IncludeKind, Item, ModDecl};
+use crate::unit::PlannedUnit;
+use crate::workspace::Workspace;
+use crate::{Error, RelPath, UnitSources, Unresolved};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// A file read once per scan: its content digest and, for Rust sources, its items.
+struct SourceFile {
+    digest: [u8; 32],
+    syntax: Option<FileSyntax>,
+}
+
+type Slot = Arc<OnceLock<Result<Arc<SourceFile>, Error>>>;
+
+/// Every file read during one scan, shared by all units: each file is read, hashed and (when
+/// parsed as Rust) lexed once, even when many units and threads ask for it at once.
+#[derive(Default)]
+pub(crate) struct SourceCache {
+    sources: Mutex<HashMap<PathBuf, Slot>>,
+    data: Mutex<HashMap<PathBuf, Slot>>,
+}
+
+impl SourceCache {
+    /// The lexed items and digest of the Rust file `path`.
+    fn source(&self, path: &Path) -> Result<Arc<SourceFile>, Error> {
+        Self::memo(&self.sources, path, || {
+            let bytes = read(path)?;
+            let text = std::str::from_utf8(&bytes).map_err(|e| {
+                let line = bytes[..e.valid_up_to()]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count() as u32
+                    + 1;
+                Error::at(path, line, "source file is not valid UTF-8")
+            })?;
+            let syntax = parse_file(text).map_err(|e| Error::at(path, e.line, e.message))?;
+            Ok(SourceFile {
+                digest: *blake3::hash(&bytes).as_bytes(),
+                syntax: Some(syntax),
+            })
+        })
+    }
+
+    /// The digest of `path`, reusing a lexed source's when there is one.
+    fn digest(&self, path: &Path) -> Result<[u8; 32], Error> {
+        if let Some(Some(Ok(file))) = self
+            .sources
+            .lock()
+            .expect("cache lock")
+            .get(path)
+            .map(|s| s.get())
+        {
+            return Ok(file.digest);
+        }
+        let file = Self::memo(&self.data, path, || {
+            Ok(SourceFile {
+                digest: *blake3::hash(&read(path)?).as_bytes(),
+                syntax: None,
+            })
+        })?;
+        Ok(file.digest)
+    }
+
+    fn memo(
+        map: &Mutex<HashMap<PathBuf, Slot>>,
+        path: &Path,
+        load: impl FnOnce() -> Result<SourceFile, Error>,
+    ) -> Result<Arc<SourceFile>, Error> {
+        let slot = map
+            .lock()
+            .expect("cache lock")
+            .entry(path.to_path_buf())
+            .or_default()
+            .clone();
+        slot.get_or_init(|| load().map(Arc::new)).clone()
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, Error> {
+    std::fs::read(path).map_err(|e| Error::in_file(path, format!("cannot read: {e}")))
+}
+
+/// Where `mod x;` declarations of a module look for their files (rustc's `ModuleData::dir_path`
+/// and `DirOwnership`): `dir`, and for a module loaded from a non-`mod.rs` file `name.rs`, the
+/// `relative` prefix `name/`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct ModuleDir {
+    dir: PathBuf,
+    relative: Option<String>,
+}
+
+impl ModuleDir {
+    /// The directory holding the module's submodule files.
+    fn children(&self) -> PathBuf {
+        match &self.relative {
+            Some(name) => self.dir.join(name),
+            None => self.dir.clone(),
+        }
+    }
+}
+
+/// Follows a unit's module tree and includes from its root file.
+pub(crate) struct ModuleResolver<'w> {
+    workspace: &'w Workspace,
+    target: Option<&'w TargetCfg>,
+    cache: &'w SourceCache,
+    /// Directories of member packages: widening never enters another member's directory.
+    package_dirs: HashSet<PathBuf>,
+}
+
+impl<'w> ModuleResolver<'w> {
+    /// A resolver for the units of `workspace`, sharing `cache` across units and threads.
+    pub fn new(
+        workspace: &'w Workspace,
+        target: Option<&'w TargetCfg>,
+        cache: &'w SourceCache,
+    ) -> Self {
+        let package_dirs = workspace
+            .members
+            .iter()
+            .filter_map(|p| {
+                p.manifest_path
+                    .parent()
+                    .map(|d| d.as_std_path().to_path_buf())
+            })
+            .collect();
+        ModuleResolver {
+            workspace,
+            target,
+            cache,
+            package_dirs,
+        }
+    }
+
+    /// Scans one unit: its files, manifests, env names, `OUT_DIR` includes, unresolved
+    /// constructs and hash.
+    pub fn scan_unit(&self, unit: &PlannedUnit) -> Result<UnitSources, Error> {
+        let cfg = CfgContext {
+            features: &unit.features,
+            test: unit.kind.is_test_harness(),
+            target: self.target,
+        };
+        let mut walk = UnitWalk {
+            resolver: self,
+            unit,
+            cfg,
+            files: BTreeSet::new(),
+            visited: HashSet::new(),
+            env: BTreeSet::new(),
+            out_dir: BTreeSet::new(),
+            unresolved: Vec::new(),
+        };
+        let root_dir = ModuleDir {
+            dir: parent(&unit.root_file),
+            relative: None,
+        };
+        walk.visit_source(&unit.root_file, &root_dir, &unit.root_file, 0)?;
+        walk.finish()
+    }
+
+    fn rel(&self, path: &Path, origin: &Path, line: u32) -> Result<RelPath, Error> {
+        RelPath::new(&self.workspace.root, path, &|message| {
+            Error::at(origin, line, message)
+        })
+    }
+
+    /// Every file below `dir` (only `.rs` files when `rust_only`), not entering hidden
+    /// directories, `target` directories or other member packages' directories.
+    fn files_below(&self, dir: &Path, rust_only: bool, out: &mut BTreeSet<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            let name = entry.file_name();
+            if kind.is_dir() {
+                let hidden = name.to_string_lossy().starts_with('.');
+                if !hidden && name != "target" && !self.package_dirs.contains(&path) {
+                    self.files_below(&path, rust_only, out);
+                }
+            } else if !rust_only || path.extension().is_some_and(|e| e == "rs") {
+                out.insert(path);
+            }
+        }
+    }
+}
+
+fn parent(path: &Path) -> PathBuf {
+    path.parent()
+        .map_or_else(|| PathBuf::from("/"), Path::to_path_buf)
+}
+
+/// How deep `include!` may nest (rustc's default recursion limit).
+const MAX_INCLUDE_DEPTH: usize = 128;
+
+/// The state of scanning one unit.
+struct UnitWalk<'r, 'w> {
+    resolver: &'r ModuleResolver<'w>,
+    unit: &'r PlannedUnit,
+    cfg: CfgContext<'r>,
+    /// Absolute paths of every file the unit reads.
+    files: BTreeSet<PathBuf>,
+    /// Rust files already walked, with the module directory they were walked for.
+    visited: HashSet<(PathBuf, ModuleDir)>,
+    env: BTreeSet<String>,
+    out_dir: BTreeSet<String>,
+    /// (file, line, reason) of constructs resolved by widening.
+    unresolved: Vec<(PathBuf, u32, String)>,
+}
+
+impl UnitWalk<'_, '_> {
+    fn holds(&self, all: &[CfgPredicate]) -> Truth {
+        self.cfg.eval(&CfgPredicate::All(all.to_vec()))
+    }
+
+    /// Reads the Rust file `path` as the source of a module whose submodules live in `module`;
+    /// `origin`/`line` name what referred to it. `depth` counts nested `include!`s.
+    fn visit_source(
+        &mut self,
+        path: &Path,
+        module: &ModuleDir,
+        origin: &Path,
+        depth: usize,
+    ) -> Result<(), Error> {
+        if !self.visited.insert((path.to_path_buf(), module.clone())) {
+            return Ok(());
+        }
+        self.resolver
+            .rel(path, origin, 0)
+            .map_err(|e| Error::in_file(origin, e.message()))?;
+        self.files.insert(path.to_path_buf());
+        let source = self.resolver.cache.source(path)?;
+        let syntax = source.syntax.as_ref().expect("sources are lexed");
+        self.env.extend(syntax.env.iter().cloned());
+        self.visit_items(&syntax.items, module, path, depth)
+    }
+
+    fn visit_items(
+        &mut self,
+        items: &[Item],
+        module: &ModuleDir,
+        file: &Path,
+        depth: usize,
+    ) -> Result<(), Error> {
+        for item in items {
+            match item {
+                Item::Mod(decl) => self.visit_mod(decl, module, file, depth)?,
+                Item::Include(include) => self.visit_include(include, module, file, depth)?,
+                Item::Opaque { line, what } => {
+                    let dir = module.children();
+                    self.widen(file, *line, what, &dir, true);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The `#[path]` values that may apply to `decl`, and whether the default location may too.
+    fn path_candidates<'d>(&self, decl: &'d ModDecl) -> (Vec<&'d str>, bool) {
+        let mut candidates = Vec::new();
+        for attr in &decl.paths {
+            match self.holds(&attr.when) {
+                Truth::False => {}
+                Truth::True => {
+                    candidates.push(attr.value.as_str());
+                    return (candidates, false);
+                }
+                Truth::Unknown => candidates.push(attr.value.as_str()),
+            }
+        }
+        (candidates, true)
+    }
+
+    fn visit_mod(
+        &mut self,
+        decl: &ModDecl,
+        module: &ModuleDir,
+        file: &Path,
+        depth: usize,
+    ) -> Result<(), Error> {
+        if !self.holds(&decl.cfg).may_hold() {
+            return Ok(());
+        }
+        if decl.in_macro {
+            let reason = format!(
+                "module `{}` declared inside macro_rules! resolves where the macro is invoked",
+                decl.name
+            );
+            self.widen(file, decl.line, &reason, &module.children(), true);
+        }
+        let (paths, default) = self.path_candidates(decl);
+        if paths.iter().any(|p| p.is_empty()) {
+            let reason = format!(
+                "module `{}` has a #[path] that is not a string literal",
+                decl.name
+            );
+            self.widen(file, decl.line, &reason, &module.children(), true);
+        }
+        let paths = paths.into_iter().filter(|p| !p.is_empty());
+        match &decl.body {
+            Some(body) => {
+                for path in paths {
+                    let inner = ModuleDir {
+                        dir: module.dir.join(path),
+                        relative: None,
+                    };
+                    self.visit_items(body, &inner, file, depth)?;
+                }
+                if default {
+                    let inner = ModuleDir {
+                        dir: module.children().join(&decl.name),
+                        relative: None,
+                    };
+                    self.visit_items(body, &inner, file, depth)?;
+                }
+            }
+            None => {
+                let explicit = paths.clone().next().is_some();
+                for path in paths {
+                    let target = module.dir.join(path);
+                    self.visit_module_file(
+                        &target,
+                        ModuleDir {
+                            dir: parent(&target),
+                            relative: None,
+                        },
+                        decl,
+                        file,
+                    )?;
+                }
+                if default {
+                    self.visit_default_module_file(decl, module, file, explicit)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `name.rs` or `name/mod.rs` in the module's directory, as rustc's `default_submod_path`.
+    /// When neither exists, the declaration is noted unless some `#[path]` (`explicit`) may
+    /// apply instead.
+    fn visit_default_module_file(
+        &mut self,
+        decl: &ModDecl,
+        module: &ModuleDir,
+        file: &Path,
+        explicit: bool,
+    ) -> Result<(), Error> {
+        let children = module.children();
+        let flat = children.join(format!("{}.rs", decl.name));
+        let nested = children.join(&decl.name).join("mod.rs");
+        match (flat.is_file(), nested.is_file()) {
+            (true, nested_exists) => {
+                if nested_exists {
+                    let reason = format!(
+                        "both {}.rs and {}/mod.rs exist (rustc rejects this); both listed",
+                        decl.name, decl.name
+                    );
+                    self.unresolved
+                        .push((file.to_path_buf(), decl.line, reason));
+                    self.visit_module_file(
+                        &nested,
+                        ModuleDir {
+                            dir: children.join(&decl.name),
+                            relative: None,
+                        },
+                        decl,
+                        file,
+                    )?;
+                }
+                self.visit_module_file(
+                    &flat,
+                    ModuleDir {
+                        dir: children,
+                        relative: Some(decl.name.clone()),
+                    },
+                    decl,
+                    file,
+                )
+            }
+            (false, true) => self.visit_module_file(
+                &nested,
+                ModuleDir {
+                    dir: children.join(&decl.name),
+                    relative: None,
+                },
+                decl,
+                file,
+            ),
+            (false, false) if explicit => Ok(()),
+            (false, false) => {
+                let reason = format!(
+                    "module `{}`: neither {}.rs nor {}/mod.rs exists",
+                    decl.name, decl.name, decl.name
+                );
+                self.unresolved
+                    .push((file.to_path_buf(), decl.line, reason));
+                Ok(())
+            }
+        }
+    }
+
+    fn visit_module_file(
+        &mut self,
+        path: &Path,
+        module: ModuleDir,
+        decl: &ModDecl,
+        file: &Path,
+    ) -> Result<(), Error> {
+        self.resolver.rel(path, file, decl.line)?;
+        if path.is_dir() {
+            return Err(Error::at(
+                file,
+                decl.line,
+                format!("module `{}`: {} is a directory", decl.name, path.display()),
+            ));
+        }
+        if !path.exists() {
+            let reason = format!("module `{}`: {} does not exist", decl.name, path.display());
+            self.unresolved
+                .push((file.to_path_buf(), decl.line, reason));
+            return Ok(());
+        }
+        self.visit_source(path, &module, file, 0)
+    }
+
+    fn visit_include(
+        &mut self,
+        include: &Include,
+        module: &ModuleDir,
+        file: &Path,
+        depth: usize,
+    ) -> Result<(), Error> {
+        let target = match &include.arg {
+            IncludeArg::Relative(path) => parent(file).join(path),
+            IncludeArg::ManifestDir(rest) => {
+                self.unit.package_dir.join(rest.trim_start_matches('/'))
+            }
+            IncludeArg::OutDir(rest) => {
+                self.out_dir
+                    .insert(rest.trim_start_matches('/').to_string());
+                return Ok(());
+            }
+            IncludeArg::Unknown(text) => {
+                let reason = format!("include argument `{text}` is not a literal path");
+                self.widen(
+                    file,
+                    include.line,
+                    &reason,
+                    &self.unit.package_dir.clone(),
+                    false,
+                );
+                return Ok(());
+            }
+        };
+        if include.in_macro {
+            let reason = "include inside macro_rules! resolves relative to the invoking file";
+            self.widen(
+                file,
+                include.line,
+                reason,
+                &self.unit.package_dir.clone(),
+                false,
+            );
+        }
+        self.resolver.rel(&target, file, include.line)?;
+        if target.is_dir() {
+            return Err(Error::at(
+                file,
+                include.line,
+                format!("include of a directory: {}", target.display()),
+            ));
+        }
+        if !target.exists() {
+            let reason = format!("included file {} does not exist", target.display());
+            self.unresolved
+                .push((file.to_path_buf(), include.line, reason));
+            return Ok(());
+        }
+        match include.kind {
+            IncludeKind::Data => {
+                self.files.insert(target);
+                Ok(())
+            }
+            IncludeKind::Source if depth >= MAX_INCLUDE_DEPTH => Err(Error::at(
+                file,
+                include.line,
+                format!("include! nested more than {MAX_INCLUDE_DEPTH} deep (a cycle?)"),
+            )),
+            IncludeKind::Source => {
+                self.files.insert(target.clone());
+                let source = self.resolver.cache.source(&target)?;
+                let syntax = source.syntax.as_ref().expect("sources are lexed");
+                self.env.extend(syntax.env.iter().cloned());
+                self.visit_items(&syntax.items, module, &target, depth + 1)
+            }
+        }
+    }
+
+    /// Records an unresolved construct and adds every file below `dir` (only Rust files when
+    /// `rust_only`), so that the unit still lists every file rustc could read for it.
+    fn widen(&mut self, file: &Path, line: u32, what: &str, dir: &Path, rust_only: bool) {
+        let scope = if rust_only { "Rust files" } else { "files" };
+        let shown = match dir.strip_prefix(&self.resolver.workspace.root) {
+            Ok(relative) if relative.as_os_str().is_empty() => ".".to_string(),
+            Ok(relative) => relative.display().to_string(),
+            Err(_) => dir.display().to_string(),
+        };
+        let reason = format!("{what}; widened to all {scope} below {shown}/");
+        self.unresolved.push((file.to_path_buf(), line, reason));
+        self.resolver.files_below(dir, rust_only, &mut self.files);
+    }
+
+    fn finish(self) -> Result<UnitSources, Error> {
+        let unit = self.unit;
+        let resolver = self.resolver;
+        let rel = |path: &Path| {
+            resolver
+                .rel(path, &unit.root_file, 0)
+                .map_err(|e| Error::in_file(&unit.root_file, e.message()))
+        };
+        let files: BTreeSet<RelPath> = self
+            .files
+            .iter()
+            .map(|p| rel(p))
+            .collect::<Result<_, _>>()?;
+        let manifests: BTreeSet<RelPath> = unit
+            .manifests
+            .iter()
+            .map(|p| rel(p))
+            .collect::<Result<_, _>>()?;
+        let mut hasher = blake3::Hasher::new();
+        let mut hashed: Vec<&RelPath> = files.iter().chain(manifests.iter()).collect();
+        hashed.sort();
+        hashed.dedup();
+        for path in hashed {
+            let digest = resolver
+                .cache
+                .digest(&resolver.workspace.root.join(path.as_str()))?;
+            hasher.update(path.as_str().as_bytes());
+            hasher.update(&[0]);
+            hasher.update(&digest);
+        }
+        let mut unresolved = self
+            .unresolved
+            .iter()
+            .map(|(file, line, reason)| {
+                Ok(Unresolved {
+                    file: rel(file)?,
+                    line: *line,
+                    reason: reason.clone(),
+                })
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        unresolved.sort();
+        unresolved.dedup();
+        Ok(UnitSources {
+            package: unit.package.clone(),
+            version: unit.version.clone(),
+            target: unit.target.clone(),
+            kind: unit.kind,
+            crate_types: unit.crate_types.clone(),
+            edition: unit.edition.clone(),
+            root_file: rel(&unit.root_file)?,
+            features: unit.features.iter().cloned().collect(),
+            files: files.into_iter().collect(),
+            manifests: manifests.into_iter().collect(),
+            deps: unit.deps.clone(),
+            env: self.env.into_iter().collect(),
+            out_dir_includes: self.out_dir.into_iter().collect(),
+            unresolved,
+            hash: hasher.finalize().to_hex().to_string(),
+        })
+    }
+}

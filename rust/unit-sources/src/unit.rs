@@ -1,0 +1,276 @@
+//! Units: the things cargo compiles for a member package, and their identities.
+
+use crate::workspace::Workspace;
+use crate::{Error, FeatureSelection};
+use cargo_metadata::{DependencyKind, Package, Target};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// What a unit compiles. Serialised in kebab-case (`lib`, `proc-macro`, `lib-test`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UnitKind {
+    /// The package's library (any of the `lib`, `rlib`, `dylib`, `cdylib`, `staticlib` crate types).
+    Lib,
+    /// The package's library when it is a procedural macro.
+    ProcMacro,
+    /// A `[[bin]]` target.
+    Bin,
+    /// An `[[example]]` target.
+    Example,
+    /// A `[[test]]` target (an integration test, compiled with `--test`).
+    Test,
+    /// A `[[bench]]` target (compiled with `--test`, as `cargo bench` does).
+    Bench,
+    /// The build script, compiled (not run).
+    BuildScript,
+    /// The library compiled as a test harness (`cargo test --lib`, `cfg(test)` on).
+    LibTest,
+    /// A binary compiled as a test harness (`cargo test --bins`, `cfg(test)` on).
+    BinTest,
+}
+
+impl UnitKind {
+    /// The kind's name as it appears in unit ids and in the model.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnitKind::Lib => "lib",
+            UnitKind::ProcMacro => "proc-macro",
+            UnitKind::Bin => "bin",
+            UnitKind::Example => "example",
+            UnitKind::Test => "test",
+            UnitKind::Bench => "bench",
+            UnitKind::BuildScript => "build-script",
+            UnitKind::LibTest => "lib-test",
+            UnitKind::BinTest => "bin-test",
+        }
+    }
+
+    /// Whether rustc compiles this unit with `--test`, so `cfg(test)` holds.
+    pub fn is_test_harness(self) -> bool {
+        matches!(
+            self,
+            UnitKind::Test | UnitKind::Bench | UnitKind::LibTest | UnitKind::BinTest
+        )
+    }
+
+    /// Whether the unit may use the package's dev-dependencies.
+    pub(crate) fn uses_dev_dependencies(self) -> bool {
+        matches!(
+            self,
+            UnitKind::Example
+                | UnitKind::Test
+                | UnitKind::Bench
+                | UnitKind::LibTest
+                | UnitKind::BinTest
+        )
+    }
+}
+
+/// A unit's identity: `<package>/<kind>/<target-name>`, unique within a workspace.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UnitId(String);
+
+impl UnitId {
+    /// The id of the unit of `kind` for target `target` of package `package`.
+    pub fn new(package: &str, kind: UnitKind, target: &str) -> Self {
+        UnitId(format!("{package}/{}/{target}", kind.as_str()))
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for UnitId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A unit before scanning: what cargo metadata says about it, with absolute paths.
+#[derive(Debug, Clone)]
+pub(crate) struct PlannedUnit {
+    pub id: UnitId,
+    pub package: String,
+    pub version: String,
+    pub target: String,
+    pub kind: UnitKind,
+    pub crate_types: Vec<String>,
+    pub edition: String,
+    pub root_file: PathBuf,
+    pub package_dir: PathBuf,
+    pub features: BTreeSet<String>,
+    pub manifests: Vec<PathBuf>,
+    pub deps: Vec<UnitId>,
+}
+
+/// The units of every member package, in cargo's package order, each with the features the
+/// selection assumes and the workspace units it needs built first.
+pub(crate) fn plan_units(
+    workspace: &Workspace,
+    selection: &FeatureSelection,
+) -> Result<Vec<PlannedUnit>, Error> {
+    let tables: BTreeMap<&str, &BTreeMap<String, Vec<String>>> = workspace
+        .members
+        .iter()
+        .map(|p| (p.name.as_str(), &p.features))
+        .collect();
+    selection.validate(&tables)?;
+    let libs: BTreeMap<&Path, UnitId> = workspace
+        .members
+        .iter()
+        .filter_map(|p| Some((package_dir(p), lib_unit(p)?)))
+        .collect();
+    let mut units = Vec::new();
+    for package in &workspace.members {
+        let dir = package_dir(package).to_path_buf();
+        let features = selection.resolve(&package.name, &package.features);
+        let manifests = manifests(workspace, package)?;
+        let member_libs = |kind: DependencyKind| -> Vec<UnitId> {
+            package
+                .dependencies
+                .iter()
+                .filter(|d| d.kind == kind)
+                .filter_map(|d| libs.get(d.path.as_ref()?.as_std_path()).cloned())
+                .collect()
+        };
+        let normal = member_libs(DependencyKind::Normal);
+        let dev = member_libs(DependencyKind::Development);
+        let build = member_libs(DependencyKind::Build);
+        let own_lib = lib_unit(package);
+        let build_script = package
+            .targets
+            .iter()
+            .find(|t| t.is_custom_build())
+            .map(|t| UnitId::new(&package.name, UnitKind::BuildScript, &t.name));
+        for target in &package.targets {
+            for kind in unit_kinds(target) {
+                let mut deps: Vec<UnitId> = match kind {
+                    UnitKind::BuildScript => build.clone(),
+                    _ => normal.clone(),
+                };
+                if kind.uses_dev_dependencies() {
+                    deps.extend(dev.iter().cloned());
+                }
+                if matches!(
+                    kind,
+                    UnitKind::Bin
+                        | UnitKind::BinTest
+                        | UnitKind::Example
+                        | UnitKind::Test
+                        | UnitKind::Bench
+                ) {
+                    deps.extend(own_lib.iter().cloned());
+                }
+                if kind != UnitKind::BuildScript {
+                    deps.extend(build_script.iter().cloned());
+                }
+                deps.sort();
+                deps.dedup();
+                let crate_types = match kind {
+                    UnitKind::Lib | UnitKind::ProcMacro => {
+                        target.crate_types.iter().map(|c| c.to_string()).collect()
+                    }
+                    _ => vec!["bin".to_string()],
+                };
+                units.push(PlannedUnit {
+                    id: UnitId::new(&package.name, kind, &target.name),
+                    package: package.name.to_string(),
+                    version: package.version.to_string(),
+                    target: target.name.clone(),
+                    kind,
+                    crate_types,
+                    edition: target.edition.as_str().to_string(),
+                    root_file: target.src_path.clone().into_std_path_buf(),
+                    package_dir: dir.clone(),
+                    features: features.clone(),
+                    manifests: manifests.clone(),
+                    deps,
+                });
+            }
+        }
+    }
+    Ok(units)
+}
+
+fn package_dir(package: &Package) -> &Path {
+    package
+        .manifest_path
+        .parent()
+        .map_or(Path::new("/"), |p| p.as_std_path())
+}
+
+/// The id of the package's lib or proc-macro unit, if it has a library.
+fn lib_unit(package: &Package) -> Option<UnitId> {
+    package.targets.iter().find_map(|t| {
+        unit_kinds(t)
+            .find(|k| matches!(k, UnitKind::Lib | UnitKind::ProcMacro))
+            .map(|k| UnitId::new(&package.name, k, &t.name))
+    })
+}
+
+/// The units one target gives: its own, and its test-harness build where cargo has one.
+fn unit_kinds(target: &Target) -> impl Iterator<Item = UnitKind> {
+    let own = if target.is_proc_macro() {
+        Some(UnitKind::ProcMacro)
+    } else if target.is_lib()
+        || target.is_rlib()
+        || target.is_dylib()
+        || target.is_cdylib()
+        || target.is_staticlib()
+    {
+        Some(UnitKind::Lib)
+    } else if target.is_bin() {
+        Some(UnitKind::Bin)
+    } else if target.is_example() {
+        Some(UnitKind::Example)
+    } else if target.is_test() {
+        Some(UnitKind::Test)
+    } else if target.is_bench() {
+        Some(UnitKind::Bench)
+    } else if target.is_custom_build() {
+        Some(UnitKind::BuildScript)
+    } else {
+        None
+    };
+    let harness = match own {
+        Some(UnitKind::Lib | UnitKind::ProcMacro) if target.test => Some(UnitKind::LibTest),
+        Some(UnitKind::Bin) if target.test => Some(UnitKind::BinTest),
+        _ => None,
+    };
+    own.into_iter().chain(harness)
+}
+
+/// The package's manifest, the workspace root's when the package inherits from it, and
+/// `Cargo.lock`: absolute, sorted.
+fn manifests(workspace: &Workspace, package: &Package) -> Result<Vec<PathBuf>, Error> {
+    let own = package.manifest_path.as_std_path().to_path_buf();
+    let mut manifests = vec![own.clone()];
+    let root_manifest = workspace.root.join("Cargo.toml");
+    if own != root_manifest {
+        let text =
+            std::fs::read_to_string(&own).map_err(|e| Error::in_file(&own, e.to_string()))?;
+        if inherits_from_workspace(&text) {
+            manifests.push(root_manifest);
+        }
+    }
+    manifests.extend(workspace.lock_file.iter().cloned());
+    manifests.sort();
+    Ok(manifests)
+}
+
+/// Whether a manifest uses `workspace = true` (or `x.workspace = true`) anywhere.
+fn inherits_from_workspace(manifest: &str) -> bool {
+    manifest.lines().any(|line| {
+        let line = line.split('#').next().unwrap_or("");
+        line.split(['{', ',']).any(|part| {
+            let part: String = part.chars().filter(|c| !c.is_whitespace()).collect();
+            part.ends_with("workspace=true") || part.contains(".workspace=true")
+        })
+    })
+}

@@ -1,0 +1,127 @@
+//! Helpers shared by the end-to-end tests: where the fixtures and built artifacts are, and
+//! how to run the CLI and Nix with the plugin loaded.
+//!
+//! The tests run the release artifacts that the README's test command builds first
+//! (`cargo build --release --workspace`): `target/release/cargo-unit-sources` and
+//! `target/release/librust_unit_sources_nix.so`.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository's root directory.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+/// Every fixture workspace under `tests/fixtures/`, sorted by name.
+pub fn fixtures() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(repo_root().join("tests/fixtures"))
+        .expect("tests/fixtures exists")
+        .map(|e| e.expect("readable entry").path())
+        .filter(|p| p.join("Cargo.toml").is_file())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// The fixture workspace `name`.
+pub fn fixture(name: &str) -> PathBuf {
+    repo_root().join("tests/fixtures").join(name)
+}
+
+/// Every example workspace under `examples/`, sorted by name.
+pub fn examples() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(repo_root().join("examples"))
+        .expect("examples exists")
+        .map(|e| e.expect("readable entry").path())
+        .filter(|p| p.join("Cargo.toml").is_file())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// A release artifact, failing the test with a hint when it has not been built.
+fn artifact(name: &str) -> PathBuf {
+    let path = repo_root().join("target/release").join(name);
+    assert!(
+        path.is_file(),
+        "{} is missing: run `cargo build --release --workspace` first",
+        path.display()
+    );
+    path
+}
+
+/// The built plugin.
+pub fn plugin() -> PathBuf {
+    artifact("librust_unit_sources_nix.so")
+}
+
+/// Runs `cargo-unit-sources` with `args`.
+pub fn cli(args: &[&str]) -> Output {
+    Command::new(artifact("cargo-unit-sources"))
+        .args(args)
+        .output()
+        .expect("cargo-unit-sources runs")
+}
+
+/// The model the CLI prints as JSON for `workspace` with extra `args`; panics on failure.
+pub fn cli_model(workspace: &Path, args: &[&str]) -> Value {
+    let manifest = workspace.to_str().expect("UTF-8 path");
+    let mut all = vec!["scan", "--manifest-path", manifest, "--format", "json"];
+    all.extend_from_slice(args);
+    let output = cli(&all);
+    assert!(
+        output.status.success(),
+        "cli failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("the CLI prints JSON")
+}
+
+/// Runs `nix-instantiate --eval --strict --json` on `expr` with the plugin loaded, in a
+/// private Nix state directory so tests never touch the machine's store or each other.
+pub fn nix_eval(expr: &str, extra: &[&str]) -> Output {
+    let plugin = plugin();
+    let state = tempfile::tempdir().expect("temp dir");
+    let mut command = Command::new("nix-instantiate");
+    command
+        .args(["--eval", "--strict", "--json", "--option", "plugin-files"])
+        .arg(&plugin)
+        .args(extra)
+        .args(["-E", expr])
+        .current_dir(repo_root())
+        .env("NIX_STATE_DIR", state.path().join("state"))
+        .env("NIX_LOG_DIR", state.path().join("log"))
+        .env("NIX_STORE_DIR", state.path().join("store"))
+        .env(
+            "NIX_REMOTE",
+            "local?root=".to_string() + &state.path().join("root").to_string_lossy(),
+        );
+    command.output().expect("nix-instantiate runs")
+}
+
+/// Decodes the JSON that a successful [`nix_eval`] printed; panics with Nix's stderr otherwise.
+pub fn nix_json(output: &Output) -> Value {
+    assert!(
+        output.status.success(),
+        "nix-instantiate failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("nix-instantiate prints JSON")
+}
+
+/// A Nix string literal for `path`.
+pub fn nix_string(path: &Path) -> String {
+    format!(
+        "\"{}\"",
+        path.display()
+            .to_string()
+            .replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace("${", "\\${")
+    )
+}

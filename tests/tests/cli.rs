@@ -1,0 +1,391 @@
+//! The CLI on the fixtures: exact file lists per unit, feature narrowing, and one-line errors
+//! with exit status 2.
+
+use rust_unit_sources_tests::{cli, cli_model, fixture};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// `unit id → files` of a model.
+fn files_by_unit(model: &Value) -> BTreeMap<String, Vec<String>> {
+    model["units"]
+        .as_object()
+        .expect("units")
+        .iter()
+        .map(|(id, unit)| {
+            let files = unit["files"]
+                .as_array()
+                .expect("files")
+                .iter()
+                .map(|f| f.as_str().unwrap().to_string());
+            (id.clone(), files.collect())
+        })
+        .collect()
+}
+
+fn expect(pairs: &[(&str, &[&str])]) -> BTreeMap<String, Vec<String>> {
+    pairs
+        .iter()
+        .map(|(id, files)| {
+            (
+                id.to_string(),
+                files.iter().map(|f| f.to_string()).collect(),
+            )
+        })
+        .collect()
+}
+
+const APP_LIB: &[&str] = &[
+    "src/colors.rs",
+    "src/commands/async.rs",
+    "src/commands/build.rs",
+    "src/commands/mod.rs",
+    "src/config.rs",
+    "src/lib.rs",
+];
+const UTIL_LIB: &[&str] = &[
+    "crates/util/data/greeting.txt",
+    "crates/util/src/lib.rs",
+    "crates/util/src/text.rs",
+];
+
+#[test]
+fn nested_members_units_and_files() {
+    let model = cli_model(&fixture("nested-members"), &[]);
+    assert_eq!(model["version"], 1);
+    assert_eq!(model["root"], fixture("nested-members").to_str().unwrap());
+    assert_eq!(
+        files_by_unit(&model),
+        expect(&[
+            ("app/bench/speed", &["benches/speed.rs"]),
+            ("app/bin-test/app", &["src/cli.rs", "src/main.rs"]),
+            ("app/bin/app", &["src/cli.rs", "src/main.rs"]),
+            ("app/build-script/build-script-build", &["build.rs"]),
+            ("app/example/demo", &["examples/demo.rs"]),
+            ("app/lib-test/app", APP_LIB),
+            ("app/lib/app", APP_LIB),
+            ("app/test/e2e", &["tests/e2e.rs"]),
+            ("derive/lib-test/derive", &["crates/derive/src/lib.rs"]),
+            ("derive/proc-macro/derive", &["crates/derive/src/lib.rs"]),
+            ("util/lib-test/util", UTIL_LIB),
+            ("util/lib/util", UTIL_LIB),
+        ])
+    );
+    let lib = &model["units"]["app/lib/app"];
+    assert_eq!(lib["kind"], "lib");
+    assert_eq!(lib["crateTypes"], serde_json::json!(["lib"]));
+    assert_eq!(lib["edition"], "2021");
+    assert_eq!(lib["rootFile"], "src/lib.rs");
+    assert_eq!(
+        lib["features"],
+        serde_json::json!(["colors", "default", "extra"])
+    );
+    assert_eq!(lib["manifests"], serde_json::json!(["Cargo.toml"]));
+    assert_eq!(
+        lib["deps"],
+        serde_json::json!([
+            "app/build-script/build-script-build",
+            "derive/proc-macro/derive",
+            "util/lib/util"
+        ])
+    );
+    assert_eq!(
+        model["units"]["util/lib/util"]["manifests"],
+        serde_json::json!(["Cargo.toml", "crates/util/Cargo.toml"])
+    );
+    assert_eq!(
+        model["units"]["derive/proc-macro/derive"]["crateTypes"],
+        serde_json::json!(["proc-macro"])
+    );
+    assert_eq!(model["units"]["app/test/e2e"]["deps"][1], "app/lib/app");
+    let hash = lib["hash"].as_str().unwrap();
+    assert!(
+        hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{hash}"
+    );
+}
+
+#[test]
+fn root_lib_lists_no_file_of_nested_members() {
+    let model = cli_model(&fixture("nested-members"), &[]);
+    for id in [
+        "app/lib/app",
+        "app/lib-test/app",
+        "app/bin/app",
+        "app/build-script/build-script-build",
+    ] {
+        let files = &files_by_unit(&model)[id];
+        assert!(
+            files.iter().all(|f| !f.starts_with("crates/")),
+            "{id}: {files:?}"
+        );
+    }
+}
+
+#[test]
+fn feature_flags_narrow_like_cargo() {
+    let model = cli_model(&fixture("nested-members"), &["--no-default-features"]);
+    let lib = &model["units"]["app/lib/app"];
+    assert_eq!(lib["features"], serde_json::json!([]));
+    assert!(!files_by_unit(&model)["app/lib/app"].contains(&"src/colors.rs".to_string()));
+
+    let cfg = cli_model(
+        &fixture("cfg-features"),
+        &["--no-default-features", "--features", "fast"],
+    );
+    assert_eq!(
+        files_by_unit(&cfg)["cfg-features/lib/cfg_features"],
+        [
+            "src/backend/mod.rs",
+            "src/backend/simd.rs",
+            "src/debug.rs",
+            "src/fast_no_std.rs",
+            "src/from_build_script.rs",
+            "src/lib.rs",
+            "src/macros/generated.rs",
+            "src/macros/mod.rs",
+            "src/not_test.rs",
+            "src/sys/unix.rs",
+            "src/sys/windows.rs",
+        ]
+    );
+}
+
+#[test]
+fn cfg_test_and_target_are_evaluated() {
+    let model = cli_model(
+        &fixture("cfg-features"),
+        &["--target", "x86_64-unknown-linux-gnu"],
+    );
+    let files = files_by_unit(&model);
+    let common = [
+        "src/backend/mod.rs",
+        "src/backend/simd.rs",
+        "src/debug.rs",
+        "src/from_build_script.rs",
+        "src/lib.rs",
+        "src/macros/generated.rs",
+        "src/macros/mod.rs",
+        "src/std_only.rs",
+        "src/sys/unix.rs",
+    ];
+    let with = |extra: &str| {
+        let mut v: Vec<String> = common.iter().map(|s| s.to_string()).collect();
+        v.push(extra.to_string());
+        v.sort();
+        v
+    };
+    assert_eq!(
+        files["cfg-features/lib/cfg_features"],
+        with("src/not_test.rs")
+    );
+    assert_eq!(
+        files["cfg-features/lib-test/cfg_features"],
+        with("src/tests.rs")
+    );
+    let unresolved = &model["units"]["cfg-features/lib/cfg_features"]["unresolved"];
+    assert_eq!(
+        unresolved,
+        &serde_json::json!([{
+            "file": "src/macros/mod.rs",
+            "line": 5,
+            "reason": "module declared with a macro fragment (`mod $…`); widened to all Rust files below src/macros/"
+        }])
+    );
+}
+
+#[test]
+fn path_attributes_resolve_as_rustc_does() {
+    let model = cli_model(&fixture("path-attrs"), &[]);
+    let expected = [
+        "src/inline/explicit.rs",
+        "src/inline/leaf.rs",
+        "src/inline_dir/sub.rs",
+        "src/lib.rs",
+        "src/nested.rs",
+        "src/nested/deep.rs",
+        "src/nested/deep/deeper/x.rs",
+        "src/other/renamed.rs",
+        "src/other/sibling.rs",
+        "src/platform.rs",
+        "src/platform/unix.rs",
+        "src/platform/windows.rs",
+        "src/precedence/mod.rs",
+    ];
+    assert_eq!(files_by_unit(&model)["path-attrs/lib/path_attrs"], expected);
+    let linux = cli_model(
+        &fixture("path-attrs"),
+        &["--target", "x86_64-unknown-linux-gnu"],
+    );
+    let narrowed: Vec<&str> = expected
+        .iter()
+        .copied()
+        .filter(|f| !f.starts_with("src/platform"))
+        .collect();
+    let mut narrowed: Vec<String> = narrowed.iter().map(|s| s.to_string()).collect();
+    narrowed.push("src/platform/unix.rs".into());
+    narrowed.sort();
+    assert_eq!(files_by_unit(&linux)["path-attrs/lib/path_attrs"], narrowed);
+}
+
+#[test]
+fn includes_env_and_out_dir() {
+    let model = cli_model(&fixture("includes"), &[]);
+    let unit = &model["units"]["includes/lib/includes"];
+    assert_eq!(
+        unit["files"],
+        serde_json::json!([
+            "Cargo.toml",
+            "README.md",
+            "assets/logo.svg",
+            "data/bytes.bin",
+            "data/concat.txt",
+            "data/doc.md",
+            "data/text.txt",
+            "data/unused.txt",
+            "src/from_include.rs",
+            "src/lib.rs",
+            "src/parts/generated.rs",
+            "src/parts/nested.txt",
+        ])
+    );
+    assert_eq!(unit["env"], serde_json::json!(["CARGO_MANIFEST_DIR"]));
+    assert_eq!(
+        unit["unresolved"],
+        serde_json::json!([{
+            "file": "src/lib.rs",
+            "line": 19,
+            "reason": "include argument `$name` is not a literal path; widened to all files below ./"
+        }])
+    );
+    let build = cli_model(&fixture("lib-bin-build"), &[]);
+    let lib = &build["units"]["lib-bin-build/lib/libbinbuild"];
+    assert_eq!(lib["outDirIncludes"], serde_json::json!(["generated.rs"]));
+    assert_eq!(
+        lib["env"],
+        serde_json::json!([
+            "CARGO_PKG_NAME",
+            "CARGO_PKG_VERSION",
+            "LIB_BIN_BUILD_EXTRA",
+            "OUT_DIR"
+        ])
+    );
+    assert_eq!(
+        build["units"]["lib-bin-build/build-script/build-script-main"]["files"],
+        serde_json::json!(["build/codegen.rs", "build/main.rs"])
+    );
+}
+
+fn error_of(args: &[&str]) -> String {
+    let output = cli(args);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "stdout: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    assert!(output.stdout.is_empty());
+    String::from_utf8(output.stderr).unwrap()
+}
+
+fn scan_error(workspace: &Path) -> String {
+    error_of(&["scan", "--manifest-path", workspace.to_str().unwrap()])
+}
+
+fn workspace_with(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, content) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+    dir
+}
+
+const MANIFEST: &[u8] = b"[package]\nname = \"bad\"\nversion = \"0.1.0\"\nedition = \"2021\"\n";
+
+#[test]
+fn bad_input_is_one_line_naming_the_file() {
+    let missing = Path::new("/nonexistent/workspace");
+    assert_eq!(
+        scan_error(missing),
+        "error: /nonexistent/workspace: does not exist\n"
+    );
+
+    let empty = tempfile::tempdir().unwrap();
+    assert_eq!(
+        scan_error(empty.path()),
+        format!(
+            "error: {}: no Cargo.toml in this directory\n",
+            empty.path().display()
+        )
+    );
+
+    let malformed = workspace_with(&[("Cargo.toml", b"[package\nname = 1\n")]);
+    assert_eq!(
+        scan_error(malformed.path()),
+        format!(
+            "error: {}: unclosed table, expected `]`\n",
+            malformed.path().join("Cargo.toml:1").display()
+        )
+    );
+    let mistyped = workspace_with(&[("Cargo.toml", b"[package]\nname = 1\n")]);
+    assert_eq!(
+        scan_error(mistyped.path()),
+        format!(
+            "error: {}: invalid type: integer `1`, expected a string\n",
+            mistyped.path().join("Cargo.toml:2").display()
+        )
+    );
+
+    let utf8 = workspace_with(&[
+        ("Cargo.toml", MANIFEST),
+        ("src/lib.rs", b"mod a;\n// \xff\n"),
+    ]);
+    assert_eq!(
+        scan_error(utf8.path()),
+        format!(
+            "error: {}: source file is not valid UTF-8\n",
+            utf8.path().join("src/lib.rs:2").display()
+        )
+    );
+
+    let unclosed = workspace_with(&[
+        ("Cargo.toml", MANIFEST),
+        ("src/lib.rs", b"fn f() {\n}\nmod a {\n"),
+    ]);
+    assert_eq!(
+        scan_error(unclosed.path()),
+        format!(
+            "error: {}: unclosed delimiter\n",
+            unclosed.path().join("src/lib.rs:3").display()
+        )
+    );
+
+    let outside = workspace_with(&[
+        ("Cargo.toml", MANIFEST),
+        ("src/lib.rs", b"\n#[path = \"../../x.rs\"]\nmod x;\n"),
+    ]);
+    let root = outside.path().canonicalize().unwrap();
+    assert_eq!(
+        scan_error(outside.path()),
+        format!(
+            "error: {}: {} is outside the workspace root {}\n",
+            root.join("src/lib.rs:3").display(),
+            root.parent().unwrap().join("x.rs").display(),
+            root.display()
+        )
+    );
+
+    let unknown = error_of(&[
+        "scan",
+        "--manifest-path",
+        fixture("cfg-features").to_str().unwrap(),
+        "--features",
+        "nope",
+    ]);
+    assert_eq!(
+        unknown,
+        "error: --features: no workspace member has feature `nope`\n"
+    );
+}
