@@ -82,26 +82,36 @@ pub fn cli_model(workspace: &Path, args: &[&str]) -> Value {
     serde_json::from_slice(&output.stdout).expect("the CLI prints JSON")
 }
 
-/// Runs `nix-instantiate --eval --strict --json` on `expr` with the plugin loaded, in a
-/// private Nix state directory so tests never touch the machine's store or each other.
-pub fn nix_eval(expr: &str, extra: &[&str]) -> Output {
-    let plugin = plugin();
-    let state = tempfile::tempdir().expect("temp dir");
+/// Runs `nix-instantiate --eval --strict --json` on `expr` with the plugin loaded (unless
+/// `with_plugin` is false), from the repository root. `NIX_CONFIG` empties
+/// `build-users-group`, whose group this machine does not have (Nix would warn on stderr).
+pub fn nix_eval(expr: &str, with_plugin: bool, extra: &[&str]) -> Output {
     let mut command = Command::new("nix-instantiate");
+    command.args(["--eval", "--strict", "--json"]);
+    if with_plugin {
+        command.arg("--option").arg("plugin-files").arg(plugin());
+    }
     command
-        .args(["--eval", "--strict", "--json", "--option", "plugin-files"])
-        .arg(&plugin)
         .args(extra)
         .args(["-E", expr])
         .current_dir(repo_root())
-        .env("NIX_STATE_DIR", state.path().join("state"))
-        .env("NIX_LOG_DIR", state.path().join("log"))
-        .env("NIX_STORE_DIR", state.path().join("store"))
-        .env(
-            "NIX_REMOTE",
-            "local?root=".to_string() + &state.path().join("root").to_string_lossy(),
-        );
+        .env("NIX_CONFIG", "build-users-group =");
     command.output().expect("nix-instantiate runs")
+}
+
+/// The first line of a failed [`nix_eval`]'s stderr, after checking it failed with status 1.
+pub fn nix_error(output: &Output) -> String {
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "stdout: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    String::from_utf8_lossy(&output.stderr)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// Decodes the JSON that a successful [`nix_eval`] printed; panics with Nix's stderr otherwise.
