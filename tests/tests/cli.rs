@@ -235,26 +235,33 @@ fn includes_env_and_out_dir() {
     assert_eq!(
         unit["files"],
         serde_json::json!([
-            "Cargo.toml",
             "README.md",
             "assets/logo.svg",
             "data/bytes.bin",
             "data/concat.txt",
             "data/doc.md",
             "data/text.txt",
-            "data/unused.txt",
-            "src/from_include.rs",
+            "debug/includes.natvis",
+            "debug/printers.py",
             "src/lib.rs",
+            "src/parts/from_include.rs",
             "src/parts/generated.rs",
             "src/parts/nested.txt",
         ])
     );
     assert_eq!(unit["env"], serde_json::json!(["CARGO_MANIFEST_DIR"]));
+    assert_eq!(unit["unresolved"], serde_json::json!([]));
+    let via_macro = cli_model(&fixture("macro-includes"), &[]);
+    let unit = &via_macro["units"]["macro-includes/lib/macro_includes"];
+    assert_eq!(
+        unit["files"],
+        serde_json::json!(["Cargo.toml", "data/text.txt", "src/lib.rs"])
+    );
     assert_eq!(
         unit["unresolved"],
         serde_json::json!([{
             "file": "src/lib.rs",
-            "line": 19,
+            "line": 5,
             "reason": "include argument `$name` is not a literal path; widened to all files below ./"
         }])
     );
@@ -387,5 +394,46 @@ fn bad_input_is_one_line_naming_the_file() {
     assert_eq!(
         unknown,
         "error: --features: no workspace member has feature `nope`\n"
+    );
+}
+
+#[test]
+fn check_mode_finds_nothing_missed_on_fixtures_examples_and_this_workspace() {
+    let mut workspaces = rust_unit_sources_tests::fixtures();
+    workspaces.extend(rust_unit_sources_tests::examples());
+    workspaces.push(rust_unit_sources_tests::repo_root());
+    for workspace in workspaces {
+        let output = cli(&[
+            "scan",
+            "--mode",
+            "check",
+            "--manifest-path",
+            workspace.to_str().unwrap(),
+        ]);
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}:\n{stdout}",
+            workspace.display()
+        );
+        assert!(!stdout.lines().any(|l| l.starts_with("missed ")), "{stdout}");
+        let summary = stdout.lines().last().unwrap();
+        assert!(
+            summary.starts_with("checked ") && summary.contains("; native missed 0, listed "),
+            "{summary}"
+        );
+    }
+}
+
+#[test]
+fn rustc_mode_lists_exactly_what_rustc_read() {
+    let model = cli_model(&fixture("path-attrs"), &["--mode", "rustc"]);
+    let files = files_by_unit(&model);
+    assert!(!files["path-attrs/lib/path_attrs"].contains(&"src/platform/windows.rs".to_string()));
+    assert!(files["path-attrs/lib/path_attrs"].contains(&"src/platform/unix.rs".to_string()));
+    assert_eq!(
+        model["units"]["path-attrs/lib/path_attrs"]["unresolved"],
+        serde_json::json!([])
     );
 }

@@ -1,13 +1,14 @@
 //! `cargo-unit-sources`: prints, for every compilation unit of a Cargo workspace, the files rustc
 //! reads for it. Works as `cargo unit-sources` when on `PATH`.
 //!
-//! Exit status: 0 on success; 2 with one line `error: <file>:<line>: <message>` on stderr when
-//! the workspace or the arguments are at fault.
+//! Exit status: 0 on success; 1 when `--mode check` finds a file rustc read that the native
+//! scan missed; 2 with one line `error: <file>:<line>: <message>` on stderr when the workspace
+//! or the arguments are at fault.
 
 mod nix_expr;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use rust_unit_sources::{scan, FeatureSelection, ScanOptions};
+use rust_unit_sources::{compare, rustc_model, scan, FeatureSelection, Model, ScanOptions};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -50,6 +51,20 @@ struct ScanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Json)]
     format: Format,
+    /// How to find each unit's files.
+    #[arg(long, value_enum, default_value_t = Mode::Native)]
+    mode: Mode,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Mode {
+    /// The native scan (fast; a superset of rustc's dep-info).
+    Native,
+    /// `rustc --emit=dep-info` for every unit (exact, slow).
+    Rustc,
+    /// Both; prints what rustc read that the native scan missed (exit 1 if anything) and what
+    /// the native scan listed that rustc did not read.
+    Check,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -74,7 +89,7 @@ fn main() -> ExitCode {
         }
     };
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(message) => {
             eprintln!("error: {message}");
             ExitCode::from(2)
@@ -82,7 +97,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<(), String> {
+fn run(cli: Cli) -> Result<ExitCode, String> {
     let Command::Scan(args) = cli.command;
     let options = ScanOptions {
         manifest_path: args.manifest_path,
@@ -93,12 +108,54 @@ fn run(cli: Cli) -> Result<(), String> {
         },
         target: args.target,
     };
-    let model = scan(&options).map_err(|e| e.to_string())?;
-    let value = serde_json::to_value(&model).map_err(|e| e.to_string())?;
-    let text = match args.format {
+    let native = scan(&options).map_err(|e| e.to_string())?;
+    let mut stdout = std::io::stdout().lock();
+    let (text, code) = match args.mode {
+        Mode::Native => (render(&native, args.format)?, ExitCode::SUCCESS),
+        Mode::Rustc => (
+            render(
+                &rustc_model(&native).map_err(|e| e.to_string())?,
+                args.format,
+            )?,
+            ExitCode::SUCCESS,
+        ),
+        Mode::Check => check_report(&native, &rustc_model(&native).map_err(|e| e.to_string())?),
+    };
+    writeln!(stdout, "{text}").map_err(|e| format!("cannot write the output: {e}"))?;
+    Ok(code)
+}
+
+fn render(model: &Model, format: Format) -> Result<String, String> {
+    let value = serde_json::to_value(model).map_err(|e| e.to_string())?;
+    Ok(match format {
         Format::Json => serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?,
         Format::Nix => nix_expr::render(&value),
+    })
+}
+
+/// One line per missed and per extra file, then a summary; exit 1 when anything was missed.
+fn check_report(native: &Model, rustc: &Model) -> (String, ExitCode) {
+    let comparisons = compare(native, rustc);
+    let mut lines = Vec::new();
+    for unit in &comparisons {
+        lines.extend(
+            unit.missed
+                .iter()
+                .map(|m| format!("missed {}: {m}", unit.id)),
+        );
+        lines.extend(unit.extra.iter().map(|e| format!("extra {}: {e}", unit.id)));
+    }
+    let missed: usize = comparisons.iter().map(|c| c.missed.len()).sum();
+    let extra: usize = comparisons.iter().map(|c| c.extra.len()).sum();
+    let read: usize = comparisons.iter().map(|c| c.rustc_files).sum();
+    lines.push(format!(
+        "checked {} units: rustc read {read} files; native missed {missed}, listed {extra} extra",
+        comparisons.len()
+    ));
+    let code = if missed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     };
-    let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "{text}").map_err(|e| format!("cannot write the output: {e}"))
+    (lines.join("\n"), code)
 }

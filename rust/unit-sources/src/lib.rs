@@ -30,7 +30,7 @@ mod workspace;
 pub use error::Error;
 pub use features::FeatureSelection;
 pub use model::{Model, UnitSources, Unresolved, MODEL_VERSION};
-pub use oracle::{parse_dep_info, rustc_dep_info, DepInfo};
+pub use oracle::{compare, parse_dep_info, rustc_dep_info, rustc_model, DepInfo, UnitComparison};
 pub use relpath::RelPath;
 pub use scan::{scan, ScanOptions};
 pub use unit::{UnitId, UnitKind};

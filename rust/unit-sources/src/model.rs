@@ -1,8 +1,8 @@
 //! The model: what the CLI prints as JSON and the plugin returns as a Nix value.
 
-use crate::{RelPath, UnitId, UnitKind};
+use crate::{Error, RelPath, UnitId, UnitKind};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The schema version of [`Model`]; bumped on any incompatible change (see `docs/schema.md`).
 pub const MODEL_VERSION: u32 = 1;
@@ -67,4 +67,20 @@ pub struct Unresolved {
     pub line: u32,
     /// What it is and how `files` was widened for it.
     pub reason: String,
+}
+
+/// A unit's `hash`: blake3 over the sorted union of `files` and `manifests`, each path's bytes
+/// followed by a NUL byte and the 32-byte blake3 digest of its content, which `digest` gives.
+pub(crate) fn unit_hash(
+    files: &BTreeSet<RelPath>,
+    manifests: &BTreeSet<RelPath>,
+    mut digest: impl FnMut(&RelPath) -> Result<[u8; 32], Error>,
+) -> Result<String, Error> {
+    let mut hasher = blake3::Hasher::new();
+    for path in files.union(manifests) {
+        hasher.update(path.as_str().as_bytes());
+        hasher.update(&[0]);
+        hasher.update(&digest(path)?);
+    }
+    Ok(hasher.finalize().to_hex().to_string())
 }

@@ -6,8 +6,11 @@
 //! cargo's `CARGO_*` variables and an `OUT_DIR` holding an empty file for each of the unit's
 //! `outDirIncludes` (what its build script would generate).
 
+use crate::model::unit_hash;
 use crate::relpath::normalize;
-use crate::{Error, RelPath, UnitSources};
+use crate::{Error, Model, RelPath, UnitId, UnitSources};
+use rayon::prelude::*;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -88,6 +91,100 @@ pub fn rustc_dep_info(
         Error::new(format!("{id}: rustc wrote no dep-info: {}", stderr.trim()))
     })?;
     parse_dep_info(&text, root, &out_dir)
+}
+
+/// The model rustc itself gives: every unit of `native` (a native scan, which supplies the
+/// units and their configuration) with `files`, `env` and `outDirIncludes` taken from
+/// `rustc --emit=dep-info`, no `unresolved`, and `hash` recomputed. Units run in parallel.
+///
+/// Errors: the first unit whose dep-info pass fails (see [`rustc_dep_info`]).
+pub fn rustc_model(native: &Model) -> Result<Model, Error> {
+    let root = Path::new(&native.root);
+    let scratch = tempfile::tempdir()
+        .map_err(|e| Error::new(format!("cannot create a scratch directory: {e}")))?;
+    let units = native
+        .units
+        .par_iter()
+        .map(|(id, unit)| {
+            let info = rustc_dep_info(root, id.as_str(), unit, scratch.path())?;
+            let files: BTreeSet<RelPath> = info.files.iter().cloned().collect();
+            let manifests: BTreeSet<RelPath> = unit.manifests.iter().cloned().collect();
+            let hash = unit_hash(&files, &manifests, |path| {
+                let full = root.join(path.as_str());
+                let bytes = std::fs::read(&full)
+                    .map_err(|e| Error::in_file(&full, format!("cannot read: {e}")))?;
+                Ok(*blake3::hash(&bytes).as_bytes())
+            })?;
+            let sources = UnitSources {
+                files: info.files,
+                env: info.env,
+                out_dir_includes: info.out_dir_files,
+                unresolved: Vec::new(),
+                hash,
+                ..unit.clone()
+            };
+            Ok((id.clone(), sources))
+        })
+        .collect::<Result<_, Error>>()?;
+    Ok(Model {
+        version: native.version,
+        root: native.root.clone(),
+        units,
+    })
+}
+
+/// How a native scan of one unit compares with rustc's dep-info for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitComparison {
+    /// The unit.
+    pub id: UnitId,
+    /// Files, `OUT_DIR` files (prefixed `$OUT_DIR/`) and env names (prefixed `$`) rustc read
+    /// that the native scan did not list: each one breaks the superset promise.
+    pub missed: Vec<String>,
+    /// Files the native scan listed that rustc did not read (imprecision, not an error).
+    pub extra: Vec<RelPath>,
+    /// How many files rustc read.
+    pub rustc_files: usize,
+}
+
+/// Compares the units of `native` with the same units of `rustc` (see [`rustc_model`]).
+pub fn compare(native: &Model, rustc: &Model) -> Vec<UnitComparison> {
+    native
+        .units
+        .iter()
+        .filter_map(|(id, mine)| {
+            let theirs = rustc.units.get(id)?;
+            let missed_files = theirs
+                .files
+                .iter()
+                .filter(|f| !mine.files.contains(f))
+                .map(|f| f.to_string());
+            let missed_out_dir = theirs
+                .out_dir_includes
+                .iter()
+                .filter(|f| !mine.out_dir_includes.contains(f))
+                .map(|f| format!("$OUT_DIR/{f}"));
+            let missed_env = theirs
+                .env
+                .iter()
+                .filter(|e| !mine.env.contains(e))
+                .map(|e| format!("${e}"));
+            Some(UnitComparison {
+                id: id.clone(),
+                missed: missed_files
+                    .chain(missed_out_dir)
+                    .chain(missed_env)
+                    .collect(),
+                extra: mine
+                    .files
+                    .iter()
+                    .filter(|f| !theirs.files.contains(f))
+                    .cloned()
+                    .collect(),
+                rustc_files: theirs.files.len(),
+            })
+        })
+        .collect()
 }
 
 /// The package's own manifest among the unit's manifests: the deepest `Cargo.toml`.
@@ -189,5 +286,50 @@ mod tests {
         let files: Vec<&str> = info.files.iter().map(RelPath::as_str).collect();
         assert_eq!(files, ["README.md", "a b.txt", "src/lib.rs"]);
         assert_eq!(info.env, ["CARGO_PKG_NAME", "OUT_DIR"]);
+    }
+
+    fn unit(files: &[&str], env: &[&str]) -> UnitSources {
+        let rel = |p: &&str| {
+            RelPath::new(Path::new("/w"), &Path::new("/w").join(p), &|m| {
+                Error::new(m)
+            })
+            .unwrap()
+        };
+        UnitSources {
+            package: "p".into(),
+            version: "0.1.0".into(),
+            target: "p".into(),
+            kind: crate::UnitKind::Lib,
+            crate_types: vec!["lib".into()],
+            edition: "2021".into(),
+            root_file: rel(&"src/lib.rs"),
+            features: Vec::new(),
+            files: files.iter().map(rel).collect(),
+            manifests: Vec::new(),
+            deps: Vec::new(),
+            env: env.iter().map(|e| e.to_string()).collect(),
+            out_dir_includes: Vec::new(),
+            unresolved: Vec::new(),
+            hash: String::new(),
+        }
+    }
+
+    #[test]
+    fn compare_reports_missed_and_extra() {
+        let id = UnitId::new("p", crate::UnitKind::Lib, "p");
+        let model = |u: UnitSources| Model {
+            version: 1,
+            root: "/w".into(),
+            units: [(id.clone(), u)].into(),
+        };
+        let native = model(unit(&["src/a.rs", "src/lib.rs"], &[]));
+        let rustc = model(unit(&["src/b.rs", "src/lib.rs"], &["HOME"]));
+        let [only] = compare(&native, &rustc).try_into().unwrap();
+        assert_eq!(only.missed, ["src/b.rs", "$HOME"]);
+        assert_eq!(
+            only.extra.iter().map(RelPath::as_str).collect::<Vec<_>>(),
+            ["src/a.rs"]
+        );
+        assert_eq!(only.rustc_files, 2);
     }
 }

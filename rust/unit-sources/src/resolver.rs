@@ -1,6 +1,7 @@
 //! Module resolution as rustc does it, per unit, over a workspace-wide cache of lexed files.
 
 use crate::cfg::{CfgContext, CfgPredicate, TargetCfg, Truth};
+use crate::model::unit_hash;
 use crate::syntax::{parse_file, FileSyntax, Include, IncludeArg, IncludeKind, Item, ModDecl};
 use crate::unit::PlannedUnit;
 use crate::workspace::Workspace;
@@ -253,7 +254,7 @@ impl UnitWalk<'_, '_> {
         for item in items {
             match item {
                 Item::Mod(decl) => self.visit_mod(decl, module, file, depth)?,
-                Item::Include(include) => self.visit_include(include, module, file, depth)?,
+                Item::Include(include) => self.visit_include(include, file, depth)?,
                 Item::Opaque { line, what } => {
                     let dir = module.children();
                     self.widen(file, *line, what, &dir, true);
@@ -432,13 +433,7 @@ impl UnitWalk<'_, '_> {
         self.visit_source(path, &module, file, 0)
     }
 
-    fn visit_include(
-        &mut self,
-        include: &Include,
-        module: &ModuleDir,
-        file: &Path,
-        depth: usize,
-    ) -> Result<(), Error> {
+    fn visit_include(&mut self, include: &Include, file: &Path, depth: usize) -> Result<(), Error> {
         let target = match &include.arg {
             IncludeArg::Relative(path) => parent(file).join(path),
             IncludeArg::ManifestDir(rest) => {
@@ -496,11 +491,17 @@ impl UnitWalk<'_, '_> {
                 format!("include! nested more than {MAX_INCLUDE_DEPTH} deep (a cycle?)"),
             )),
             IncludeKind::Source => {
+                // As rustc's `expand_include`: `mod x;` in an included file resolves relative
+                // to that file's own directory, as if it were a `mod.rs`.
                 self.files.insert(target.clone());
                 let source = self.resolver.cache.source(&target)?;
                 let syntax = source.syntax.as_ref().expect("sources are lexed");
                 self.env.extend(syntax.env.iter().cloned());
-                self.visit_items(&syntax.items, module, &target, depth + 1)
+                let included = ModuleDir {
+                    dir: parent(&target),
+                    relative: None,
+                };
+                self.visit_items(&syntax.items, &included, &target, depth + 1)
             }
         }
     }
@@ -537,18 +538,11 @@ impl UnitWalk<'_, '_> {
             .iter()
             .map(|p| rel(p))
             .collect::<Result<_, _>>()?;
-        let mut hasher = blake3::Hasher::new();
-        let mut hashed: Vec<&RelPath> = files.iter().chain(manifests.iter()).collect();
-        hashed.sort();
-        hashed.dedup();
-        for path in hashed {
-            let digest = resolver
+        let hash = unit_hash(&files, &manifests, |path| {
+            resolver
                 .cache
-                .digest(&resolver.workspace.root.join(path.as_str()))?;
-            hasher.update(path.as_str().as_bytes());
-            hasher.update(&[0]);
-            hasher.update(&digest);
-        }
+                .digest(&resolver.workspace.root.join(path.as_str()))
+        })?;
         let mut unresolved = self
             .unresolved
             .iter()
@@ -577,7 +571,7 @@ impl UnitWalk<'_, '_> {
             env: self.env.into_iter().collect(),
             out_dir_includes: self.out_dir.into_iter().collect(),
             unresolved,
-            hash: hasher.finalize().to_hex().to_string(),
+            hash,
         })
     }
 }

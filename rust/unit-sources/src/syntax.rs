@@ -522,6 +522,38 @@ fn include_arg(trees: &[Tree<'_>]) -> IncludeArg {
     base(value)
 }
 
+/// The files of `#[debugger_visualizer(natvis_file = "…")]` / `(gdb_script_file = "…")`,
+/// which rustc reads (and lists in its dep-info) relative to the file holding the attribute.
+fn debugger_visualizer_files(args: &[Tree<'_>], line: u32) -> Vec<Item> {
+    split_commas(args)
+        .into_iter()
+        .filter_map(|part| match part {
+            [key, eq, value]
+                if matches!(key.ident(), Some("natvis_file" | "gdb_script_file"))
+                    && eq.is(TokenKind::Eq) =>
+            {
+                let arg = string_value(value).map_or_else(
+                    || IncludeArg::Unknown(value_text(value)),
+                    IncludeArg::Relative,
+                );
+                Some(Item::Include(Include {
+                    kind: IncludeKind::Data,
+                    arg,
+                    line,
+                    in_macro: false,
+                }))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn value_text(tree: &Tree<'_>) -> String {
+    let mut text = String::new();
+    tree.text(&mut text);
+    text
+}
+
 struct Extractor<'e> {
     env: &'e mut BTreeSet<String>,
 }
@@ -566,6 +598,13 @@ impl Extractor<'_> {
                 Some("unsafe") => {
                     i += 1;
                     continue;
+                }
+                Some("debugger_visualizer") => {
+                    if let Some(args) = next(1).and_then(|t| t.group(Delim::Paren)) {
+                        out.extend(debugger_visualizer_files(args, tree.line()));
+                        i += 2;
+                        continue;
+                    }
                 }
                 Some("macro_rules") => {
                     if let (Some(bang), Some(_), Some(body)) =
