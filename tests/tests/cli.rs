@@ -61,6 +61,7 @@ fn nested_members_units_and_files() {
             ("app/bin-test/app", &["src/cli.rs", "src/main.rs"]),
             ("app/bin/app", &["src/cli.rs", "src/main.rs"]),
             ("app/build-script/build-script-build", &["build.rs"]),
+            ("app/build-script-run/build-script-build", &["build.rs"]),
             ("app/example/demo", &["examples/demo.rs"]),
             ("app/lib-test/app", APP_LIB),
             ("app/lib/app", APP_LIB),
@@ -84,7 +85,7 @@ fn nested_members_units_and_files() {
     assert_eq!(
         lib["deps"],
         serde_json::json!([
-            "app/build-script/build-script-build",
+            "app/build-script-run/build-script-build",
             "derive/proc-macro/derive",
             "util/lib/util"
         ])
@@ -417,7 +418,10 @@ fn check_mode_finds_nothing_missed_on_fixtures_examples_and_this_workspace() {
             "{}:\n{stdout}",
             workspace.display()
         );
-        assert!(!stdout.lines().any(|l| l.starts_with("missed ")), "{stdout}");
+        assert!(
+            !stdout.lines().any(|l| l.starts_with("missed ")),
+            "{stdout}"
+        );
         let summary = stdout.lines().last().unwrap();
         assert!(
             summary.starts_with("checked ") && summary.contains("; native missed 0, listed "),
@@ -435,5 +439,48 @@ fn rustc_mode_lists_exactly_what_rustc_read() {
     assert_eq!(
         model["units"]["path-attrs/lib/path_attrs"]["unresolved"],
         serde_json::json!([])
+    );
+}
+
+#[test]
+fn build_script_run_inputs() {
+    let model = cli_model(&fixture("nested-members"), &[]);
+    let run = &model["units"]["app/build-script-run/build-script-build"];
+    assert_eq!(run["kind"], "build-script-run");
+    assert_eq!(run["crateTypes"], serde_json::json!([]));
+    assert_eq!(
+        run["deps"],
+        serde_json::json!(["app/build-script/build-script-build"])
+    );
+    assert_eq!(run["runInputs"], serde_json::json!(["build.rs"]));
+    assert_eq!(run["runEnv"], serde_json::json!([]));
+    assert_eq!(run["runInputsExact"], true);
+    assert!(model["units"]["app/lib/app"].get("runInputs").is_none());
+
+    let generated = cli_model(&fixture("lib-bin-build"), &[]);
+    let run = &generated["units"]["lib-bin-build/build-script-run/build-script-main"];
+    assert_eq!(run["runInputs"], serde_json::json!(["build"]));
+    assert_eq!(
+        run["files"],
+        serde_json::json!(["build/codegen.rs", "build/main.rs"])
+    );
+    assert_eq!(
+        generated["units"]["lib-bin-build/lib/libbinbuild"]["deps"],
+        serde_json::json!(["lib-bin-build/build-script-run/build-script-main"])
+    );
+
+    let default = cli_model(&fixture("build-script-default"), &[]);
+    let run = &default["units"]["outer/build-script-run/build-script-build"];
+    let whole_package =
+        serde_json::json!(["Cargo.toml", "assets/logo.txt", "build.rs", "src/lib.rs"]);
+    assert_eq!(
+        run["files"], whole_package,
+        "the nested member's files are not the root package's"
+    );
+    assert_eq!(run["runInputs"], whole_package);
+    assert_eq!(run["runInputsExact"], false);
+    assert_eq!(
+        default["units"]["outer/build-script/build-script-build"]["deps"],
+        serde_json::json!(["inner/lib/inner"])
     );
 }

@@ -15,6 +15,7 @@
 //!
 //! The crate holds no process-wide state and knows nothing about Nix or C++.
 
+mod build_script;
 mod cfg;
 mod error;
 mod features;

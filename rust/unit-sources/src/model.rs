@@ -52,6 +52,18 @@ pub struct UnitSources {
     pub out_dir_includes: Vec<String>,
     /// What the scanner could not resolve statically, and how it widened `files` for it.
     pub unresolved: Vec<Unresolved>,
+    /// `build-script-run` units only: the paths (files or directories) the run is known to
+    /// depend on, as its `rerun-if-changed` lines declare them (see `docs/schema.md`);
+    /// when the script declares none, every file of the package.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_inputs: Option<Vec<RelPath>>,
+    /// `build-script-run` units only: the `rerun-if-env-changed` names (sorted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_env: Option<Vec<String>>,
+    /// `build-script-run` units only: whether `run_inputs` is exactly what cargo tracks
+    /// (every `rerun-if-changed` literal), rather than a widened superset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_inputs_exact: Option<bool>,
     /// blake3 (hex) over `files` and `manifests`: for each path of their sorted union, the path's
     /// bytes, a NUL byte and the 32-byte blake3 of the file's content.
     pub hash: String,

@@ -8,7 +8,7 @@
 
 use crate::model::unit_hash;
 use crate::relpath::normalize;
-use crate::{Error, Model, RelPath, UnitId, UnitSources};
+use crate::{Error, Model, RelPath, UnitId, UnitKind, UnitSources};
 use rayon::prelude::*;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -93,9 +93,10 @@ pub fn rustc_dep_info(
     parse_dep_info(&text, root, &out_dir)
 }
 
-/// The model rustc itself gives: every unit of `native` (a native scan, which supplies the
-/// units and their configuration) with `files`, `env` and `outDirIncludes` taken from
-/// `rustc --emit=dep-info`, no `unresolved`, and `hash` recomputed. Units run in parallel.
+/// The model rustc itself gives: every compiled unit of `native` (a native scan, which
+/// supplies the units and their configuration) with `files`, `env` and `outDirIncludes` taken
+/// from `rustc --emit=dep-info`, no `unresolved`, and `hash` recomputed. Units run in
+/// parallel. `build-script-run` units are left out: running a script is not rustc's business.
 ///
 /// Errors: the first unit whose dep-info pass fails (see [`rustc_dep_info`]).
 pub fn rustc_model(native: &Model) -> Result<Model, Error> {
@@ -105,6 +106,7 @@ pub fn rustc_model(native: &Model) -> Result<Model, Error> {
     let units = native
         .units
         .par_iter()
+        .filter(|(_, unit)| unit.kind != UnitKind::BuildScriptRun)
         .map(|(id, unit)| {
             let info = rustc_dep_info(root, id.as_str(), unit, scratch.path())?;
             let files: BTreeSet<RelPath> = info.files.iter().cloned().collect();
@@ -299,7 +301,7 @@ mod tests {
             package: "p".into(),
             version: "0.1.0".into(),
             target: "p".into(),
-            kind: crate::UnitKind::Lib,
+            kind: UnitKind::Lib,
             crate_types: vec!["lib".into()],
             edition: "2021".into(),
             root_file: rel(&"src/lib.rs"),
@@ -310,13 +312,16 @@ mod tests {
             env: env.iter().map(|e| e.to_string()).collect(),
             out_dir_includes: Vec::new(),
             unresolved: Vec::new(),
+            run_inputs: None,
+            run_env: None,
+            run_inputs_exact: None,
             hash: String::new(),
         }
     }
 
     #[test]
     fn compare_reports_missed_and_extra() {
-        let id = UnitId::new("p", crate::UnitKind::Lib, "p");
+        let id = UnitId::new("p", UnitKind::Lib, "p");
         let model = |u: UnitSources| Model {
             version: 1,
             root: "/w".into(),

@@ -1,11 +1,12 @@
 //! Module resolution as rustc does it, per unit, over a workspace-wide cache of lexed files.
 
+use crate::build_script;
 use crate::cfg::{CfgContext, CfgPredicate, TargetCfg, Truth};
 use crate::model::unit_hash;
 use crate::syntax::{parse_file, FileSyntax, Include, IncludeArg, IncludeKind, Item, ModDecl};
 use crate::unit::PlannedUnit;
 use crate::workspace::Workspace;
-use crate::{Error, RelPath, UnitSources, Unresolved};
+use crate::{Error, RelPath, UnitKind, UnitSources, Unresolved};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -520,7 +521,56 @@ impl UnitWalk<'_, '_> {
         self.resolver.files_below(dir, rust_only, &mut self.files);
     }
 
-    fn finish(self) -> Result<UnitSources, Error> {
+    /// For a `build-script-run` unit: replaces what the walk found (the script's sources)
+    /// with what running it reads, and returns the `runInputs`, `runEnv` and
+    /// `runInputsExact` fields.
+    fn into_run(&mut self) -> Result<(Vec<RelPath>, Vec<String>, bool), Error> {
+        let analysis = build_script::analyse(&self.files, &self.unit.package_dir);
+        let script = self.unit.root_file.clone();
+        self.files.clear();
+        self.env.clear();
+        self.out_dir.clear();
+        self.unresolved = analysis.widened;
+        let mut inputs = BTreeSet::new();
+        if analysis.inputs.is_empty() {
+            self.resolver
+                .files_below(&self.unit.package_dir, false, &mut self.files);
+            for file in &self.files {
+                inputs.insert(self.resolver.rel(file, &script, 0)?);
+            }
+        }
+        for input in &analysis.inputs {
+            match self.resolver.rel(input, &script, 0) {
+                Ok(rel) => {
+                    inputs.insert(rel);
+                }
+                Err(_) => {
+                    let reason = format!(
+                        "rerun-if-changed path {} is outside the workspace; not tracked",
+                        input.display()
+                    );
+                    self.unresolved.push((script.clone(), 0, reason));
+                    continue;
+                }
+            }
+            if input.is_dir() {
+                self.resolver.files_below(input, false, &mut self.files);
+            } else if input.is_file() {
+                self.files.insert(input.clone());
+            }
+        }
+        Ok((
+            inputs.into_iter().collect(),
+            analysis.env.into_iter().collect(),
+            analysis.exact,
+        ))
+    }
+
+    fn finish(mut self) -> Result<UnitSources, Error> {
+        let run = match self.unit.kind {
+            UnitKind::BuildScriptRun => Some(self.into_run()?),
+            _ => None,
+        };
         let unit = self.unit;
         let resolver = self.resolver;
         let rel = |path: &Path| {
@@ -571,6 +621,9 @@ impl UnitWalk<'_, '_> {
             env: self.env.into_iter().collect(),
             out_dir_includes: self.out_dir.into_iter().collect(),
             unresolved,
+            run_inputs: run.as_ref().map(|r| r.0.clone()),
+            run_env: run.as_ref().map(|r| r.1.clone()),
+            run_inputs_exact: run.map(|r| r.2),
             hash,
         })
     }

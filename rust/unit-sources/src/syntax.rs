@@ -201,6 +201,28 @@ pub(crate) fn parse_file(source: &str) -> Result<FileSyntax, SyntaxError> {
     Ok(syntax)
 }
 
+/// Every string literal of `source` (`"…"` unescaped, `r#"…"#`), with its 1-based line, in
+/// source order. Comments and other literals are skipped by the lexer.
+pub(crate) fn string_literals(source: &str) -> Vec<(u32, String)> {
+    let mut literals = Vec::new();
+    let mut offset = 0usize;
+    let mut line = 1u32;
+    for token in lexer::tokenize(source, FrontmatterAllowed::No) {
+        let text = &source[offset..offset + token.len as usize];
+        offset += token.len as usize;
+        let tok = Tok {
+            kind: token.kind,
+            text,
+            line,
+        };
+        if let Some(value) = string_value(&Tree::Tok(tok)) {
+            literals.push((line, value));
+        }
+        line += text.bytes().filter(|&b| b == b'\n').count() as u32;
+    }
+    literals
+}
+
 fn token_trees(source: &str) -> Result<Vec<Tree<'_>>, SyntaxError> {
     let mut stack: Vec<(Delim, u32, Vec<Tree<'_>>)> = Vec::new();
     let mut current: Vec<Tree<'_>> = Vec::new();

@@ -26,6 +26,9 @@ pub enum UnitKind {
     Bench,
     /// The build script, compiled (not run).
     BuildScript,
+    /// Running the compiled build script: its inputs are what cargo's `rerun-if-changed`
+    /// tracks (see the `runInputs` field).
+    BuildScriptRun,
     /// The library compiled as a test harness (`cargo test --lib`, `cfg(test)` on).
     LibTest,
     /// A binary compiled as a test harness (`cargo test --bins`, `cfg(test)` on).
@@ -43,6 +46,7 @@ impl UnitKind {
             UnitKind::Test => "test",
             UnitKind::Bench => "bench",
             UnitKind::BuildScript => "build-script",
+            UnitKind::BuildScriptRun => "build-script-run",
             UnitKind::LibTest => "lib-test",
             UnitKind::BinTest => "bin-test",
         }
@@ -143,15 +147,16 @@ pub(crate) fn plan_units(
         let dev = member_libs(DependencyKind::Development);
         let build = member_libs(DependencyKind::Build);
         let own_lib = lib_unit(package);
-        let build_script = package
-            .targets
-            .iter()
-            .find(|t| t.is_custom_build())
-            .map(|t| UnitId::new(&package.name, UnitKind::BuildScript, &t.name));
+        let build_script = package.targets.iter().find(|t| t.is_custom_build());
+        let compile_script =
+            build_script.map(|t| UnitId::new(&package.name, UnitKind::BuildScript, &t.name));
+        let run_script =
+            build_script.map(|t| UnitId::new(&package.name, UnitKind::BuildScriptRun, &t.name));
         for target in &package.targets {
             for kind in unit_kinds(target) {
                 let mut deps: Vec<UnitId> = match kind {
                     UnitKind::BuildScript => build.clone(),
+                    UnitKind::BuildScriptRun => compile_script.iter().cloned().collect(),
                     _ => normal.clone(),
                 };
                 if kind.uses_dev_dependencies() {
@@ -167,8 +172,8 @@ pub(crate) fn plan_units(
                 ) {
                     deps.extend(own_lib.iter().cloned());
                 }
-                if kind != UnitKind::BuildScript {
-                    deps.extend(build_script.iter().cloned());
+                if !matches!(kind, UnitKind::BuildScript | UnitKind::BuildScriptRun) {
+                    deps.extend(run_script.iter().cloned());
                 }
                 deps.sort();
                 deps.dedup();
@@ -176,6 +181,7 @@ pub(crate) fn plan_units(
                     UnitKind::Lib | UnitKind::ProcMacro => {
                         target.crate_types.iter().map(|c| c.to_string()).collect()
                     }
+                    UnitKind::BuildScriptRun => Vec::new(),
                     _ => vec!["bin".to_string()],
                 };
                 units.push(PlannedUnit {
@@ -214,7 +220,8 @@ fn lib_unit(package: &Package) -> Option<UnitId> {
     })
 }
 
-/// The units one target gives: its own, and its test-harness build where cargo has one.
+/// The units one target gives: its own, and its test-harness build where cargo has one, or,
+/// for a build script, running it.
 fn unit_kinds(target: &Target) -> impl Iterator<Item = UnitKind> {
     let own = if target.is_proc_macro() {
         Some(UnitKind::ProcMacro)
@@ -238,12 +245,13 @@ fn unit_kinds(target: &Target) -> impl Iterator<Item = UnitKind> {
     } else {
         None
     };
-    let harness = match own {
+    let second = match own {
         Some(UnitKind::Lib | UnitKind::ProcMacro) if target.test => Some(UnitKind::LibTest),
         Some(UnitKind::Bin) if target.test => Some(UnitKind::BinTest),
+        Some(UnitKind::BuildScript) => Some(UnitKind::BuildScriptRun),
         _ => None,
     };
-    own.into_iter().chain(harness)
+    own.into_iter().chain(second)
 }
 
 /// The package's manifest, the workspace root's when the package inherits from it, and

@@ -1,0 +1,184 @@
+//! What running a build script reads: its `cargo:rerun-if-changed` inputs, found statically.
+//!
+//! Cargo reruns a build script when a path it printed with `cargo:rerun-if-changed=` (or
+//! `cargo::`) changes, or, when it printed none, when anything in the package changes. The
+//! analysis reads every string literal of the script's source files:
+//! - `cargo:rerun-if-changed=<path>` with a literal path is a declared input;
+//! - with a format placeholder (`{}`), the literal part before it bounds the input: its
+//!   directory is taken whole, or the whole package when it has none; the result is no longer
+//!   exact;
+//! - `cargo:rerun-if-env-changed=<NAME>` names an environment variable the run depends on;
+//! - any other literal naming an existing file or directory of the package is taken too, as a
+//!   guard for libraries the script hands paths to (`cc`, `autocfg::rerun_path`), whose own
+//!   `rerun-if-changed` lines the scan cannot see.
+
+use crate::relpath::normalize;
+use crate::syntax::string_literals;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+const RERUN_IF_CHANGED: [&str; 2] = ["cargo:rerun-if-changed=", "cargo::rerun-if-changed="];
+const RERUN_IF_ENV_CHANGED: [&str; 2] = [
+    "cargo:rerun-if-env-changed=",
+    "cargo::rerun-if-env-changed=",
+];
+
+/// The statically known inputs of running one build script.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct RunAnalysis {
+    /// Absolute paths (files or directories) the run depends on; empty when the script
+    /// declares none, and cargo's default (the whole package) applies.
+    pub inputs: BTreeSet<PathBuf>,
+    /// Names from `rerun-if-env-changed`.
+    pub env: BTreeSet<String>,
+    /// Whether at least one `rerun-if-changed` was declared and all of them were literal.
+    pub exact: bool,
+    /// `(file, line, reason)` for each input the analysis had to bound rather than read.
+    pub widened: Vec<(PathBuf, u32, String)>,
+}
+
+/// Analyses the build script whose source files are `sources`, for the package in
+/// `package_dir`. Unreadable sources were already reported by the module walk; they are
+/// skipped here.
+pub(crate) fn analyse(sources: &BTreeSet<PathBuf>, package_dir: &Path) -> RunAnalysis {
+    let mut analysis = RunAnalysis {
+        exact: true,
+        ..Default::default()
+    };
+    let mut declared = false;
+    let mut guards = BTreeSet::new();
+    for file in sources {
+        let Ok(text) = std::fs::read_to_string(file) else {
+            continue;
+        };
+        for (line, literal) in string_literals(&text) {
+            let mut directive = false;
+            for part in literal.lines() {
+                if let Some(path) = strip_any(part, &RERUN_IF_CHANGED) {
+                    directive = true;
+                    declared = true;
+                    match literal_part(path) {
+                        Ok(path) => {
+                            analysis.inputs.insert(normalize(&package_dir.join(path)));
+                        }
+                        Err(prefix) => {
+                            analysis.exact = false;
+                            let bound = match prefix.rfind('/') {
+                                Some(end) => normalize(&package_dir.join(&prefix[..end])),
+                                None => package_dir.to_path_buf(),
+                            };
+                            let reason =
+                                format!("rerun-if-changed path `{path}` is computed at run time");
+                            analysis.widened.push((file.clone(), line, reason));
+                            analysis.inputs.insert(bound);
+                        }
+                    }
+                } else if let Some(name) = strip_any(part, &RERUN_IF_ENV_CHANGED) {
+                    directive = true;
+                    if let Ok(name) = literal_part(name) {
+                        analysis.env.insert(name);
+                    }
+                }
+            }
+            if !directive && !literal.is_empty() && !literal.contains('\n') {
+                let candidate = normalize(&package_dir.join(&literal));
+                if candidate.starts_with(package_dir) && candidate.exists() {
+                    guards.insert(candidate);
+                }
+            }
+        }
+    }
+    if declared {
+        analysis.inputs.extend(guards);
+    } else {
+        analysis.exact = false;
+    }
+    analysis
+}
+
+fn strip_any<'a>(text: &'a str, prefixes: &[&str]) -> Option<&'a str> {
+    prefixes
+        .iter()
+        .find_map(|p| text.trim_start().strip_prefix(p))
+}
+
+/// The literal value of a format string piece (`{{` and `}}` unescaped), or, when it holds a
+/// placeholder, the literal text before the first one.
+fn literal_part(piece: &str) -> Result<String, String> {
+    let mut out = String::new();
+    let mut chars = piece.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                out.push('{');
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                out.push('}');
+            }
+            '{' => return Err(out),
+            c => out.push(c),
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn declared_computed_env_and_guard_literals() {
+        let dir = tempfile::tempdir().unwrap();
+        let package = dir.path();
+        std::fs::create_dir_all(package.join("src/c")).unwrap();
+        std::fs::write(package.join("src/c/x.c"), "").unwrap();
+        let script = package.join("build.rs");
+        std::fs::write(
+            &script,
+            r#"fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo::rerun-if-changed=src/c/{}", name());
+    println!("cargo:rerun-if-env-changed=CC");
+    cc::Build::new().file("src/c/x.c").compile("x");
+    let _ = "not/a/path";
+}"#,
+        )
+        .unwrap();
+        let analysis = analyse(&BTreeSet::from([script.clone()]), package);
+        assert_eq!(
+            analysis.inputs,
+            BTreeSet::from([
+                package.join("build.rs"),
+                package.join("src/c"),
+                package.join("src/c/x.c")
+            ])
+        );
+        assert_eq!(analysis.env, BTreeSet::from(["CC".to_string()]));
+        assert!(!analysis.exact);
+        assert_eq!(
+            analysis.widened,
+            [(
+                script,
+                3,
+                "rerun-if-changed path `src/c/{}` is computed at run time".to_string()
+            )]
+        );
+    }
+
+    #[test]
+    fn no_declaration_means_cargo_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("build.rs");
+        std::fs::write(&script, "fn main() { println!(\"cargo:rustc-cfg=x\"); }").unwrap();
+        let analysis = analyse(&BTreeSet::from([script]), dir.path());
+        assert!(analysis.inputs.is_empty() && !analysis.exact);
+    }
+
+    #[test]
+    fn format_escapes() {
+        assert_eq!(literal_part("a{{b}}c"), Ok("a{b}c".to_string()));
+        assert_eq!(literal_part("src/{name}.rs"), Err("src/".to_string()));
+    }
+}
