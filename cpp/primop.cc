@@ -19,15 +19,18 @@ const char * const doc = R"(
   *arg* is a path or an absolute path string naming a `Cargo.toml` or a directory holding
   one, or an attribute set:
 
-      { src; features ? null; noDefaultFeatures ? false; allFeatures ? false; target ? null; }
+      { src; features ? null; noDefaultFeatures ? false; allFeatures ? false; target ? null;
+        dependencies ? false; }
 
   where `features` is null (the superset of all features, unless `noDefaultFeatures` is set)
   or a list of feature names (`name` or `package/name`), and `target` is null (both branches
-  of every target `cfg`) or a target triple. Runs `cargo metadata` on *src*, so `cargo` must
-  be on `PATH`; *src* must be readable under restricted and pure evaluation.
+  of every target `cfg`) or a target triple, and `dependencies` also scans the dependencies
+  (vendored below the workspace root), as `cargo-unit-sources scan --dependencies`. Runs
+  `cargo metadata` on *src*, so `cargo` must be on `PATH`; *src* must be readable under
+  restricted and pure evaluation.
 )";
 
-const char * const expected_attrs = "src, features, noDefaultFeatures, allFeatures or target";
+const char * const expected_attrs = "src, features, noDefaultFeatures, allFeatures, target or dependencies";
 
 void prim_rustUnitSources(nix::EvalState & state, rus_compat::PosArg pos, nix::Value ** args, nix::Value & v)
 {
@@ -57,6 +60,8 @@ void prim_rustUnitSources(nix::EvalState & state, rus_compat::PosArg pos, nix::V
                 request.no_default_features = rus_compat::force_bool(state, *value, pos);
             } else if (name == "allFeatures") {
                 request.all_features = rus_compat::force_bool(state, *value, pos);
+            } else if (name == "dependencies") {
+                request.dependencies = rus_compat::force_bool(state, *value, pos);
             } else if (name == "target") {
                 rus_compat::force_value(state, *value, pos);
                 if (value->type() != nix::nNull)

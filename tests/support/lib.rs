@@ -82,9 +82,12 @@ pub fn cli_model(workspace: &Path, args: &[&str]) -> Value {
     serde_json::from_slice(&output.stdout).expect("the CLI prints JSON")
 }
 
+/// The Nix settings every test uses: no `nixbld` build-users group (this machine has none; Nix
+/// would warn on stderr), and unsandboxed builds, which run the machine's rustc and linker.
+pub const NIX_CONFIG: &str = "build-users-group =\nsandbox = false";
+
 /// Runs `nix-instantiate --eval --strict --json` on `expr` with the plugin loaded (unless
-/// `with_plugin` is false), from the repository root. `NIX_CONFIG` empties
-/// `build-users-group`, whose group this machine does not have (Nix would warn on stderr).
+/// `with_plugin` is false), from the repository root, with [`NIX_CONFIG`].
 pub fn nix_eval(expr: &str, with_plugin: bool, extra: &[&str]) -> Output {
     let mut command = Command::new("nix-instantiate");
     command.args(["--eval", "--strict", "--json"]);
@@ -95,7 +98,7 @@ pub fn nix_eval(expr: &str, with_plugin: bool, extra: &[&str]) -> Output {
         .args(extra)
         .args(["-E", expr])
         .current_dir(repo_root())
-        .env("NIX_CONFIG", "build-users-group =");
+        .env("NIX_CONFIG", NIX_CONFIG);
     command.output().expect("nix-instantiate runs")
 }
 
@@ -134,4 +137,42 @@ pub fn nix_string(path: &Path) -> String {
             .replace('"', "\\\"")
             .replace("${", "\\${")
     )
+}
+
+/// Copies the directory tree `from` to `to` (created), leaving out `target` directories.
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create the copy");
+    for entry in std::fs::read_dir(from).expect("readable directory") {
+        let entry = entry.expect("readable entry");
+        let (source, dest) = (entry.path(), to.join(entry.file_name()));
+        if entry.file_type().expect("file type").is_dir() {
+            if entry.file_name() != "target" {
+                copy_tree(&source, &dest);
+            }
+        } else {
+            std::fs::copy(&source, &dest).expect("copy a file");
+        }
+    }
+}
+
+/// The real rustc of the machine's toolchain (not the rustup proxy): `$(rustc --print sysroot)/bin/rustc`.
+pub fn real_rustc() -> PathBuf {
+    let output = Command::new("rustc")
+        .args(["--print", "sysroot"])
+        .output()
+        .expect("rustc runs");
+    PathBuf::from(String::from_utf8(output.stdout).expect("UTF-8").trim()).join("bin/rustc")
+}
+
+/// The host's target triple.
+pub fn host_triple() -> String {
+    let output = Command::new("rustc")
+        .arg("-vV")
+        .output()
+        .expect("rustc runs");
+    String::from_utf8(output.stdout)
+        .expect("UTF-8")
+        .lines()
+        .find_map(|l| l.strip_prefix("host: ").map(str::to_string))
+        .expect("rustc -vV names the host")
 }

@@ -163,6 +163,7 @@ fn cfg_test_and_target_are_evaluated() {
         "src/backend/mod.rs",
         "src/backend/simd.rs",
         "src/debug.rs",
+        "src/fast_no_std.rs",
         "src/from_build_script.rs",
         "src/lib.rs",
         "src/macros/generated.rs",
@@ -240,7 +241,6 @@ fn includes_env_and_out_dir() {
             "assets/logo.svg",
             "data/bytes.bin",
             "data/concat.txt",
-            "data/doc.md",
             "data/text.txt",
             "debug/includes.natvis",
             "debug/printers.py",
@@ -482,5 +482,54 @@ fn build_script_run_inputs() {
     assert_eq!(
         default["units"]["outer/build-script/build-script-build"]["deps"],
         serde_json::json!(["inner/lib/inner"])
+    );
+}
+
+#[test]
+fn dependencies_mode_covers_vendored_crates_with_cargo_features() {
+    let example = rust_unit_sources_tests::repo_root().join("examples/cargo-like");
+    let host = rust_unit_sources_tests::host_triple();
+    let model = cli_model(
+        &example,
+        &["--dependencies", "--features", "", "--target", &host],
+    );
+    let units = model["units"].as_object().unwrap();
+    let ids: Vec<&str> = units
+        .keys()
+        .map(String::as_str)
+        .filter(|id| !id.starts_with("cargo-"))
+        .collect();
+    assert_eq!(
+        ids,
+        ["cfg-if/lib/cfg_if", "itoa/lib/itoa"],
+        "dependencies get their library unit only"
+    );
+    assert_eq!(
+        units["itoa/lib/itoa"]["files"],
+        serde_json::json!(["vendor/itoa/src/lib.rs", "vendor/itoa/src/u128_ext.rs"])
+    );
+    assert_eq!(units["itoa/lib/itoa"]["manifest"], "vendor/itoa/Cargo.toml");
+    let util = &units["cargo-util/lib/cargo_util"];
+    assert_eq!(
+        util["externs"],
+        serde_json::json!({ "itoa": "itoa/lib/itoa" })
+    );
+    assert_eq!(
+        util["features"],
+        serde_json::json!([]),
+        "cargo's resolution: no default feature enabled"
+    );
+    assert_eq!(
+        units["cargo-like/bin/cargo-like"]["externs"],
+        serde_json::json!({
+            "cargo_like": "cargo-like/lib/cargo_like",
+            "cargo_platform": "cargo-platform/lib/cargo_platform",
+            "cargo_util": "cargo-util/lib/cargo_util"
+        })
+    );
+    let superset = cli_model(&example, &["--dependencies"]);
+    assert_eq!(
+        superset["units"]["cargo-util/lib/cargo_util"]["features"],
+        serde_json::json!(["vendored"])
     );
 }

@@ -169,7 +169,7 @@ fn bad_arguments_are_nix_errors_with_a_message() {
     let example = nix_path(&examples()[0]);
     assert_eq!(
         plugin_error(&format!("{{ src = {example}; bogus = 1; }}")),
-        "error: rustUnitSources: unknown attribute 'bogus'; expected src, features, noDefaultFeatures, allFeatures or target"
+        "error: rustUnitSources: unknown attribute 'bogus'; expected src, features, noDefaultFeatures, allFeatures, target or dependencies"
     );
     assert_eq!(
         plugin_error("{ features = [ ]; }"),

@@ -33,6 +33,8 @@ pub mod ffi {
         pub all_features: bool,
         /// A target triple, or empty for none (both branches of every target `cfg` kept).
         pub target: String,
+        /// The Nix `dependencies` attribute: also scan the (vendored) dependencies.
+        pub dependencies: bool,
     }
 
     extern "Rust" {
@@ -81,6 +83,7 @@ fn scan_options(request: &Request) -> ScanOptions {
             no_default_features: request.no_default_features,
         },
         target: (!request.target.is_empty()).then(|| request.target.clone()),
+        dependencies: request.dependencies,
     }
 }
 

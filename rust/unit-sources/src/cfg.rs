@@ -101,8 +101,12 @@ impl TargetCfg {
 
 /// What is known about one unit's cfgs at scan time.
 pub(crate) struct CfgContext<'a> {
-    /// The features assumed enabled.
+    /// The features assumed enabled: exactly these when `features_exact`; otherwise the
+    /// features the package declares, each of which may be on or off (the superset over all
+    /// feature combinations).
     pub features: &'a BTreeSet<String>,
+    /// Whether `features` is the exact set rather than the declared ones.
+    pub features_exact: bool,
     /// Whether the unit is compiled with `--test`.
     pub test: bool,
     /// The target's cfgs, when a target was given.
@@ -111,7 +115,8 @@ pub(crate) struct CfgContext<'a> {
 
 impl CfgContext<'_> {
     /// Evaluates `predicate`; what is not known at scan time (`debug_assertions`, cfgs set by
-    /// build scripts or flags, target cfgs without a target) is [`Truth::Unknown`].
+    /// build scripts or flags, target cfgs without a target) is [`Truth::Unknown`]. `doc` and
+    /// `doctest` are false: rustdoc sets them, and the model is about what rustc reads.
     pub fn eval(&self, predicate: &CfgPredicate) -> Truth {
         match predicate {
             CfgPredicate::Option(name, value) => self.eval_option(name, value.as_deref()),
@@ -139,16 +144,29 @@ impl CfgContext<'_> {
     fn eval_option(&self, name: &str, value: Option<&str>) -> Truth {
         let known = |holds: bool| if holds { Truth::True } else { Truth::False };
         match (name, value) {
-            ("feature", Some(feature)) => known(self.features.contains(feature)),
+            ("feature", Some(feature)) if !self.features.contains(feature) => Truth::False,
+            ("feature", Some(_)) if !self.features_exact => Truth::Unknown,
+            ("feature", Some(_)) => Truth::True,
             ("test", None) => known(self.test),
             ("true", None) => Truth::True,
-            ("false", None) => Truth::False,
+            // Set by rustdoc only (`cargo doc`, doctests), never for a rustc compilation.
+            ("false" | "doc" | "doctest", None) => Truth::False,
             _ => match self.target {
                 Some(target) if TARGET_CFG_NAMES.contains(&name) => known(
                     target
                         .options
                         .contains(&(name.to_string(), value.map(str::to_string))),
                 ),
+                // The target's default features hold; flags (`-C target-cpu`,
+                // `-C target-feature`) may add others.
+                Some(target)
+                    if name == "target_feature"
+                        && target
+                            .options
+                            .contains(&(name.to_string(), value.map(str::to_string))) =>
+                {
+                    Truth::True
+                }
                 _ => Truth::Unknown,
             },
         }
@@ -167,10 +185,11 @@ mod tests {
     fn three_valued_logic() {
         let features = BTreeSet::from(["std".to_string()]);
         let linux = TargetCfg::parse(
-            "unix\ntarget_os=\"linux\"\ntarget_has_atomic=\"64\"\ndebug_assertions\n",
+            "unix\ntarget_os=\"linux\"\ntarget_has_atomic=\"64\"\ntarget_feature=\"sse2\"\ndebug_assertions\n",
         );
         let ctx = CfgContext {
             features: &features,
+            features_exact: true,
             test: false,
             target: Some(&linux),
         };
@@ -180,6 +199,12 @@ mod tests {
         assert_eq!(ctx.eval(&opt("windows", None)), Truth::False);
         assert_eq!(ctx.eval(&opt("target_has_atomic", Some("64"))), Truth::True);
         assert_eq!(ctx.eval(&opt("debug_assertions", None)), Truth::Unknown);
+        assert_eq!(ctx.eval(&opt("doc", None)), Truth::False);
+        assert_eq!(ctx.eval(&opt("target_feature", Some("sse2"))), Truth::True);
+        assert_eq!(
+            ctx.eval(&opt("target_feature", Some("avx2"))),
+            Truth::Unknown
+        );
         let any = CfgPredicate::Any(vec![opt("windows", None), opt("my_cfg", None)]);
         assert_eq!(ctx.eval(&any), Truth::Unknown);
         let all = CfgPredicate::All(vec![
@@ -189,10 +214,20 @@ mod tests {
         assert_eq!(ctx.eval(&all), Truth::True);
         let no_target = CfgContext {
             features: &features,
+            features_exact: false,
             test: true,
             target: None,
         };
         assert_eq!(no_target.eval(&opt("windows", None)), Truth::Unknown);
+        assert_eq!(
+            no_target.eval(&opt("feature", Some("std"))),
+            Truth::Unknown,
+            "any feature combination"
+        );
+        assert_eq!(
+            no_target.eval(&opt("feature", Some("undeclared"))),
+            Truth::False
+        );
         assert_eq!(
             no_target.eval(&CfgPredicate::Not(Box::new(opt("test", None)))),
             Truth::False

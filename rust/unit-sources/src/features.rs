@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// The features to assume, with cargo's flags' meaning.
 ///
-/// The default (no flag at all) is the superset: every feature of every package is assumed on,
-/// so `files` covers every feature combination. Once `features` (even an empty list) or
+/// The default (no flag at all) is the superset: any combination of each package's declared
+/// features may be on, so `files` covers every feature combination. Once `features` (even an empty list) or
 /// `no_default_features` is given, the selection means what the same `cargo build` flags mean:
 /// the package's `default` feature (unless `no_default_features`), plus the listed ones, plus
 /// everything they enable. `all_features` assumes every feature.
@@ -26,6 +26,12 @@ impl FeatureSelection {
     /// Whether no flag was given, so the superset of all features is assumed.
     pub fn is_superset(&self) -> bool {
         self.all_features || (self.features.is_none() && !self.no_default_features)
+    }
+
+    /// Whether no flag at all was given: then any combination of the declared features may be
+    /// enabled, and the scan keeps the code of each (`not(feature = …)` included).
+    pub(crate) fn is_unconstrained(&self) -> bool {
+        self.features.is_none() && !self.no_default_features && !self.all_features
     }
 
     /// Checks that every requested feature exists in some member: `members` maps each member
@@ -57,6 +63,23 @@ impl FeatureSelection {
             .flat_map(|list| list.split([',', ' ']))
             .map(str::trim)
             .filter(|f| !f.is_empty())
+    }
+
+    /// The same selection as `cargo` flags (the superset is `--all-features`).
+    pub(crate) fn cargo_flags(&self) -> Vec<String> {
+        if self.is_superset() {
+            return vec!["--all-features".to_string()];
+        }
+        let mut flags = Vec::new();
+        if self.no_default_features {
+            flags.push("--no-default-features".to_string());
+        }
+        let requested: Vec<&str> = self.requested().collect();
+        if !requested.is_empty() {
+            flags.push("--features".to_string());
+            flags.push(requested.join(","));
+        }
+        flags
     }
 
     /// The features enabled for `package`, whose feature table is `table`: closed over what

@@ -19,6 +19,8 @@ mod build_script;
 mod cfg;
 mod error;
 mod features;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod model;
 mod oracle;
 mod relpath;

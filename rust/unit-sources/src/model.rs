@@ -37,6 +37,8 @@ pub struct UnitSources {
     pub edition: String,
     /// The unit's crate root file.
     pub root_file: RelPath,
+    /// The package's own `Cargo.toml` (its directory is `CARGO_MANIFEST_DIR`).
+    pub manifest: RelPath,
     /// The features the scan assumed enabled for the package (sorted).
     pub features: Vec<String>,
     /// Every file rustc reads for the unit: sorted bytewise, unique, a superset of its dep-info.
@@ -46,6 +48,9 @@ pub struct UnitSources {
     pub manifests: Vec<RelPath>,
     /// Ids of the workspace units this unit needs built first (see `docs/schema.md`). Sorted.
     pub deps: Vec<UnitId>,
+    /// The libraries the unit links (`--extern name=…`): the name its code uses (renames
+    /// applied, `-` as `_`) → the lib or proc-macro unit. A subset of `deps`.
+    pub externs: BTreeMap<String, UnitId>,
     /// Names read with `env!` / `option_env!` in the unit's files (sorted, unique).
     pub env: Vec<String>,
     /// Files included from `OUT_DIR` (the part after `OUT_DIR`, without leading `/`). Sorted.

@@ -11,7 +11,7 @@ use crate::relpath::normalize;
 use crate::{Error, Model, RelPath, UnitId, UnitKind, UnitSources};
 use rayon::prelude::*;
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 /// What rustc's dep-info lists for one unit.
@@ -49,7 +49,11 @@ pub fn rustc_dep_info(
         written.map_err(|e| Error::in_file(&path, e.to_string()))?;
     }
     let _ = std::fs::remove_file(&dep_file);
-    let package_dir = root.join(package_manifest(unit).parent().unwrap_or(Path::new("")));
+    let package_dir = root.join(
+        Path::new(unit.manifest.as_str())
+            .parent()
+            .unwrap_or(Path::new("")),
+    );
     let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
     let mut command = Command::new(rustc);
     command
@@ -189,18 +193,6 @@ pub fn compare(native: &Model, rustc: &Model) -> Vec<UnitComparison> {
         .collect()
 }
 
-/// The package's own manifest among the unit's manifests: the deepest `Cargo.toml`.
-fn package_manifest(unit: &UnitSources) -> PathBuf {
-    unit.manifests
-        .iter()
-        .filter(|m| m.as_str().ends_with("Cargo.toml"))
-        .max_by_key(|m| m.as_str().len())
-        .map_or_else(
-            || PathBuf::from("Cargo.toml"),
-            |m| PathBuf::from(m.as_str()),
-        )
-}
-
 /// Parses a Makefile-style `.d` file: the prerequisites of its first rule (spaces escaped as
 /// `\ `, paths normalised lexically; those below `out_dir` apart) and its
 /// `# env-dep:NAME[=value]` lines.
@@ -279,6 +271,7 @@ fn split_paths(deps: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     #[test]
     fn parses_escaped_spaces_parent_components_and_env() {
@@ -305,10 +298,12 @@ mod tests {
             crate_types: vec!["lib".into()],
             edition: "2021".into(),
             root_file: rel(&"src/lib.rs"),
+            manifest: rel(&"Cargo.toml"),
             features: Vec::new(),
             files: files.iter().map(rel).collect(),
             manifests: Vec::new(),
             deps: Vec::new(),
+            externs: BTreeMap::new(),
             env: env.iter().map(|e| e.to_string()).collect(),
             out_dir_includes: Vec::new(),
             unresolved: Vec::new(),

@@ -19,15 +19,56 @@ struct SourceFile {
 
 type Slot = Arc<OnceLock<Result<Arc<SourceFile>, Error>>>;
 
+/// What a path is, as `std::fs::metadata` (symlinks followed) says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FileKind {
+    File,
+    Dir,
+    /// Exists, but neither a regular file nor a directory (a FIFO, a device).
+    Other,
+    /// A symbolic link that cannot be followed (dangling, or a loop).
+    Broken,
+    Missing,
+}
+
+/// The error for a path that is a [`FileKind::Broken`] link, at `file`:`line`.
+fn broken_link(file: &Path, line: u32, what: &str, path: &Path) -> Error {
+    let cause = std::fs::metadata(path)
+        .err()
+        .map_or_else(|| "unreadable".to_string(), |e| e.to_string());
+    Error::at(file, line, format!("{what}: {}: {cause}", path.display()))
+}
+
 /// Every file read during one scan, shared by all units: each file is read, hashed and (when
-/// parsed as Rust) lexed once, even when many units and threads ask for it at once.
+/// parsed as Rust) lexed once, and each candidate path `stat`ed once, even when many units and
+/// threads ask for it at once.
 #[derive(Default)]
 pub(crate) struct SourceCache {
     sources: Mutex<HashMap<PathBuf, Slot>>,
     data: Mutex<HashMap<PathBuf, Slot>>,
+    kinds: Mutex<HashMap<PathBuf, FileKind>>,
 }
 
 impl SourceCache {
+    /// What `path` is, `stat`ed once per scan (units share module files and their candidates).
+    fn kind(&self, path: &Path) -> FileKind {
+        if let Some(&kind) = self.kinds.lock().expect("cache lock").get(path) {
+            return kind;
+        }
+        let kind = match std::fs::metadata(path) {
+            Ok(meta) if meta.is_file() => FileKind::File,
+            Ok(meta) if meta.is_dir() => FileKind::Dir,
+            Ok(_) => FileKind::Other,
+            Err(_) if std::fs::symlink_metadata(path).is_ok() => FileKind::Broken,
+            Err(_) => FileKind::Missing,
+        };
+        self.kinds
+            .lock()
+            .expect("cache lock")
+            .insert(path.to_path_buf(), kind);
+        kind
+    }
+
     /// The lexed items and digest of the Rust file `path`.
     fn source(&self, path: &Path) -> Result<Arc<SourceFile>, Error> {
         Self::memo(&self.sources, path, || {
@@ -94,6 +135,9 @@ fn read(path: &Path) -> Result<Vec<u8>, Error> {
 struct ModuleDir {
     dir: PathBuf,
     relative: Option<String>,
+    /// Inside an inline module named by a macro fragment (`mod $name { … }`): `dir` is its
+    /// parent's directory, and where its own `mod x;` would look is unknown.
+    opaque: bool,
 }
 
 impl ModuleDir {
@@ -123,10 +167,11 @@ impl<'w> ModuleResolver<'w> {
         cache: &'w SourceCache,
     ) -> Self {
         let package_dirs = workspace
-            .members
+            .packages
             .iter()
             .filter_map(|p| {
-                p.manifest_path
+                p.package
+                    .manifest_path
                     .parent()
                     .map(|d| d.as_std_path().to_path_buf())
             })
@@ -144,25 +189,42 @@ impl<'w> ModuleResolver<'w> {
     pub fn scan_unit(&self, unit: &PlannedUnit) -> Result<UnitSources, Error> {
         let cfg = CfgContext {
             features: &unit.features,
+            features_exact: unit.features_exact,
             test: unit.kind.is_test_harness(),
             target: self.target,
         };
-        let mut walk = UnitWalk {
-            resolver: self,
-            unit,
-            cfg,
-            files: BTreeSet::new(),
-            visited: HashSet::new(),
-            env: BTreeSet::new(),
-            out_dir: BTreeSet::new(),
-            unresolved: Vec::new(),
-        };
-        let root_dir = ModuleDir {
-            dir: parent(&unit.root_file),
-            relative: None,
-        };
-        walk.visit_source(&unit.root_file, &root_dir, &unit.root_file, 0)?;
-        walk.finish()
+        let mut no_narrowing = HashSet::new();
+        loop {
+            let mut walk = UnitWalk {
+                resolver: self,
+                unit,
+                cfg: CfgContext { ..cfg },
+                files: BTreeSet::new(),
+                visited: HashSet::new(),
+                env: BTreeSet::new(),
+                out_dir: BTreeSet::new(),
+                unresolved: Vec::new(),
+                macros: HashMap::new(),
+                invocations: HashMap::new(),
+                expanded: HashSet::new(),
+                narrowed: HashMap::new(),
+                no_narrowing: &no_narrowing,
+            };
+            let root_dir = ModuleDir {
+                dir: parent(&unit.root_file),
+                relative: None,
+                opaque: false,
+            };
+            walk.visit_source(&unit.root_file, &root_dir, &unit.root_file, 0)?;
+            let stale = walk.stale_narrowing();
+            if stale.is_empty() {
+                return walk.finish();
+            }
+            // A macro's wrapper condition was used before another definition of the same
+            // name was met: walk again without it.
+            drop(walk);
+            no_narrowing.extend(stale);
+        }
     }
 
     fn rel(&self, path: &Path, origin: &Path, line: u32) -> Result<RelPath, Error> {
@@ -203,6 +265,24 @@ fn parent(path: &Path) -> PathBuf {
 /// How deep `include!` may nest (rustc's default recursion limit).
 const MAX_INCLUDE_DEPTH: usize = 128;
 
+/// A `macro_rules!` definition met during a unit's walk.
+#[derive(Clone)]
+struct KnownMacro {
+    /// The file holding the definition (unresolved constructs of its body are reported there).
+    origin: PathBuf,
+    line: u32,
+    body: Arc<Vec<Item>>,
+    wraps: Option<CfgPredicate>,
+}
+
+/// Where a macro is invoked: the invoking module and the file of the outermost invocation,
+/// against which rustc resolves `mod` and include paths of the expansion.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct MacroSite {
+    module: ModuleDir,
+    file: PathBuf,
+}
+
 /// The state of scanning one unit.
 struct UnitWalk<'r, 'w> {
     resolver: &'r ModuleResolver<'w>,
@@ -216,11 +296,32 @@ struct UnitWalk<'r, 'w> {
     out_dir: BTreeSet<String>,
     /// (file, line, reason) of constructs resolved by widening.
     unresolved: Vec<(PathBuf, u32, String)>,
+    /// `macro_rules!` definitions met so far, by name.
+    macros: HashMap<String, Vec<KnownMacro>>,
+    /// Invocations met so far, by macro name.
+    invocations: HashMap<String, Vec<MacroSite>>,
+    /// (definition file, line, site) pairs already expanded.
+    expanded: HashSet<(PathBuf, u32, MacroSite)>,
+    /// Macro names whose wrapper condition dropped an invocation's input, with how many
+    /// definitions of the name were known then.
+    narrowed: HashMap<String, usize>,
+    /// Macro names whose wrapper condition must not be used (a definition appeared after it
+    /// was: a rerun of the walk without it).
+    no_narrowing: &'r HashSet<String>,
 }
 
 impl UnitWalk<'_, '_> {
     fn holds(&self, all: &[CfgPredicate]) -> Truth {
         self.cfg.eval(&CfgPredicate::All(all.to_vec()))
+    }
+
+    /// Names whose wrapper condition was used before another definition of the name was met.
+    fn stale_narrowing(&self) -> Vec<String> {
+        self.narrowed
+            .iter()
+            .filter(|(name, known)| self.macros.get(*name).map_or(0, Vec::len) != **known)
+            .map(|(name, _)| name.clone())
+            .collect()
     }
 
     /// Reads the Rust file `path` as the source of a module whose submodules live in `module`;
@@ -242,27 +343,99 @@ impl UnitWalk<'_, '_> {
         let source = self.resolver.cache.source(path)?;
         let syntax = source.syntax.as_ref().expect("sources are lexed");
         self.env.extend(syntax.env.iter().cloned());
-        self.visit_items(&syntax.items, module, path, depth)
+        self.visit_items(&syntax.items, module, path, path, depth)
     }
 
+    /// Visits `items` of the module `module`. `file` is what relative includes resolve
+    /// against (the file holding them, or for a macro expansion the file of the invocation);
+    /// `origin` is the file holding them, named in errors and `unresolved`.
     fn visit_items(
         &mut self,
         items: &[Item],
         module: &ModuleDir,
         file: &Path,
+        origin: &Path,
         depth: usize,
     ) -> Result<(), Error> {
         for item in items {
             match item {
-                Item::Mod(decl) => self.visit_mod(decl, module, file, depth)?,
-                Item::Include(include) => self.visit_include(include, file, depth)?,
-                Item::Opaque { line, what } => {
-                    let dir = module.children();
-                    self.widen(file, *line, what, &dir, true);
+                Item::Mod(decl) => self.visit_mod(decl, module, file, origin, depth)?,
+                Item::Include(include) => self.visit_include(include, file, origin, depth)?,
+                Item::Opaque { line, what, cfg } => {
+                    if self.holds(cfg).may_hold() {
+                        let dir = module.children();
+                        self.widen(origin, *line, what, &dir, true);
+                    }
+                }
+                Item::Macro(def) => {
+                    if !self.holds(&def.cfg).may_hold() {
+                        continue;
+                    }
+                    let known = KnownMacro {
+                        origin: origin.to_path_buf(),
+                        line: def.line,
+                        body: def.body.clone(),
+                        wraps: def.wraps.clone(),
+                    };
+                    self.macros
+                        .entry(def.name.clone())
+                        .or_default()
+                        .push(known.clone());
+                    let sites = self.invocations.get(&def.name).cloned();
+                    for site in sites.unwrap_or_default() {
+                        self.expand(&known, &site, depth)?;
+                    }
+                }
+                Item::Invocation(invocation) => {
+                    if !self.holds(&invocation.cfg).may_hold() {
+                        continue;
+                    }
+                    let site = MacroSite {
+                        module: module.clone(),
+                        file: file.to_path_buf(),
+                    };
+                    let name = &invocation.name;
+                    self.invocations
+                        .entry(name.clone())
+                        .or_default()
+                        .push(site.clone());
+                    let defs = self.macros.get(name).cloned().unwrap_or_default();
+                    for def in &defs {
+                        self.expand(def, &site, depth)?;
+                    }
+                    let wraps: Option<Vec<CfgPredicate>> =
+                        defs.iter().map(|d| d.wraps.clone()).collect();
+                    let dropped = match wraps {
+                        Some(any)
+                            if !any.is_empty()
+                                && !invocation.qualified
+                                && !self.no_narrowing.contains(name) =>
+                        {
+                            !self.cfg.eval(&CfgPredicate::Any(any)).may_hold()
+                        }
+                        _ => false,
+                    };
+                    if dropped {
+                        self.narrowed.entry(name.clone()).or_insert(defs.len());
+                    } else {
+                        self.visit_items(&invocation.args, module, file, origin, depth)?;
+                    }
                 }
             }
         }
         Ok(())
+    }
+
+    /// Resolves the body of the macro `def` as expanded at `site`, once per definition and site.
+    fn expand(&mut self, def: &KnownMacro, site: &MacroSite, depth: usize) -> Result<(), Error> {
+        if def.body.is_empty()
+            || !self
+                .expanded
+                .insert((def.origin.clone(), def.line, site.clone()))
+        {
+            return Ok(());
+        }
+        self.visit_items(&def.body, &site.module, &site.file, &def.origin, depth)
     }
 
     /// The `#[path]` values that may apply to `decl`, and whether the default location may too.
@@ -286,17 +459,19 @@ impl UnitWalk<'_, '_> {
         decl: &ModDecl,
         module: &ModuleDir,
         file: &Path,
+        origin: &Path,
         depth: usize,
     ) -> Result<(), Error> {
         if !self.holds(&decl.cfg).may_hold() {
             return Ok(());
         }
-        if decl.in_macro {
+        if module.opaque && decl.body.is_none() {
             let reason = format!(
-                "module `{}` declared inside macro_rules! resolves where the macro is invoked",
+                "module `{}` declared in a module named by a macro fragment; its directory is unknown",
                 decl.name
             );
-            self.widen(file, decl.line, &reason, &module.children(), true);
+            self.widen(origin, decl.line, &reason, &module.dir.clone(), true);
+            return Ok(());
         }
         let (paths, default) = self.path_candidates(decl);
         if paths.iter().any(|p| p.is_empty()) {
@@ -304,7 +479,7 @@ impl UnitWalk<'_, '_> {
                 "module `{}` has a #[path] that is not a string literal",
                 decl.name
             );
-            self.widen(file, decl.line, &reason, &module.children(), true);
+            self.widen(origin, decl.line, &reason, &module.children(), true);
         }
         let paths = paths.into_iter().filter(|p| !p.is_empty());
         match &decl.body {
@@ -313,15 +488,25 @@ impl UnitWalk<'_, '_> {
                     let inner = ModuleDir {
                         dir: module.dir.join(path),
                         relative: None,
+                        opaque: module.opaque,
                     };
-                    self.visit_items(body, &inner, file, depth)?;
+                    self.visit_items(body, &inner, file, origin, depth)?;
                 }
                 if default {
-                    let inner = ModuleDir {
-                        dir: module.children().join(&decl.name),
-                        relative: None,
+                    let inner = if decl.opaque_name || module.opaque {
+                        ModuleDir {
+                            dir: module.children(),
+                            relative: None,
+                            opaque: true,
+                        }
+                    } else {
+                        ModuleDir {
+                            dir: module.children().join(&decl.name),
+                            relative: None,
+                            opaque: false,
+                        }
                     };
-                    self.visit_items(body, &inner, file, depth)?;
+                    self.visit_items(body, &inner, file, origin, depth)?;
                 }
             }
             None => {
@@ -333,13 +518,14 @@ impl UnitWalk<'_, '_> {
                         ModuleDir {
                             dir: parent(&target),
                             relative: None,
+                            opaque: false,
                         },
                         decl,
-                        file,
+                        origin,
                     )?;
                 }
                 if default {
-                    self.visit_default_module_file(decl, module, file, explicit)?;
+                    self.visit_default_module_file(decl, module, origin, explicit)?;
                 }
             }
         }
@@ -359,7 +545,21 @@ impl UnitWalk<'_, '_> {
         let children = module.children();
         let flat = children.join(format!("{}.rs", decl.name));
         let nested = children.join(&decl.name).join("mod.rs");
-        match (flat.is_file(), nested.is_file()) {
+        let cache = self.resolver.cache;
+        for candidate in [&flat, &nested] {
+            if cache.kind(candidate) == FileKind::Broken {
+                return Err(broken_link(
+                    file,
+                    decl.line,
+                    &format!("module `{}`", decl.name),
+                    candidate,
+                ));
+            }
+        }
+        match (
+            cache.kind(&flat) == FileKind::File,
+            cache.kind(&nested) == FileKind::File,
+        ) {
             (true, nested_exists) => {
                 if nested_exists {
                     let reason = format!(
@@ -373,6 +573,7 @@ impl UnitWalk<'_, '_> {
                         ModuleDir {
                             dir: children.join(&decl.name),
                             relative: None,
+                            opaque: false,
                         },
                         decl,
                         file,
@@ -383,6 +584,7 @@ impl UnitWalk<'_, '_> {
                     ModuleDir {
                         dir: children,
                         relative: Some(decl.name.clone()),
+                        opaque: false,
                     },
                     decl,
                     file,
@@ -393,6 +595,7 @@ impl UnitWalk<'_, '_> {
                 ModuleDir {
                     dir: children.join(&decl.name),
                     relative: None,
+                    opaque: false,
                 },
                 decl,
                 file,
@@ -418,14 +621,23 @@ impl UnitWalk<'_, '_> {
         file: &Path,
     ) -> Result<(), Error> {
         self.resolver.rel(path, file, decl.line)?;
-        if path.is_dir() {
+        let kind = self.resolver.cache.kind(path);
+        if kind == FileKind::Dir {
             return Err(Error::at(
                 file,
                 decl.line,
                 format!("module `{}`: {} is a directory", decl.name, path.display()),
             ));
         }
-        if !path.exists() {
+        if kind == FileKind::Broken {
+            return Err(broken_link(
+                file,
+                decl.line,
+                &format!("module `{}`", decl.name),
+                path,
+            ));
+        }
+        if kind == FileKind::Missing {
             let reason = format!("module `{}`: {} does not exist", decl.name, path.display());
             self.unresolved
                 .push((file.to_path_buf(), decl.line, reason));
@@ -434,7 +646,17 @@ impl UnitWalk<'_, '_> {
         self.visit_source(path, &module, file, 0)
     }
 
-    fn visit_include(&mut self, include: &Include, file: &Path, depth: usize) -> Result<(), Error> {
+    /// An include in `origin`, resolved against `file` (see [`Self::visit_items`]).
+    fn visit_include(
+        &mut self,
+        include: &Include,
+        file: &Path,
+        origin: &Path,
+        depth: usize,
+    ) -> Result<(), Error> {
+        if !self.holds(&include.cfg).may_hold() {
+            return Ok(());
+        }
         let target = match &include.arg {
             IncludeArg::Relative(path) => parent(file).join(path),
             IncludeArg::ManifestDir(rest) => {
@@ -445,40 +667,45 @@ impl UnitWalk<'_, '_> {
                     .insert(rest.trim_start_matches('/').to_string());
                 return Ok(());
             }
-            IncludeArg::Unknown(text) => {
+            IncludeArg::Unknown { text, suffix } => {
                 let reason = format!("include argument `{text}` is not a literal path");
-                self.widen(
-                    file,
-                    include.line,
-                    &reason,
-                    &self.unit.package_dir.clone(),
-                    false,
-                );
+                let dir = self.unit.package_dir.clone();
+                match suffix.rsplit_once('/') {
+                    // The path ends with `…/name`: only files called `name` can be it.
+                    Some((_, name)) if !matches!(name, "" | "." | "..") => {
+                        let reason = format!("{reason}; widened to every file named `{name}`");
+                        self.widen_matching(origin, include.line, &reason, &dir, |f| f == name);
+                    }
+                    // The path ends with `suffix`: so does its file name.
+                    None if !suffix.is_empty() => {
+                        let reason = format!(
+                            "{reason}; widened to every file whose name ends with `{suffix}`"
+                        );
+                        self.widen_matching(origin, include.line, &reason, &dir, |f| {
+                            f.ends_with(suffix.as_str())
+                        });
+                    }
+                    _ => self.widen(origin, include.line, &reason, &dir, false),
+                }
                 return Ok(());
             }
         };
-        if include.in_macro {
-            let reason = "include inside macro_rules! resolves relative to the invoking file";
-            self.widen(
-                file,
-                include.line,
-                reason,
-                &self.unit.package_dir.clone(),
-                false,
-            );
-        }
-        self.resolver.rel(&target, file, include.line)?;
-        if target.is_dir() {
+        self.resolver.rel(&target, origin, include.line)?;
+        let kind = self.resolver.cache.kind(&target);
+        if kind == FileKind::Dir {
             return Err(Error::at(
-                file,
+                origin,
                 include.line,
                 format!("include of a directory: {}", target.display()),
             ));
         }
-        if !target.exists() {
+        if kind == FileKind::Broken {
+            return Err(broken_link(origin, include.line, "include", &target));
+        }
+        if kind == FileKind::Missing {
             let reason = format!("included file {} does not exist", target.display());
             self.unresolved
-                .push((file.to_path_buf(), include.line, reason));
+                .push((origin.to_path_buf(), include.line, reason));
             return Ok(());
         }
         match include.kind {
@@ -487,7 +714,7 @@ impl UnitWalk<'_, '_> {
                 Ok(())
             }
             IncludeKind::Source if depth >= MAX_INCLUDE_DEPTH => Err(Error::at(
-                file,
+                origin,
                 include.line,
                 format!("include! nested more than {MAX_INCLUDE_DEPTH} deep (a cycle?)"),
             )),
@@ -501,8 +728,9 @@ impl UnitWalk<'_, '_> {
                 let included = ModuleDir {
                     dir: parent(&target),
                     relative: None,
+                    opaque: false,
                 };
-                self.visit_items(&syntax.items, &included, &target, depth + 1)
+                self.visit_items(&syntax.items, &included, &target, &target, depth + 1)
             }
         }
     }
@@ -524,7 +752,7 @@ impl UnitWalk<'_, '_> {
     /// For a `build-script-run` unit: replaces what the walk found (the script's sources)
     /// with what running it reads, and returns the `runInputs`, `runEnv` and
     /// `runInputsExact` fields.
-    fn into_run(&mut self) -> Result<(Vec<RelPath>, Vec<String>, bool), Error> {
+    fn take_run_inputs(&mut self) -> Result<(Vec<RelPath>, Vec<String>, bool), Error> {
         let analysis = build_script::analyse(&self.files, &self.unit.package_dir);
         let script = self.unit.root_file.clone();
         self.files.clear();
@@ -566,9 +794,35 @@ impl UnitWalk<'_, '_> {
         ))
     }
 
+    /// Records an unresolved construct (`reason` says how it was widened) and adds every file
+    /// below `dir` whose file name satisfies `keep`.
+    fn widen_matching(
+        &mut self,
+        file: &Path,
+        line: u32,
+        reason: &str,
+        dir: &Path,
+        keep: impl Fn(&str) -> bool,
+    ) {
+        let shown = match dir.strip_prefix(&self.resolver.workspace.root) {
+            Ok(relative) if relative.as_os_str().is_empty() => ".".to_string(),
+            Ok(relative) => relative.display().to_string(),
+            Err(_) => dir.display().to_string(),
+        };
+        self.unresolved
+            .push((file.to_path_buf(), line, format!("{reason} below {shown}/")));
+        let mut below = BTreeSet::new();
+        self.resolver.files_below(dir, false, &mut below);
+        self.files.extend(
+            below
+                .into_iter()
+                .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(&keep)),
+        );
+    }
+
     fn finish(mut self) -> Result<UnitSources, Error> {
         let run = match self.unit.kind {
-            UnitKind::BuildScriptRun => Some(self.into_run()?),
+            UnitKind::BuildScriptRun => Some(self.take_run_inputs()?),
             _ => None,
         };
         let unit = self.unit;
@@ -614,10 +868,12 @@ impl UnitWalk<'_, '_> {
             crate_types: unit.crate_types.clone(),
             edition: unit.edition.clone(),
             root_file: rel(&unit.root_file)?,
+            manifest: rel(&unit.manifest)?,
             features: unit.features.iter().cloned().collect(),
             files: files.into_iter().collect(),
             manifests: manifests.into_iter().collect(),
             deps: unit.deps.clone(),
+            externs: unit.externs.clone(),
             env: self.env.into_iter().collect(),
             out_dir_includes: self.out_dir.into_iter().collect(),
             unresolved,

@@ -18,6 +18,11 @@ pub struct ScanOptions {
     /// A target triple: target `cfg`s are then evaluated exactly (from `rustc --print cfg`);
     /// without it, both branches of every target `cfg` are kept.
     pub target: Option<String>,
+    /// Also scan the dependencies: cargo resolves the graph offline (from `Cargo.lock` and the
+    /// configured sources, e.g. a `cargo vendor` directory below the root), every package of
+    /// it gets its library and build-script units, features are cargo's resolution, and
+    /// `externs` name registry libraries too. Every dependency must lie below the root.
+    pub dependencies: bool,
 }
 
 /// Scans the workspace of `options.manifest_path`: every unit of every member package, with the
@@ -31,7 +36,12 @@ pub struct ScanOptions {
 /// lexed (invalid UTF-8, unbalanced delimiters), or a module or include path leaves the
 /// workspace root.
 pub fn scan(options: &ScanOptions) -> Result<Model, Error> {
-    let workspace = Workspace::load(&options.manifest_path)?;
+    let dependencies = options.dependencies.then_some(&options.features);
+    let workspace = Workspace::load(
+        &options.manifest_path,
+        dependencies,
+        options.target.as_deref(),
+    )?;
     let target_cfg = options
         .target
         .as_deref()

@@ -8,6 +8,7 @@
 use crate::cfg::CfgPredicate;
 use ra_ap_rustc_lexer::{self as lexer, FrontmatterAllowed, LiteralKind, TokenKind};
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 /// How deep token trees may nest before the file is refused (rustc itself overflows its
 /// stack somewhere beyond this).
@@ -31,7 +32,14 @@ pub(crate) enum Item {
     Opaque {
         line: u32,
         what: String,
+        /// It is compiled only where all of these hold.
+        cfg: Vec<CfgPredicate>,
     },
+    /// A `macro_rules!` definition: what its body declares or includes is resolved where the
+    /// macro is invoked.
+    Macro(MacroDef),
+    /// An invocation `name!(…)` of a macro other than the built-in ones.
+    Invocation(Invocation),
 }
 
 /// `mod name;` or `mod name { ... }` with its attributes.
@@ -45,8 +53,9 @@ pub(crate) struct ModDecl {
     pub paths: Vec<PathAttr>,
     /// The items of an inline module; `None` for `mod name;`.
     pub body: Option<Vec<Item>>,
-    /// Declared inside a `macro_rules!` body: it resolves where the macro is invoked.
-    pub in_macro: bool,
+    /// The name is a macro fragment (`mod $name { ... }`, inline): the module's directory,
+    /// where its own `mod x;` declarations would look, is not known.
+    pub opaque_name: bool,
 }
 
 #[derive(Debug, PartialEq)]
@@ -55,14 +64,46 @@ pub(crate) struct PathAttr {
     pub when: Vec<CfgPredicate>,
 }
 
-/// An `include!`, `include_str!` or `include_bytes!` invocation.
+/// An `include!`, `include_str!` or `include_bytes!` invocation, or a file named by
+/// `#[debugger_visualizer]`.
 #[derive(Debug, PartialEq)]
 pub(crate) struct Include {
     pub kind: IncludeKind,
     pub arg: IncludeArg,
     pub line: u32,
-    /// Written inside a `macro_rules!` body: it resolves relative to the invoking file.
-    pub in_macro: bool,
+    /// It is expanded only where all of these hold.
+    pub cfg: Vec<CfgPredicate>,
+}
+
+/// `macro_rules! name { ... }`.
+#[derive(Debug, PartialEq)]
+pub(crate) struct MacroDef {
+    pub name: String,
+    pub line: u32,
+    /// The macro exists only where all of these hold.
+    pub cfg: Vec<CfgPredicate>,
+    /// The items of its rules (matchers and transcribers), resolved at each invocation: `mod`
+    /// relative to the invoking module, includes relative to the invoking file.
+    pub body: Arc<Vec<Item>>,
+    /// When every rule expands to its input items, each under `#[cfg]` attributes
+    /// (`$( #[cfg(p)] $item )*`, as `cfg_feature! { … }` helpers do): the condition under
+    /// which the items given to the macro are compiled.
+    pub wraps: Option<CfgPredicate>,
+}
+
+/// `name!(…)`, `path::name!{…}`: an invocation of a macro that may be a `macro_rules!` of the
+/// crate.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Invocation {
+    pub name: String,
+    pub line: u32,
+    /// It is expanded only where all of these hold.
+    pub cfg: Vec<CfgPredicate>,
+    /// Written with a path (`crate::name!`, `$crate::name!`): not resolved by textual scope.
+    pub qualified: bool,
+    /// The items of its input, read as if written around the invocation (`cfg_if!` branches
+    /// carry their conditions).
+    pub args: Vec<Item>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,8 +123,9 @@ pub(crate) enum IncludeArg {
     ManifestDir(String),
     /// `concat!(env!("OUT_DIR"), "<rest>")`.
     OutDir(String),
-    /// Anything else; the text of the argument.
-    Unknown(String),
+    /// Anything else: the text of the argument, and the literal text it is known to end with
+    /// (the string literals of a `concat!` after its last other piece; may be empty).
+    Unknown { text: String, suffix: String },
 }
 
 /// Why a file could not be turned into items: a line and a message.
@@ -196,8 +238,9 @@ pub(crate) fn parse_file(source: &str) -> Result<FileSyntax, SyntaxError> {
     let mut syntax = FileSyntax::default();
     let mut extractor = Extractor {
         env: &mut syntax.env,
+        cond: Vec::new(),
     };
-    extractor.items(&trees, &mut syntax.items, false);
+    extractor.items(&trees, &mut syntax.items);
     Ok(syntax)
 }
 
@@ -224,11 +267,20 @@ pub(crate) fn string_literals(source: &str) -> Vec<(u32, String)> {
 }
 
 fn token_trees(source: &str) -> Result<Vec<Tree<'_>>, SyntaxError> {
-    let mut stack: Vec<(Delim, u32, Vec<Tree<'_>>)> = Vec::new();
+    // The trees of every open group, outermost first: a group's trees move into a vector of
+    // their exact size when it closes, instead of each group growing a vector of its own.
     let mut current: Vec<Tree<'_>> = Vec::new();
+    // Each open group: its delimiter, line, and where its trees start in `current`.
+    let mut stack: Vec<(Delim, u32, usize)> = Vec::new();
     let mut offset = 0usize;
     let mut line = 1u32;
-    for token in lexer::tokenize(source, FrontmatterAllowed::No) {
+    let mut cursor = lexer::Cursor::new(source, FrontmatterAllowed::No);
+    loop {
+        // `advance_token` directly: `tokenize`'s end test is an out-of-line `PartialEq` call.
+        let token = cursor.advance_token();
+        if let TokenKind::Eof = token.kind {
+            break;
+        }
         let text = &source[offset..offset + token.len as usize];
         offset += token.len as usize;
         let tok = Tok {
@@ -236,7 +288,16 @@ fn token_trees(source: &str) -> Result<Vec<Tree<'_>>, SyntaxError> {
             text,
             line,
         };
-        line += text.bytes().filter(|&b| b == b'\n').count() as u32;
+        if matches!(
+            token.kind,
+            TokenKind::Whitespace
+                | TokenKind::BlockComment { .. }
+                | TokenKind::Literal { .. }
+                | TokenKind::Frontmatter { .. }
+        ) {
+            // The only tokens that may span lines.
+            line += text.bytes().filter(|&b| b == b'\n').count() as u32;
+        }
         let error = |message: &str| {
             Err(SyntaxError {
                 line: tok.line,
@@ -265,7 +326,7 @@ fn token_trees(source: &str) -> Result<Vec<Tree<'_>>, SyntaxError> {
                     TokenKind::OpenBracket => Delim::Bracket,
                     _ => Delim::Brace,
                 };
-                stack.push((delim, tok.line, std::mem::take(&mut current)));
+                stack.push((delim, tok.line, current.len()));
             }
             TokenKind::CloseParen | TokenKind::CloseBracket | TokenKind::CloseBrace => {
                 let delim = match token.kind {
@@ -274,8 +335,8 @@ fn token_trees(source: &str) -> Result<Vec<Tree<'_>>, SyntaxError> {
                     _ => Delim::Brace,
                 };
                 match stack.pop() {
-                    Some((open, _, outer)) if open == delim => {
-                        let trees = std::mem::replace(&mut current, outer);
+                    Some((open, _, start)) if open == delim => {
+                        let trees = current.split_off(start);
                         current.push(Tree::Group { delim, trees });
                     }
                     Some((_, open_line, _)) => {
@@ -456,32 +517,190 @@ fn parse_cfg(trees: &[Tree<'_>]) -> CfgPredicate {
     }
 }
 
-/// Collects the effect of one attribute on a module declaration; `when` are the `cfg_attr`
-/// conditions it sits under.
-fn apply_attr(attr: Attr, when: &[CfgPredicate], decl: &mut ModDecl) {
+/// The `cfg` predicates one attribute puts on its item; `when` are the `cfg_attr` conditions
+/// it sits under (`#[cfg_attr(a, cfg(b))]` is `any(not(a), b)`).
+fn attr_cfgs(attr: &Attr, when: &[CfgPredicate], out: &mut Vec<CfgPredicate>) {
     match attr {
-        Attr::Cfg(predicate) if when.is_empty() => decl.cfg.push(predicate),
-        Attr::Cfg(predicate) => decl.cfg.push(CfgPredicate::Any(vec![
+        Attr::Cfg(predicate) if when.is_empty() => out.push(predicate.clone()),
+        Attr::Cfg(predicate) => out.push(CfgPredicate::Any(vec![
             CfgPredicate::Not(Box::new(CfgPredicate::All(when.to_vec()))),
-            predicate,
+            predicate.clone(),
         ])),
-        Attr::Path(Some(value)) => decl.paths.push(PathAttr {
-            value,
-            when: when.to_vec(),
-        }),
-        Attr::Path(None) => decl.paths.push(PathAttr {
-            value: String::new(),
+        Attr::Conditional(predicate, inner) => {
+            let mut nested = when.to_vec();
+            nested.push(predicate.clone());
+            for attr in inner {
+                attr_cfgs(attr, &nested, out);
+            }
+        }
+        Attr::Path(_) | Attr::Other => {}
+    }
+}
+
+/// The `#[path]` values one attribute gives a module declaration, each with the `cfg_attr`
+/// conditions (`when`) under which it applies; an empty value for a non-literal path.
+fn attr_paths(attr: &Attr, when: &[CfgPredicate], out: &mut Vec<PathAttr>) {
+    match attr {
+        Attr::Path(value) => out.push(PathAttr {
+            value: value.clone().unwrap_or_default(),
             when: when.to_vec(),
         }),
         Attr::Conditional(predicate, inner) => {
             let mut nested = when.to_vec();
-            nested.push(predicate);
+            nested.push(predicate.clone());
             for attr in inner {
-                apply_attr(attr, &nested, decl);
+                attr_paths(attr, &nested, out);
             }
         }
-        Attr::Other => {}
+        Attr::Cfg(_) | Attr::Other => {}
     }
+}
+
+/// The `cfg` predicates of a list of outer attributes.
+fn item_cfgs(attrs: &[&[Tree<'_>]]) -> Vec<CfgPredicate> {
+    let mut cfgs = Vec::new();
+    for attr in attrs {
+        attr_cfgs(&parse_attr(attr), &[], &mut cfgs);
+    }
+    cfgs
+}
+
+/// The index just past the item starting at `start`: its first top-level `;` or `,`, or its
+/// first `{ … }` group. An item cut short leaves the rest of it unconditioned, which only
+/// keeps more.
+fn item_end(trees: &[Tree<'_>], start: usize) -> usize {
+    trees[start..]
+        .iter()
+        .position(|t| {
+            t.is(TokenKind::Semi) || t.is(TokenKind::Comma) || t.group(Delim::Brace).is_some()
+        })
+        .map_or(trees.len(), |p| start + p + 1)
+}
+
+/// The branches of `cfg_if! { if #[cfg(a)] { … } else if #[cfg(b)] { … } else { … } }`, each
+/// with the conditions under which it is compiled; `None` when the input has another shape.
+fn cfg_if_branches<'t, 'a>(
+    trees: &'t [Tree<'a>],
+) -> Option<Vec<(Vec<CfgPredicate>, &'t [Tree<'a>])>> {
+    let mut branches = Vec::new();
+    let mut earlier: Vec<CfgPredicate> = Vec::new();
+    let mut k = 0;
+    while k < trees.len() {
+        let is_else = trees[k].ident() == Some("else");
+        if is_else {
+            if earlier.is_empty() {
+                return None;
+            }
+            k += 1;
+        } else {
+            earlier.clear();
+        }
+        if trees.get(k)?.ident() == Some("if") {
+            if !trees.get(k + 1)?.is(TokenKind::Pound) {
+                return None;
+            }
+            let Attr::Cfg(predicate) = parse_attr(trees.get(k + 2)?.group(Delim::Bracket)?) else {
+                return None;
+            };
+            let body = trees.get(k + 3)?.group(Delim::Brace)?;
+            let mut conditions = earlier.clone();
+            conditions.push(predicate.clone());
+            branches.push((conditions, body));
+            earlier.push(CfgPredicate::Not(Box::new(predicate)));
+            k += 4;
+        } else if is_else {
+            branches.push((
+                std::mem::take(&mut earlier),
+                trees.get(k)?.group(Delim::Brace)?,
+            ));
+            k += 1;
+        } else {
+            return None;
+        }
+    }
+    Some(branches)
+}
+
+/// The branches of `cfg_select! { a => { … } b => { … } _ => { … } }` (the first branch whose
+/// predicate holds is compiled), each with the conditions under which it is compiled; `None`
+/// when the input has another shape.
+fn cfg_select_branches<'t, 'a>(
+    trees: &'t [Tree<'a>],
+) -> Option<Vec<(Vec<CfgPredicate>, &'t [Tree<'a>])>> {
+    let mut branches = Vec::new();
+    let mut earlier: Vec<CfgPredicate> = Vec::new();
+    let mut k = 0;
+    while k < trees.len() {
+        let arrow = (k..trees.len().saturating_sub(1))
+            .find(|&j| trees[j].is(TokenKind::Eq) && trees[j + 1].is(TokenKind::Gt))?;
+        let body = trees.get(arrow + 2)?.group(Delim::Brace)?;
+        let predicate = &trees[k..arrow];
+        let mut conditions = earlier.clone();
+        if let [wildcard] = predicate {
+            if wildcard.ident() == Some("_") {
+                branches.push((conditions, body));
+                k = arrow + 3;
+                continue;
+            }
+        }
+        let predicate = parse_cfg(predicate);
+        conditions.push(predicate.clone());
+        branches.push((conditions, body));
+        earlier.push(CfgPredicate::Not(Box::new(predicate)));
+        k = arrow + 3;
+        if trees.get(k).is_some_and(|t| t.is(TokenKind::Comma)) {
+            k += 1;
+        }
+    }
+    Some(branches)
+}
+
+/// The condition `macro_rules!` rules put on their input items when every rule's transcriber
+/// is `$( #[attr] … $item )*`: any of the rules' `cfg` attributes (all of one rule's).
+fn wrapper_cfg(rules: &[Tree<'_>]) -> Option<CfgPredicate> {
+    let mut any = Vec::new();
+    let mut k = 0;
+    while k < rules.len() {
+        let (matcher, eq, gt, transcriber) = (
+            rules.get(k)?,
+            rules.get(k + 1)?,
+            rules.get(k + 2)?,
+            rules.get(k + 3)?.any_group()?,
+        );
+        if matcher.any_group().is_none() || !eq.is(TokenKind::Eq) || !gt.is(TokenKind::Gt) {
+            return None;
+        }
+        let [dollar, repeated, star] = transcriber else {
+            return None;
+        };
+        if !dollar.is(TokenKind::Dollar) || !star.is(TokenKind::Star) {
+            return None;
+        }
+        let repeated = repeated.group(Delim::Paren)?;
+        let (fragment, attrs) = repeated.split_last_chunk::<2>().map(|(a, f)| (f, a))?;
+        if !fragment[0].is(TokenKind::Dollar) || fragment[1].ident().is_none() {
+            return None;
+        }
+        let mut cfgs = Vec::new();
+        for pair in attrs.chunks(2) {
+            match pair {
+                [pound, attr] if pound.is(TokenKind::Pound) => {
+                    attr_cfgs(&parse_attr(attr.group(Delim::Bracket)?), &[], &mut cfgs);
+                }
+                _ => return None,
+            }
+        }
+        if cfgs.is_empty() {
+            // This rule passes its items through unconditioned.
+            return None;
+        }
+        any.push(CfgPredicate::All(cfgs));
+        k += 4;
+        if rules.get(k).is_some_and(|t| t.is(TokenKind::Semi)) {
+            k += 1;
+        }
+    }
+    (!any.is_empty()).then_some(CfgPredicate::Any(any))
 }
 
 fn include_kind(name: &str) -> Option<IncludeKind> {
@@ -495,27 +714,29 @@ fn include_kind(name: &str) -> Option<IncludeKind> {
 /// The value of an include's argument tokens.
 fn include_arg(trees: &[Tree<'_>]) -> IncludeArg {
     let parts = split_commas(trees);
-    let unknown = || {
+    let unknown = |suffix: String| {
         let mut text = String::new();
         join_text(trees, &mut text);
-        IncludeArg::Unknown(text)
+        IncludeArg::Unknown { text, suffix }
     };
     let [arg] = parts.as_slice() else {
-        return unknown();
+        return unknown(String::new());
     };
     if let [literal] = arg {
-        return string_value(literal).map_or_else(unknown, IncludeArg::Relative);
+        return string_value(literal).map_or_else(|| unknown(String::new()), IncludeArg::Relative);
     }
     let [name, bang, group] = arg else {
-        return unknown();
+        return unknown(String::new());
     };
     if name.ident() != Some("concat") || !bang.is(TokenKind::Bang) {
-        return unknown();
+        return unknown(String::new());
     }
     let Some(inner) = group.any_group() else {
-        return unknown();
+        return unknown(String::new());
     };
-    let mut pieces = split_commas(inner).into_iter().peekable();
+    let all = split_commas(inner);
+    let tail = literal_tail(&all);
+    let mut pieces = all.into_iter().peekable();
     let base = match pieces.peek() {
         Some([env, bang, args]) if env.ident() == Some("env") && bang.is(TokenKind::Bang) => {
             let var = args.any_group().and_then(|a| match a {
@@ -526,7 +747,7 @@ fn include_arg(trees: &[Tree<'_>]) -> IncludeArg {
             match var.as_deref() {
                 Some("CARGO_MANIFEST_DIR") => IncludeArg::ManifestDir,
                 Some("OUT_DIR") => IncludeArg::OutDir,
-                _ => return unknown(),
+                _ => return unknown(tail),
             }
         }
         _ => IncludeArg::Relative,
@@ -536,17 +757,31 @@ fn include_arg(trees: &[Tree<'_>]) -> IncludeArg {
         match piece {
             [literal] => match string_value(literal) {
                 Some(text) => value.push_str(&text),
-                None => return unknown(),
+                None => return unknown(tail),
             },
-            _ => return unknown(),
+            _ => return unknown(tail),
         }
     }
     base(value)
 }
 
+/// The text of the string literals that end a `concat!`'s pieces, after its last other piece.
+fn literal_tail(pieces: &[&[Tree<'_>]]) -> String {
+    let mut tail = String::new();
+    for piece in pieces {
+        match piece {
+            [literal] if string_value(literal).is_some() => {
+                tail.push_str(&string_value(literal).unwrap_or_default());
+            }
+            _ => tail.clear(),
+        }
+    }
+    tail
+}
+
 /// The files of `#[debugger_visualizer(natvis_file = "…")]` / `(gdb_script_file = "…")`,
 /// which rustc reads (and lists in its dep-info) relative to the file holding the attribute.
-fn debugger_visualizer_files(args: &[Tree<'_>], line: u32) -> Vec<Item> {
+fn debugger_visualizer_files(args: &[Tree<'_>], line: u32, cfg: &[CfgPredicate]) -> Vec<Item> {
     split_commas(args)
         .into_iter()
         .filter_map(|part| match part {
@@ -555,14 +790,17 @@ fn debugger_visualizer_files(args: &[Tree<'_>], line: u32) -> Vec<Item> {
                     && eq.is(TokenKind::Eq) =>
             {
                 let arg = string_value(value).map_or_else(
-                    || IncludeArg::Unknown(value_text(value)),
+                    || IncludeArg::Unknown {
+                        text: value_text(value),
+                        suffix: String::new(),
+                    },
                     IncludeArg::Relative,
                 );
                 Some(Item::Include(Include {
                     kind: IncludeKind::Data,
                     arg,
                     line,
-                    in_macro: false,
+                    cfg: cfg.to_vec(),
                 }))
             }
             _ => None,
@@ -576,86 +814,181 @@ fn value_text(tree: &Tree<'_>) -> String {
     text
 }
 
+/// Built-in macros that never name a `macro_rules!` of the crate worth following.
+const BUILTIN_MACROS: &[&str] = &[
+    "concat",
+    "env",
+    "option_env",
+    "stringify",
+    "line",
+    "column",
+    "file",
+    "module_path",
+];
+
 struct Extractor<'e> {
     env: &'e mut BTreeSet<String>,
+    /// The conditions of the enclosing `#[cfg]`-attributed items, `#![cfg]` and `cfg_if!`
+    /// branches: every item extracted carries them.
+    cond: Vec<CfgPredicate>,
 }
 
 impl Extractor<'_> {
     /// Extracts the items of a sequence of trees; groups that are not module bodies (function
-    /// bodies, macro invocations such as `cfg_if!`) are walked as part of the same module.
-    fn items(&mut self, trees: &[Tree<'_>], out: &mut Vec<Item>, in_macro: bool) {
-        let mut attrs: Vec<&[Tree<'_>]> = Vec::new();
+    /// bodies, macro inputs) are walked as part of the same module, under the `cfg` attributes
+    /// of the item holding them.
+    fn items(&mut self, trees: &[Tree<'_>], out: &mut Vec<Item>) {
+        let outer = self.cond.len();
         let mut i = 0;
         while i < trees.len() {
             let next = |n: usize| trees.get(i + n);
-            let tree = &trees[i];
-            if tree.is(TokenKind::Pound) {
-                let inner = next(1).is_some_and(|t| t.is(TokenKind::Bang));
-                let bracket = next(if inner { 2 } else { 1 }).and_then(|t| t.group(Delim::Bracket));
-                if let Some(contents) = bracket {
-                    self.items(contents, out, in_macro);
-                    if !inner {
-                        attrs.push(contents);
-                    }
-                    i += if inner { 3 } else { 2 };
+            if trees[i].is(TokenKind::Pound) && next(1).is_some_and(|t| t.is(TokenKind::Bang)) {
+                if let Some(contents) = next(2).and_then(|t| t.group(Delim::Bracket)) {
+                    // An inner attribute: its `cfg` holds for the rest of the enclosing group.
+                    self.attribute(contents, out);
+                    let mut cfgs = Vec::new();
+                    attr_cfgs(&parse_attr(contents), &[], &mut cfgs);
+                    self.cond.extend(cfgs);
+                    i += 3;
                     continue;
                 }
             }
-            match tree.ident() {
-                Some("mod") => {
-                    if let Some(step) = self.module(&trees[i..], &attrs, out, in_macro) {
-                        attrs.clear();
-                        i += step;
-                        continue;
-                    }
-                }
-                Some("pub") => {
-                    i += if next(1).and_then(|t| t.group(Delim::Paren)).is_some() {
-                        2
-                    } else {
-                        1
-                    };
-                    continue;
-                }
-                Some("unsafe") => {
-                    i += 1;
-                    continue;
-                }
-                Some("debugger_visualizer") => {
-                    if let Some(args) = next(1).and_then(|t| t.group(Delim::Paren)) {
-                        out.extend(debugger_visualizer_files(args, tree.line()));
-                        i += 2;
-                        continue;
-                    }
-                }
-                Some("macro_rules") => {
-                    if let (Some(bang), Some(_), Some(body)) =
-                        (next(1), next(2), next(3).and_then(Tree::any_group))
-                    {
-                        if bang.is(TokenKind::Bang) {
-                            self.items(body, out, true);
-                            attrs.clear();
-                            i += 4;
-                            continue;
-                        }
-                    }
-                }
-                Some(name) if next(1).is_some_and(|t| t.is(TokenKind::Bang)) => {
-                    if let Some(args) = next(2).and_then(Tree::any_group) {
-                        self.invocation(name, tree.line(), args, out, in_macro);
-                        attrs.clear();
-                        i += 3;
-                        continue;
-                    }
-                }
-                _ => {}
+            let mut attrs: Vec<&[Tree<'_>]> = Vec::new();
+            while trees.get(i).is_some_and(|t| t.is(TokenKind::Pound)) {
+                let Some(contents) = trees.get(i + 1).and_then(|t| t.group(Delim::Bracket)) else {
+                    break;
+                };
+                attrs.push(contents);
+                i += 2;
             }
-            if let Some(inner) = tree.any_group() {
-                self.items(inner, out, in_macro);
+            if attrs.is_empty() {
+                i += self.construct(trees, i, &[], out);
+                continue;
             }
-            attrs.clear();
-            i += 1;
+            // Outer attributes: their `cfg`s hold for the item they precede, attributes
+            // included.
+            let base = self.cond.len();
+            self.cond.extend(item_cfgs(&attrs));
+            for attr in &attrs {
+                self.attribute(attr, out);
+            }
+            let end = if i < trees.len() {
+                item_end(trees, i)
+            } else {
+                i
+            };
+            let mut j = i;
+            let mut first = true;
+            while j < end {
+                j += self.construct(&trees[..end], j, if first { &attrs } else { &[] }, out);
+                first = false;
+            }
+            self.cond.truncate(base);
+            i = end;
         }
+        self.cond.truncate(outer);
+    }
+
+    /// The contents of one attribute: `cfg_attr(p, a, b)` walks `a` and `b` under `p`;
+    /// anything else is walked for the includes it may hold (`doc = include_str!(…)`).
+    fn attribute(&mut self, contents: &[Tree<'_>], out: &mut Vec<Item>) {
+        if let [name, args] = contents {
+            if name.ident() == Some("cfg_attr") {
+                if let Some((first, rest)) = args
+                    .group(Delim::Paren)
+                    .map(split_commas)
+                    .as_deref()
+                    .and_then(<[_]>::split_first)
+                {
+                    self.cond.push(parse_cfg(first));
+                    for attr in rest {
+                        self.attribute(attr, out);
+                    }
+                    self.cond.pop();
+                    return;
+                }
+            }
+        }
+        self.items(contents, out);
+    }
+
+    /// Handles the construct at `trees[i]` (after skipping a visibility and `unsafe`): a module
+    /// declaration (`attrs` are its outer attributes), a `macro_rules!` definition, a macro
+    /// invocation, or any other token (a group is walked). Returns how many trees it took.
+    fn construct(
+        &mut self,
+        trees: &[Tree<'_>],
+        start: usize,
+        attrs: &[&[Tree<'_>]],
+        out: &mut Vec<Item>,
+    ) -> usize {
+        let mut i = start;
+        loop {
+            match trees[i].ident() {
+                Some("pub")
+                    if trees
+                        .get(i + 1)
+                        .and_then(|t| t.group(Delim::Paren))
+                        .is_some() =>
+                {
+                    i += 2
+                }
+                Some("pub" | "unsafe") => i += 1,
+                _ => break,
+            }
+            if i >= trees.len() {
+                return i - start;
+            }
+        }
+        let next = |n: usize| trees.get(i + n);
+        let tree = &trees[i];
+        match tree.ident() {
+            Some("mod") => {
+                if let Some(step) = self.module(&trees[i..], attrs, out) {
+                    return i - start + step;
+                }
+            }
+            Some("macro_rules") => {
+                if let (Some(bang), Some(name), Some(body)) =
+                    (next(1), next(2), next(3).and_then(Tree::any_group))
+                {
+                    if bang.is(TokenKind::Bang) {
+                        let cond = std::mem::take(&mut self.cond);
+                        let mut items = Vec::new();
+                        self.items(body, &mut items);
+                        self.cond = cond;
+                        out.push(Item::Macro(MacroDef {
+                            name: name.ident().unwrap_or_default().to_string(),
+                            line: tree.line(),
+                            cfg: self.cond.clone(),
+                            body: Arc::new(items),
+                            wraps: wrapper_cfg(body),
+                        }));
+                        return i - start + 4;
+                    }
+                }
+            }
+            Some("debugger_visualizer") => {
+                if let Some(args) = next(1).and_then(|t| t.group(Delim::Paren)) {
+                    out.extend(debugger_visualizer_files(args, tree.line(), &self.cond));
+                    return i - start + 2;
+                }
+            }
+            Some(name) if next(1).is_some_and(|t| t.is(TokenKind::Bang)) => {
+                if let Some(args) = next(2).and_then(Tree::any_group) {
+                    let qualified = i >= 2
+                        && trees[i - 1].is(TokenKind::Colon)
+                        && trees[i - 2].is(TokenKind::Colon);
+                    self.invocation(name, tree.line(), args, qualified, out);
+                    return i - start + 3;
+                }
+            }
+            _ => {}
+        }
+        if let Some(inner) = tree.any_group() {
+            self.items(inner, out);
+        }
+        i - start + 1
     }
 
     /// Handles `mod` at the start of `trees`; returns how many trees it took, or `None` when
@@ -665,40 +998,50 @@ impl Extractor<'_> {
         trees: &[Tree<'_>],
         attrs: &[&[Tree<'_>]],
         out: &mut Vec<Item>,
-        in_macro: bool,
     ) -> Option<usize> {
         let line = trees[0].line();
         let name_tree = trees.get(1)?;
-        if name_tree.is(TokenKind::Dollar) {
-            out.push(Item::Opaque {
-                line,
-                what: "module declared with a macro fragment (`mod $…`)".into(),
-            });
-            return Some(2);
-        }
-        let name = name_tree.ident()?;
-        let after = trees.get(2)?;
-        let body = if after.is(TokenKind::Semi) {
+        let (name, opaque_name, after) = if name_tree.is(TokenKind::Dollar) {
+            match (trees.get(2).and_then(Tree::ident), trees.get(3)) {
+                (Some(fragment), Some(body)) if body.group(Delim::Brace).is_some() => {
+                    (format!("${fragment}"), true, 3)
+                }
+                _ => {
+                    out.push(Item::Opaque {
+                        line,
+                        what: "module declared with a macro fragment (`mod $…`)".into(),
+                        cfg: self.cond.clone(),
+                    });
+                    return Some(2);
+                }
+            }
+        } else {
+            (name_tree.ident()?.to_string(), false, 2)
+        };
+        let after_tree = trees.get(after)?;
+        let body = if after_tree.is(TokenKind::Semi) {
             None
         } else {
-            let inner = after.group(Delim::Brace)?;
+            let inner = after_tree.group(Delim::Brace)?;
+            let cond = std::mem::take(&mut self.cond);
             let mut items = Vec::new();
-            self.items(inner, &mut items, in_macro);
+            self.items(inner, &mut items);
+            self.cond = cond;
             Some(items)
         };
         let mut decl = ModDecl {
-            name: name.to_string(),
+            name,
             line,
-            cfg: Vec::new(),
+            cfg: self.cond.clone(),
             paths: Vec::new(),
             body,
-            in_macro,
+            opaque_name,
         };
         for attr in attrs {
-            apply_attr(parse_attr(attr), &[], &mut decl);
+            attr_paths(&parse_attr(attr), &[], &mut decl.paths);
         }
         out.push(Item::Mod(decl));
-        Some(3)
+        Some(after + 1)
     }
 
     /// Handles the invocation `name!(args)`.
@@ -707,15 +1050,15 @@ impl Extractor<'_> {
         name: &str,
         line: u32,
         args: &[Tree<'_>],
+        qualified: bool,
         out: &mut Vec<Item>,
-        in_macro: bool,
     ) {
         if let Some(kind) = include_kind(name) {
             out.push(Item::Include(Include {
                 kind,
                 arg: include_arg(args),
                 line,
-                in_macro,
+                cfg: self.cond.clone(),
             }));
         }
         if matches!(name, "env" | "option_env") {
@@ -726,7 +1069,34 @@ impl Extractor<'_> {
                 self.env.insert(var);
             }
         }
-        self.items(args, out, in_macro);
+        if include_kind(name).is_some() || BUILTIN_MACROS.contains(&name) {
+            self.items(args, out);
+            return;
+        }
+        let mut items = Vec::new();
+        let branches = match name {
+            "cfg_if" => cfg_if_branches(args),
+            "cfg_select" => cfg_select_branches(args),
+            _ => None,
+        };
+        match branches {
+            Some(branches) => {
+                for (conditions, body) in branches {
+                    let base = self.cond.len();
+                    self.cond.extend(conditions);
+                    self.items(body, &mut items);
+                    self.cond.truncate(base);
+                }
+            }
+            None => self.items(args, &mut items),
+        }
+        out.push(Item::Invocation(Invocation {
+            name: name.to_string(),
+            line,
+            cfg: self.cond.clone(),
+            qualified,
+            args: items,
+        }));
     }
 }
 
@@ -736,6 +1106,39 @@ mod tests {
 
     fn items(source: &str) -> Vec<Item> {
         parse_file(source).unwrap().items
+    }
+
+    /// The includes of `items` (those of macro bodies and inputs too), with whether they sit
+    /// in a `macro_rules!` body.
+    fn includes(items: &[Item], in_macro: bool) -> Vec<(IncludeKind, &IncludeArg, bool)> {
+        let mut out = Vec::new();
+        for item in items {
+            match item {
+                Item::Include(inc) => out.push((inc.kind, &inc.arg, in_macro)),
+                Item::Macro(def) => out.extend(includes(&def.body, true)),
+                Item::Invocation(inv) => out.extend(includes(&inv.args, in_macro)),
+                Item::Mod(_) | Item::Opaque { .. } => {}
+            }
+        }
+        out
+    }
+
+    fn include_cfgs(items: &[Item]) -> Vec<Vec<CfgPredicate>> {
+        items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Include(inc) => Some(inc.cfg.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn opt(name: &str, value: Option<&str>) -> CfgPredicate {
+        CfgPredicate::Option(name.into(), value.map(Into::into))
+    }
+
+    fn not(p: CfgPredicate) -> CfgPredicate {
+        CfgPredicate::Not(Box::new(p))
     }
 
     fn mods(items: &[Item]) -> Vec<String> {
@@ -803,37 +1206,42 @@ mod tests {
             const W: &str = include_str!(concat!(env!("W_DIR"), "/w.txt"));
             macro_rules! m { ($p:expr) => { include_bytes!($p) } }
         "#;
-        let args: Vec<_> = items(source)
-            .into_iter()
-            .map(|i| match i {
-                Item::Include(inc) => (inc.kind, inc.arg, inc.in_macro),
-                other => panic!("{other:?}"),
-            })
-            .collect();
+        let all = items(source);
+        let args = includes(&all, false);
         assert_eq!(
             args,
             [
                 (
                     IncludeKind::Data,
-                    IncludeArg::Relative("../README.md".into()),
+                    &IncludeArg::Relative("../README.md".into()),
                     false
                 ),
                 (
                     IncludeKind::Data,
-                    IncludeArg::ManifestDir("/data/a.txt".into()),
+                    &IncludeArg::ManifestDir("/data/a.txt".into()),
                     false
                 ),
                 (
                     IncludeKind::Source,
-                    IncludeArg::OutDir("/gen.rs".into()),
+                    &IncludeArg::OutDir("/gen.rs".into()),
                     false
                 ),
                 (
                     IncludeKind::Data,
-                    IncludeArg::Unknown("concat!(env!(\"W_DIR\"), \"/w.txt\")".into()),
+                    &IncludeArg::Unknown {
+                        text: "concat!(env!(\"W_DIR\"), \"/w.txt\")".into(),
+                        suffix: "/w.txt".into()
+                    },
                     false
                 ),
-                (IncludeKind::Data, IncludeArg::Unknown("$p".into()), true),
+                (
+                    IncludeKind::Data,
+                    &IncludeArg::Unknown {
+                        text: "$p".into(),
+                        suffix: String::new()
+                    },
+                    true
+                ),
             ]
         );
         let env: Vec<String> = parse_file(source).unwrap().env.into_iter().collect();
@@ -880,5 +1288,166 @@ mod tests {
             .unwrap_err()
             .message
             .contains("nested more than"));
+    }
+
+    #[test]
+    fn cfg_if_branches_carry_their_conditions() {
+        let source = r#"
+            cfg_if::cfg_if! {
+                if #[cfg(unix)] {
+                    mod a;
+                } else if #[cfg(feature = "x")] {
+                    mod b;
+                    const B: &str = include_str!("b.txt");
+                } else {
+                    mod c;
+                }
+            }
+        "#;
+        let all = items(source);
+        let [Item::Invocation(inv)] = all.as_slice() else {
+            panic!()
+        };
+        let cfgs: Vec<_> = inv
+            .args
+            .iter()
+            .filter_map(|i| match i {
+                Item::Mod(m) => Some((m.name.as_str(), m.cfg.clone())),
+                _ => None,
+            })
+            .collect();
+        let unix = opt("unix", None);
+        let x = opt("feature", Some("x"));
+        assert_eq!(
+            cfgs,
+            [
+                ("a", vec![unix.clone()]),
+                ("b", vec![not(unix.clone()), x.clone()]),
+                ("c", vec![not(unix.clone()), not(x.clone())]),
+            ]
+        );
+        assert_eq!(include_cfgs(&inv.args), [vec![not(unix), x]]);
+    }
+
+    #[test]
+    fn attributes_condition_the_includes_of_their_item() {
+        let source = r#"
+            #![cfg_attr(feature = "viz", debugger_visualizer(natvis_file = "../v.natvis"))]
+            #[cfg(feature = "a")]
+            const A: &str = include_str!("a.txt");
+            #[cfg_attr(feature = "b", doc = include_str!("b.md"))]
+            pub struct B;
+            #[doc = include_str!("../README.md")]
+            #[cfg(doctest)]
+            pub struct ReadmeDoctests;
+            #[cfg(feature = "f")]
+            fn f<T>() {}
+            const C: &str = include_str!("c.txt");
+        "#;
+        assert_eq!(
+            include_cfgs(&items(source)),
+            [
+                vec![opt("feature", Some("viz"))],
+                vec![opt("feature", Some("a"))],
+                vec![opt("feature", Some("b"))],
+                vec![opt("doctest", None)],
+                vec![],
+            ]
+        );
+        let inner = items("#![cfg(feature = \"z\")]\nmod m;");
+        let [Item::Mod(m)] = inner.as_slice() else {
+            panic!()
+        };
+        assert_eq!(m.cfg, [opt("feature", Some("z"))]);
+    }
+
+    #[test]
+    fn macros_keep_their_body_for_the_invocation_sites() {
+        let source = r#"
+            macro_rules! prelude { () => { mod types; include!("x.rs"); } }
+            macro_rules! cfg_a {
+                ($($item:item)*) => {
+                    $(
+                        #[cfg(feature = "a")]
+                        #[cfg_attr(docsrs, doc(cfg(feature = "a")))]
+                        $item
+                    )*
+                }
+            }
+            macro_rules! other { ($($item:item)*) => { $($item)* } }
+            macro_rules! named { ($m:ident) => { mod $m { fn f() {} } } }
+            prelude!();
+            crate::cfg_a! { mod wrapped; }
+        "#;
+        let all = items(source);
+        let defs: Vec<_> = all
+            .iter()
+            .filter_map(|i| match i {
+                Item::Macro(d) => Some((d.name.as_str(), mods(&d.body), d.wraps.clone())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            defs,
+            [
+                ("prelude", vec!["types".to_string()], None),
+                (
+                    "cfg_a",
+                    vec![],
+                    Some(CfgPredicate::Any(vec![CfgPredicate::All(vec![opt(
+                        "feature",
+                        Some("a")
+                    )])]))
+                ),
+                ("other", vec![], None),
+                ("named", vec!["$m".to_string()], None),
+            ]
+        );
+        let Item::Macro(named) = &all[3] else {
+            panic!()
+        };
+        assert!(matches!(&named.body[0], Item::Mod(m) if m.opaque_name));
+        let calls: Vec<_> = all
+            .iter()
+            .filter_map(|i| match i {
+                Item::Invocation(c) => Some((c.name.as_str(), c.qualified, mods(&c.args))),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            calls,
+            [
+                ("prelude", false, vec![]),
+                ("cfg_a", true, vec!["wrapped".to_string()])
+            ]
+        );
+    }
+
+    #[test]
+    fn cfg_select_branches_carry_their_conditions() {
+        let source = r#"
+            cfg_select! {
+                all(target_feature = "sse2", target_arch = "x86_64") => { mod sse2; }
+                unix => { mod neon; },
+                _ => { mod generic; }
+            }
+        "#;
+        let all = items(source);
+        let [Item::Invocation(inv)] = all.as_slice() else {
+            panic!()
+        };
+        let cfgs: Vec<_> = inv
+            .args
+            .iter()
+            .filter_map(|i| match i {
+                Item::Mod(m) => Some((m.name.as_str(), m.cfg.len())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(cfgs, [("sse2", 1), ("neon", 2), ("generic", 2)]);
+        let Item::Mod(generic) = &inv.args[2] else {
+            panic!()
+        };
+        assert_eq!(generic.cfg[1], not(opt("unix", None)));
     }
 }

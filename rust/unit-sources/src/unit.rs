@@ -2,9 +2,9 @@
 
 use crate::workspace::Workspace;
 use crate::{Error, FeatureSelection};
-use cargo_metadata::{DependencyKind, Package, Target};
+use cargo_metadata::{DependencyKind, Package, PackageId, Target};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -108,59 +108,107 @@ pub(crate) struct PlannedUnit {
     pub edition: String,
     pub root_file: PathBuf,
     pub package_dir: PathBuf,
+    pub manifest: PathBuf,
     pub features: BTreeSet<String>,
+    /// Whether `features` is exactly what the build enables; otherwise any combination of
+    /// them may be (the superset scan).
+    pub features_exact: bool,
     pub manifests: Vec<PathBuf>,
     pub deps: Vec<UnitId>,
+    pub externs: BTreeMap<String, UnitId>,
 }
 
-/// The units of every member package, in cargo's package order, each with the features the
-/// selection assumes and the workspace units it needs built first.
+/// A library another unit can link: the name the code uses for it and its unit.
+type Extern = (String, UnitId);
+
+/// The units of every local package, in the workspace's package order: every target of a
+/// member, the library and build script of a dependency. Each comes with the features it is
+/// compiled with (cargo's resolution when the workspace was read with dependencies, the
+/// selection otherwise), the units it needs built first and the libraries it links.
+///
+/// Errors: a requested feature no member has; two packages giving the same unit id.
 pub(crate) fn plan_units(
     workspace: &Workspace,
     selection: &FeatureSelection,
 ) -> Result<Vec<PlannedUnit>, Error> {
     let tables: BTreeMap<&str, &BTreeMap<String, Vec<String>>> = workspace
-        .members
-        .iter()
+        .members()
         .map(|p| (p.name.as_str(), &p.features))
         .collect();
     selection.validate(&tables)?;
-    let libs: BTreeMap<&Path, UnitId> = workspace
-        .members
+    let libs: HashMap<&PackageId, Extern> = workspace
+        .packages
         .iter()
-        .filter_map(|p| Some((package_dir(p), lib_unit(p)?)))
+        .filter_map(|p| Some((&p.package.id, lib_extern(&p.package)?)))
+        .collect();
+    let by_dir: HashMap<&Path, &PackageId> = workspace
+        .packages
+        .iter()
+        .map(|p| (package_dir(&p.package), &p.package.id))
         .collect();
     let mut units = Vec::new();
-    for package in &workspace.members {
+    for local in &workspace.packages {
+        let package = &local.package;
         let dir = package_dir(package).to_path_buf();
-        let features = selection.resolve(&package.name, &package.features);
-        let manifests = manifests(workspace, package)?;
-        let member_libs = |kind: DependencyKind| -> Vec<UnitId> {
-            package
-                .dependencies
-                .iter()
-                .filter(|d| d.kind == kind)
-                .filter_map(|d| libs.get(d.path.as_ref()?.as_std_path()).cloned())
-                .collect()
+        let features = match &local.resolved {
+            Some(resolved) => resolved.features.clone(),
+            None => selection.resolve(&package.name, &package.features),
         };
-        let normal = member_libs(DependencyKind::Normal);
-        let dev = member_libs(DependencyKind::Development);
-        let build = member_libs(DependencyKind::Build);
-        let own_lib = lib_unit(package);
-        let build_script = package.targets.iter().find(|t| t.is_custom_build());
+        let manifests = manifests(workspace, package)?;
+        let linked = |kind: DependencyKind| -> Vec<Extern> {
+            match &local.resolved {
+                Some(resolved) => resolved
+                    .deps
+                    .iter()
+                    .filter(|(_, _, kinds)| kinds.contains(&kind))
+                    .filter_map(|(name, id, _)| Some((name.clone(), libs.get(id)?.1.clone())))
+                    .collect(),
+                None => package
+                    .dependencies
+                    .iter()
+                    .filter(|d| d.kind == kind)
+                    .filter_map(|d| {
+                        let (name, id) = libs.get(by_dir.get(d.path.as_ref()?.as_std_path())?)?;
+                        Some((
+                            d.rename
+                                .as_ref()
+                                .map_or_else(|| name.clone(), |r| r.replace('-', "_")),
+                            id.clone(),
+                        ))
+                    })
+                    .collect(),
+            }
+        };
+        let (normal, dev, build) = (
+            linked(DependencyKind::Normal),
+            linked(DependencyKind::Development),
+            linked(DependencyKind::Build),
+        );
+        let own_lib = lib_extern(package);
+        let script = package.targets.iter().find(|t| t.is_custom_build());
         let compile_script =
-            build_script.map(|t| UnitId::new(&package.name, UnitKind::BuildScript, &t.name));
+            script.map(|t| UnitId::new(&package.name, UnitKind::BuildScript, &t.name));
         let run_script =
-            build_script.map(|t| UnitId::new(&package.name, UnitKind::BuildScriptRun, &t.name));
+            script.map(|t| UnitId::new(&package.name, UnitKind::BuildScriptRun, &t.name));
         for target in &package.targets {
             for kind in unit_kinds(target) {
-                let mut deps: Vec<UnitId> = match kind {
+                let built_for_dependents = matches!(
+                    kind,
+                    UnitKind::Lib
+                        | UnitKind::ProcMacro
+                        | UnitKind::BuildScript
+                        | UnitKind::BuildScriptRun
+                );
+                if !local.member && !built_for_dependents {
+                    continue;
+                }
+                let mut externs: Vec<Extern> = match kind {
                     UnitKind::BuildScript => build.clone(),
-                    UnitKind::BuildScriptRun => compile_script.iter().cloned().collect(),
+                    UnitKind::BuildScriptRun => Vec::new(),
                     _ => normal.clone(),
                 };
                 if kind.uses_dev_dependencies() {
-                    deps.extend(dev.iter().cloned());
+                    externs.extend(dev.iter().cloned());
                 }
                 if matches!(
                     kind,
@@ -170,10 +218,13 @@ pub(crate) fn plan_units(
                         | UnitKind::Test
                         | UnitKind::Bench
                 ) {
-                    deps.extend(own_lib.iter().cloned());
+                    externs.extend(own_lib.iter().cloned());
                 }
-                if !matches!(kind, UnitKind::BuildScript | UnitKind::BuildScriptRun) {
-                    deps.extend(run_script.iter().cloned());
+                let mut deps: Vec<UnitId> = externs.iter().map(|(_, id)| id.clone()).collect();
+                match kind {
+                    UnitKind::BuildScript => {}
+                    UnitKind::BuildScriptRun => deps.extend(compile_script.iter().cloned()),
+                    _ => deps.extend(run_script.iter().cloned()),
                 }
                 deps.sort();
                 deps.dedup();
@@ -194,11 +245,23 @@ pub(crate) fn plan_units(
                     edition: target.edition.as_str().to_string(),
                     root_file: target.src_path.clone().into_std_path_buf(),
                     package_dir: dir.clone(),
+                    manifest: package.manifest_path.clone().into_std_path_buf(),
                     features: features.clone(),
+                    features_exact: local.resolved.is_some() || !selection.is_unconstrained(),
                     manifests: manifests.clone(),
                     deps,
+                    externs: externs.into_iter().collect(),
                 });
             }
+        }
+    }
+    let mut seen = HashMap::new();
+    for unit in &units {
+        if let Some(other) = seen.insert(&unit.id, &unit.version) {
+            return Err(Error::new(format!(
+                "two packages give the unit id {} (versions {other} and {}); unit ids must be unique",
+                unit.id, unit.version
+            )));
         }
     }
     Ok(units)
@@ -211,12 +274,17 @@ fn package_dir(package: &Package) -> &Path {
         .map_or(Path::new("/"), |p| p.as_std_path())
 }
 
-/// The id of the package's lib or proc-macro unit, if it has a library.
-fn lib_unit(package: &Package) -> Option<UnitId> {
+/// The package's library as an extern: its crate name and its lib or proc-macro unit.
+fn lib_extern(package: &Package) -> Option<Extern> {
     package.targets.iter().find_map(|t| {
         unit_kinds(t)
             .find(|k| matches!(k, UnitKind::Lib | UnitKind::ProcMacro))
-            .map(|k| UnitId::new(&package.name, k, &t.name))
+            .map(|k| {
+                (
+                    t.name.replace('-', "_"),
+                    UnitId::new(&package.name, k, &t.name),
+                )
+            })
     })
 }
 

@@ -1,50 +1,142 @@
-//! Reading a workspace: `cargo metadata --no-deps --offline`, run once per scan.
+//! Reading a workspace: `cargo metadata --offline`, run once per scan; `--no-deps` unless the
+//! scan covers dependencies too.
 
-use crate::Error;
-use cargo_metadata::{Metadata, MetadataCommand, Package};
+use crate::{Error, FeatureSelection};
+use cargo_metadata::{DependencyKind, Metadata, MetadataCommand, Package, PackageId};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// A workspace as cargo describes it: its root and its member packages.
+/// A workspace as cargo describes it: its root and the packages whose sources lie below it.
 pub(crate) struct Workspace {
     /// The absolute workspace root.
     pub root: PathBuf,
-    /// The member packages, in cargo's order.
-    pub members: Vec<Package>,
+    /// The member packages in cargo's order, then (with dependencies) the other packages of
+    /// the resolve, all of which lie below the root (path dependencies, vendored crates).
+    pub packages: Vec<LocalPackage>,
     /// `Cargo.lock` at the root, if present.
     pub lock_file: Option<PathBuf>,
+}
+
+/// A package whose sources lie below the workspace root.
+pub(crate) struct LocalPackage {
+    pub package: Package,
+    /// Whether it is a workspace member (all its targets are units) rather than a dependency
+    /// (only its library and build script are).
+    pub member: bool,
+    /// cargo's resolution for it, when the scan covers dependencies.
+    pub resolved: Option<Resolved>,
+}
+
+/// What cargo's resolver decided for one package.
+pub(crate) struct Resolved {
+    /// The features enabled (cargo's unified resolution).
+    pub features: BTreeSet<String>,
+    /// Its dependencies: the name the code uses (`extern crate` name, renames applied), the
+    /// package, and the kinds (normal, dev, build) under which it depends on it.
+    pub deps: Vec<(String, PackageId, Vec<DependencyKind>)>,
 }
 
 impl Workspace {
     /// Reads the workspace of `manifest`: a `Cargo.toml`, or a directory holding one.
     ///
+    /// With `dependencies`, cargo also resolves the dependency graph (offline and locked: from
+    /// an up-to-date `Cargo.lock`, which is never written, and the sources cargo is configured with, such as a `cargo vendor`
+    /// directory) under those feature flags (the superset means `--all-features`) and, with
+    /// `target`, `--filter-platform`; every package of the resolve must then lie below the
+    /// root.
+    ///
     /// Errors name the path when it does not exist or holds no `Cargo.toml`, and carry cargo's
     /// own message, folded to one line, when `cargo metadata` fails (malformed manifest, …).
-    pub fn load(manifest: &Path) -> Result<Workspace, Error> {
+    pub fn load(
+        manifest: &Path,
+        dependencies: Option<&FeatureSelection>,
+        target: Option<&str>,
+    ) -> Result<Workspace, Error> {
         let manifest = manifest_path(manifest)?;
         let dir = manifest.parent().unwrap_or(Path::new("/"));
-        let metadata = MetadataCommand::new()
-            .manifest_path(&manifest)
-            .current_dir(dir)
-            .no_deps()
-            .other_options(vec!["--offline".to_string()])
+        let mut command = MetadataCommand::new();
+        command.manifest_path(&manifest).current_dir(dir);
+        let mut options = vec!["--offline".to_string()];
+        match dependencies {
+            None => {
+                command.no_deps();
+            }
+            Some(selection) => {
+                // --locked: never write a Cargo.lock into the source tree.
+                options.push("--locked".to_string());
+                options.extend(selection.cargo_flags());
+                if let Some(target) = target {
+                    options.extend(["--filter-platform".to_string(), target.to_string()]);
+                }
+            }
+        }
+        let metadata = command
+            .other_options(options)
             .exec()
             .map_err(|e| metadata_error(&manifest, e))?;
-        Ok(Workspace::from_metadata(metadata))
+        Workspace::from_metadata(metadata, &manifest)
     }
 
-    fn from_metadata(metadata: Metadata) -> Workspace {
+    fn from_metadata(metadata: Metadata, manifest: &Path) -> Result<Workspace, Error> {
         let root = PathBuf::from(metadata.workspace_root.as_std_path());
         let lock_file = Some(root.join("Cargo.lock")).filter(|p| p.is_file());
-        let members: Vec<Package> = metadata
+        let mut resolved: BTreeMap<PackageId, Resolved> = BTreeMap::new();
+        for node in metadata.resolve.iter().flat_map(|r| &r.nodes) {
+            let deps = node
+                .deps
+                .iter()
+                .map(|d| {
+                    (
+                        d.name.clone(),
+                        d.pkg.clone(),
+                        d.dep_kinds.iter().map(|k| k.kind).collect(),
+                    )
+                })
+                .collect();
+            let features = node.features.iter().map(|f| f.to_string()).collect();
+            resolved.insert(node.id.clone(), Resolved { features, deps });
+        }
+        let (members, others): (Vec<Package>, Vec<Package>) = metadata
             .packages
             .into_iter()
-            .filter(|p| metadata.workspace_members.contains(&p.id))
-            .collect();
-        Workspace {
-            root,
-            members,
-            lock_file,
+            .partition(|p| metadata.workspace_members.contains(&p.id));
+        let mut packages = Vec::new();
+        for (package, member) in members
+            .into_iter()
+            .map(|p| (p, true))
+            .chain(others.into_iter().map(|p| (p, false)))
+        {
+            if !package.manifest_path.as_std_path().starts_with(&root) {
+                return Err(Error::in_file(
+                    manifest,
+                    format!(
+                        "dependency {} {} lies outside the workspace root ({}); vendor it (cargo vendor) below the root",
+                        package.name,
+                        package.version,
+                        package.manifest_path
+                    ),
+                ));
+            }
+            let resolved = resolved.remove(&package.id);
+            packages.push(LocalPackage {
+                package,
+                member,
+                resolved,
+            });
         }
+        Ok(Workspace {
+            root,
+            packages,
+            lock_file,
+        })
+    }
+
+    /// The member packages.
+    pub fn members(&self) -> impl Iterator<Item = &Package> {
+        self.packages
+            .iter()
+            .filter(|p| p.member)
+            .map(|p| &p.package)
     }
 }
 

@@ -5,5 +5,11 @@ mod os;
 
 /// The host's family.
 pub fn host() -> &'static str {
-    os::FAMILY
+    cfg_if::cfg_if! {
+        if #[cfg(unix)] {
+            os::FAMILY
+        } else {
+            "unknown"
+        }
+    }
 }

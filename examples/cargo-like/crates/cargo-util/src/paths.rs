@@ -1,3 +1,8 @@
+/// Formats a count with itoa.
+pub fn count(n: u64) -> String {
+    itoa::Buffer::new().format(n).to_string()
+}
+
 /// Indents a line.
 pub fn indent(line: &str) -> String {
     format!("    {line}")
