@@ -1,10 +1,60 @@
 {
-  description = "Per-unit sources for Rust workspaces: builtins.rustUnitSources and its Nix library";
+  description = "Per-unit sources for Rust workspaces: builtins.rustUnitSources, units.nix and their Nix library";
+
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
 
   outputs =
-    { self }:
     {
-      # The Nix library (nix/default.nix).
-      lib = import ./nix { };
+      self,
+      # Optional so that `lib` and `overlays` evaluate without nixpkgs (`outputs { self = …; }`).
+      nixpkgs ? null,
+      ...
+    }:
+    let
+      systems = [
+        "x86_64-linux"
+        "aarch64-linux"
+      ];
+      pkgsFor =
+        system:
+        import nixpkgs {
+          inherit system;
+          overlays = [ self.overlays.default ];
+        };
+      eachSystem =
+        f:
+        builtins.listToAttrs (
+          map (system: {
+            name = system;
+            value = f (pkgsFor system);
+          }) systems
+        );
+    in
+    {
+      # The Nix library (nix/default.nix): fromPlugin, fromFile, unitSrc, unitFileset, …
+      lib = import ./nix { lib = if nixpkgs == null then null else nixpkgs.lib; };
+
+      # pkgs.rust-unit-sources (plugin + CLI), pkgs.cargo-unit-sources (CLI),
+      # pkgs.rustUnitSources (the library with nixpkgs' lib).
+      overlays.default = import ./nix/overlay.nix;
+
+      # The plugin: lib/nix/plugins/librust_unit_sources_nix.so (and bin/cargo-unit-sources).
+      packages = eachSystem (pkgs: {
+        default = pkgs.rust-unit-sources;
+        inherit (pkgs) rust-unit-sources cargo-unit-sources;
+      });
+
+      devShells = eachSystem (pkgs: {
+        default = pkgs.callPackage ./nix/shell.nix { };
+      });
+
+      # Not callPackage: it would add `override`, which `nix flake check` takes for a check.
+      checks = eachSystem (
+        pkgs:
+        let
+          checks = import ./nix/checks.nix;
+        in
+        checks (builtins.intersectAttrs (builtins.functionArgs checks) pkgs)
+      );
     };
 }

@@ -1,10 +1,15 @@
 //! `cargo-unit-sources`: prints, for every compilation unit of a Cargo workspace, the files rustc
 //! reads for it. Works as `cargo unit-sources` when on `PATH`.
 //!
+//! `generate` writes the model as a checked-in Nix file (`units.nix`) for pure evaluation.
+//!
 //! Exit status: 0 on success; 1 when `--mode check` finds a file rustc read that the native
-//! scan missed; 2 with one line `error: <file>:<line>: <message>` on stderr when the workspace
-//! or the arguments are at fault.
+//! scan missed, or when `generate --check` finds the file stale (a diff on stdout); 2 with one
+//! line `error: <file>:<line>: <message>` on stderr when the workspace or the arguments are at
+//! fault.
 
+mod diff;
+mod generate;
 mod nix_expr;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -28,6 +33,8 @@ struct Cli {
 enum Command {
     /// Prints the unit model of a workspace (see docs/schema.md).
     Scan(ScanArgs),
+    /// Writes the unit model as a Nix file (`units.nix`) to check in, for pure evaluation.
+    Generate(generate::GenerateArgs),
 }
 
 #[derive(clap::Args)]
@@ -48,6 +55,11 @@ struct ScanArgs {
     /// Evaluate target cfgs exactly for this target triple.
     #[arg(long, value_name = "TRIPLE")]
     target: Option<String>,
+    /// Also scan the dependencies (cargo resolves offline; every dependency must lie below
+    /// the workspace root, e.g. vendored with `cargo vendor`): their library and build-script
+    /// units, cargo's resolved features, and `externs` naming them.
+    #[arg(long)]
+    dependencies: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Json)]
     format: Format,
@@ -98,7 +110,10 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
-    let Command::Scan(args) = cli.command;
+    let args = match cli.command {
+        Command::Scan(args) => args,
+        Command::Generate(args) => return generate::run(args),
+    };
     let options = ScanOptions {
         manifest_path: args.manifest_path,
         features: FeatureSelection {
@@ -107,6 +122,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             no_default_features: args.no_default_features,
         },
         target: args.target,
+        dependencies: args.dependencies,
     };
     let native = scan(&options).map_err(|e| e.to_string())?;
     let mut stdout = std::io::stdout().lock();

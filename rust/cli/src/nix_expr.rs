@@ -6,8 +6,14 @@ use std::fmt::Write;
 
 /// The Nix expression equal to `value` (`import`ed, it deep-equals `builtins.fromJSON` of it).
 pub fn render(value: &Value) -> String {
+    render_at(value, 0)
+}
+
+/// [`render`] for a value nested `indent` levels deep: the first line is not indented, the
+/// following ones are, by two spaces per level.
+pub fn render_at(value: &Value, indent: usize) -> String {
     let mut out = String::new();
-    write_value(value, 0, &mut out);
+    write_value(value, indent, &mut out);
     out
 }
 
