@@ -1,0 +1,344 @@
+//! Bad input through both front ends: the CLI prints one line `error: <file>:<line>: …` and
+//! exits 2; the plugin ends the evaluation with the same message as a Nix error (exit 1, never
+//! a signal). Inputs that are odd but legal (NUL bytes, duplicate modules, huge trees) scan.
+
+use rust_unit_sources_tests::{cli, nix_error, nix_eval, nix_json, nix_string};
+use std::path::Path;
+use std::process::Command;
+
+const MANIFEST: &[u8] = b"[package]\nname = \"bad\"\nversion = \"0.1.0\"\nedition = \"2021\"\n";
+
+/// A workspace in a temporary directory holding `files` (path, content).
+fn workspace(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, content) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+    dir
+}
+
+/// The CLI's error line for `dir` (exit 2, nothing on stdout), checked to be the plugin's too.
+fn error_of(dir: &Path) -> String {
+    let output = cli(&["scan", "--manifest-path", dir.to_str().unwrap()]);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "stdout: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    let message = stderr
+        .trim_end()
+        .strip_prefix("error: ")
+        .expect("an error line")
+        .to_string();
+    let evaluated = nix_eval(
+        &format!("builtins.rustUnitSources (/. + {})", nix_string(dir)),
+        true,
+        &[],
+    );
+    assert_eq!(
+        nix_error(&evaluated),
+        format!("error: rustUnitSources: {message}")
+    );
+    message
+}
+
+/// The files of the lib unit, by the CLI and, deep-equal, by the plugin.
+fn lib_files(dir: &Path) -> serde_json::Value {
+    let output = cli(&["scan", "--manifest-path", dir.to_str().unwrap()]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let model: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let evaluated = nix_json(&nix_eval(
+        &format!("builtins.rustUnitSources (/. + {})", nix_string(dir)),
+        true,
+        &[],
+    ));
+    assert_eq!(evaluated, model);
+    model["units"]["bad/lib/bad"]["files"].clone()
+}
+
+fn at(dir: &Path, file_line: &str) -> String {
+    dir.join(file_line).display().to_string()
+}
+
+#[test]
+fn malformed_manifests() {
+    let not_utf8 = workspace(&[("Cargo.toml", b"[package]\nname = \"x\xff\"\n")]);
+    assert_eq!(
+        error_of(not_utf8.path()),
+        format!(
+            "{}: cargo metadata failed: path at `{}` was not valid utf-8",
+            at(not_utf8.path(), "Cargo.toml"),
+            at(not_utf8.path(), "Cargo.toml")
+        )
+    );
+    let no_name = workspace(&[("Cargo.toml", b"[package]\nversion = \"0.1.0\"\n")]);
+    let manifest = at(no_name.path(), "Cargo.toml");
+    assert_eq!(
+        error_of(no_name.path()),
+        format!("{manifest}: cargo metadata failed: failed to parse manifest at `{manifest}`: missing field `package.name`")
+    );
+}
+
+#[test]
+fn cargo_missing_from_path() {
+    let dir = workspace(&[("Cargo.toml", MANIFEST), ("src/lib.rs", b"")]);
+    let manifest = at(dir.path(), "Cargo.toml");
+    let cli = Command::new(
+        rust_unit_sources_tests::repo_root().join("target/release/cargo-unit-sources"),
+    )
+    .args(["scan", "--manifest-path", dir.path().to_str().unwrap()])
+    .env("PATH", "/usr/bin:/bin")
+    .env_remove("CARGO")
+    .output()
+    .unwrap();
+    assert_eq!(cli.status.code(), Some(2));
+    let expected = format!(
+        "cannot run `cargo metadata` for {manifest}: No such file or directory (os error 2)"
+    );
+    assert_eq!(
+        String::from_utf8(cli.stderr).unwrap(),
+        format!("error: {expected}\n")
+    );
+    let nix = Command::new("nix-instantiate")
+        .args(["--eval", "--strict", "--json", "--option", "plugin-files"])
+        .arg(rust_unit_sources_tests::plugin())
+        .arg("-E")
+        .arg(format!(
+            "builtins.rustUnitSources (/. + {})",
+            nix_string(dir.path())
+        ))
+        .env("PATH", "/usr/bin:/bin")
+        .env_remove("CARGO")
+        .env("NIX_CONFIG", rust_unit_sources_tests::NIX_CONFIG)
+        .output()
+        .unwrap();
+    assert_eq!(
+        nix_error(&nix),
+        format!("error: rustUnitSources: {expected}")
+    );
+}
+
+#[test]
+fn malformed_sources_name_file_and_line() {
+    let cases: [(&[u8], &str); 5] = [
+        (
+            b"mod a;\n// \xff\n",
+            "src/lib.rs:2: source file is not valid UTF-8",
+        ),
+        (
+            b"fn f() {}\n/* never closed\n",
+            "src/lib.rs:2: unterminated block comment",
+        ),
+        (
+            b"\n\nconst S: &str = \"never closed;\n",
+            "src/lib.rs:3: unterminated literal",
+        ),
+        (
+            b"fn f() {\n    )\n}\n",
+            "src/lib.rs:2: unexpected closing `)` (delimiter opened at line 1)",
+        ),
+        (b"\nmod a {\n", "src/lib.rs:2: unclosed delimiter"),
+    ];
+    for (source, expected) in cases {
+        let dir = workspace(&[("Cargo.toml", MANIFEST), ("src/lib.rs", source)]);
+        assert_eq!(error_of(dir.path()), at(dir.path(), expected));
+    }
+    let deep = format!("fn f() {}{}", "{".repeat(10_000), "}".repeat(10_000));
+    let dir = workspace(&[("Cargo.toml", MANIFEST), ("src/lib.rs", deep.as_bytes())]);
+    assert_eq!(
+        error_of(dir.path()),
+        at(
+            dir.path(),
+            "src/lib.rs:1: delimiters nested more than 1000 levels deep"
+        )
+    );
+}
+
+#[test]
+fn paths_leaving_the_root_or_naming_directories() {
+    let outside = workspace(&[
+        ("Cargo.toml", MANIFEST),
+        ("src/lib.rs", b"#[path = \"../../x.rs\"]\nmod x;\n"),
+    ]);
+    let root = outside.path();
+    assert_eq!(
+        error_of(root),
+        format!(
+            "{}: {} is outside the workspace root {}",
+            at(root, "src/lib.rs:2"),
+            root.parent().unwrap().join("x.rs").display(),
+            root.display()
+        )
+    );
+    let absolute = workspace(&[
+        ("Cargo.toml", MANIFEST),
+        (
+            "src/lib.rs",
+            b"\nconst P: &str = include_str!(\"/etc/hostname\");\n",
+        ),
+    ]);
+    let root = absolute.path();
+    assert_eq!(
+        error_of(root),
+        format!(
+            "{}: /etc/hostname is outside the workspace root {}",
+            at(root, "src/lib.rs:2"),
+            root.display()
+        )
+    );
+    let directory = workspace(&[
+        ("Cargo.toml", MANIFEST),
+        ("src/lib.rs", b"#[path = \"d\"]\nmod x;\n"),
+        ("src/d/f.rs", b""),
+    ]);
+    let root = directory.path();
+    assert_eq!(
+        error_of(root),
+        format!(
+            "{}: module `x`: {} is a directory",
+            at(root, "src/lib.rs:2"),
+            at(root, "src/d")
+        )
+    );
+    let include_dir = workspace(&[
+        ("Cargo.toml", MANIFEST),
+        ("src/lib.rs", b"const D: &str = include_str!(\"d\");\n"),
+        ("src/d/f", b""),
+    ]);
+    let root = include_dir.path();
+    assert_eq!(
+        error_of(root),
+        format!(
+            "{}: include of a directory: {}",
+            at(root, "src/lib.rs:1"),
+            at(root, "src/d")
+        )
+    );
+}
+
+#[test]
+fn include_cycles_end_with_an_error() {
+    let dir = workspace(&[
+        ("Cargo.toml", MANIFEST),
+        ("src/lib.rs", b"include!(\"a.rs\");\n"),
+        ("src/a.rs", b"\ninclude!(\"b.rs\");\n"),
+        ("src/b.rs", b"include!(\"a.rs\");\n"),
+    ]);
+    let message = error_of(dir.path());
+    assert!(
+        message.ends_with(": include! nested more than 128 deep (a cycle?)"),
+        "{message}"
+    );
+    assert!(
+        message.starts_with(&at(dir.path(), "src/a.rs:2"))
+            || message.starts_with(&at(dir.path(), "src/b.rs:1")),
+        "{message}"
+    );
+}
+
+#[test]
+fn symlink_loops() {
+    let dir = workspace(&[("Cargo.toml", MANIFEST), ("src/lib.rs", b"mod a;\n")]);
+    std::os::unix::fs::symlink("a.rs", dir.path().join("src/a.rs")).unwrap();
+    assert_eq!(
+        error_of(dir.path()),
+        format!(
+            "{}: module `a`: {}: Too many levels of symbolic links (os error 40)",
+            at(dir.path(), "src/lib.rs:1"),
+            at(dir.path(), "src/a.rs")
+        )
+    );
+    let dangling = workspace(&[
+        ("Cargo.toml", MANIFEST),
+        (
+            "src/lib.rs",
+            b"\nconst T: &str = include_str!(\"t.txt\");\n",
+        ),
+    ]);
+    std::os::unix::fs::symlink("nowhere.txt", dangling.path().join("src/t.txt")).unwrap();
+    assert_eq!(
+        error_of(dangling.path()),
+        format!(
+            "{}: include: {}: No such file or directory (os error 2)",
+            at(dangling.path(), "src/lib.rs:2"),
+            at(dangling.path(), "src/t.txt")
+        )
+    );
+
+    let widened = workspace(&[
+        ("Cargo.toml", MANIFEST),
+        ("src/lib.rs", b"mod m;\n"),
+        (
+            "src/m/mod.rs",
+            b"macro_rules! d { ($n:ident) => { mod $n; } }\nd!(x);\n",
+        ),
+        ("src/m/x.rs", b""),
+    ]);
+    std::os::unix::fs::symlink("..", widened.path().join("src/m/up")).unwrap();
+    assert_eq!(
+        lib_files(widened.path()),
+        serde_json::json!(["src/lib.rs", "src/m/mod.rs", "src/m/x.rs"])
+    );
+}
+
+#[test]
+fn odd_but_legal_sources_scan() {
+    let dir = workspace(&[
+        ("Cargo.toml", MANIFEST),
+        ("src/lib.rs", b"const N: &str = \"\0\";\nmod a;\nmod a;\n"),
+        ("src/a.rs", b"// \0 in a comment\n"),
+    ]);
+    assert_eq!(
+        lib_files(dir.path()),
+        serde_json::json!(["src/a.rs", "src/lib.rs"])
+    );
+}
+
+#[test]
+fn a_hundred_thousand_files() {
+    let dir = workspace(&[
+        ("Cargo.toml", MANIFEST),
+        ("src/lib.rs", b"mod m;\n"),
+        (
+            "src/m/mod.rs",
+            b"macro_rules! d { ($n:ident) => { mod $n; } }\nd!(x);\n",
+        ),
+    ]);
+    for i in 0..100_000 {
+        let sub = dir.path().join(format!("src/m/d{}", i / 1000));
+        if i % 1000 == 0 {
+            std::fs::create_dir_all(&sub).unwrap();
+        }
+        std::fs::write(sub.join(format!("f{i}.rs")), b"").unwrap();
+    }
+    let files = lib_files(dir.path());
+    assert_eq!(files.as_array().unwrap().len(), 100_002);
+}
+
+#[test]
+fn a_hundred_megabyte_source() {
+    let line = "const A: u8 = 1; // padding to make the file large\n";
+    let source = line.repeat(100 * 1024 * 1024 / line.len());
+    let dir = workspace(&[("Cargo.toml", MANIFEST), ("src/lib.rs", source.as_bytes())]);
+    let output = cli(&["scan", "--manifest-path", dir.path().to_str().unwrap()]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let model: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        model["units"]["bad/lib/bad"]["files"],
+        serde_json::json!(["src/lib.rs"])
+    );
+}
