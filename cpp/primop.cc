@@ -20,17 +20,18 @@ const char * const doc = R"(
   one, or an attribute set:
 
       { src; features ? null; noDefaultFeatures ? false; allFeatures ? false; target ? null;
-        dependencies ? false; }
+        cfgs ? null; dependencies ? false; }
 
   where `features` is null (the superset of all features, unless `noDefaultFeatures` is set)
   or a list of feature names (`name` or `package/name`), and `target` is null (both branches
-  of every target `cfg`) or a target triple, and `dependencies` also scans the dependencies
+  of every target `cfg`) or a target triple, `cfgs` is null (custom cfgs unknown) or the
+  list of `--cfg` flags the build passes, and `dependencies` also scans the dependencies
   (vendored below the workspace root), as `cargo-unit-sources scan --dependencies`. Runs
   `cargo metadata` on *src*, so `cargo` must be on `PATH`; *src* must be readable under
   restricted and pure evaluation.
 )";
 
-const char * const expected_attrs = "src, features, noDefaultFeatures, allFeatures, target or dependencies";
+const char * const expected_attrs = "src, features, noDefaultFeatures, allFeatures, target, cfgs or dependencies";
 
 void prim_rustUnitSources(nix::EvalState & state, rus_compat::PosArg pos, nix::Value ** args, nix::Value & v)
 {
@@ -60,6 +61,13 @@ void prim_rustUnitSources(nix::EvalState & state, rus_compat::PosArg pos, nix::V
                 request.no_default_features = rus_compat::force_bool(state, *value, pos);
             } else if (name == "allFeatures") {
                 request.all_features = rus_compat::force_bool(state, *value, pos);
+            } else if (name == "cfgs") {
+                rus_compat::force_value(state, *value, pos);
+                if (value->type() != nix::nNull) {
+                    request.cfgs_given = true;
+                    for (auto * item : rus_compat::force_list(state, *value, pos))
+                        request.cfgs.push_back(rus_compat::force_string_no_ctx(state, *item, pos));
+                }
             } else if (name == "dependencies") {
                 request.dependencies = rus_compat::force_bool(state, *value, pos);
             } else if (name == "target") {

@@ -533,3 +533,35 @@ fn dependencies_mode_covers_vendored_crates_with_cargo_features() {
         serde_json::json!(["vendored"])
     );
 }
+
+#[test]
+fn known_cfg_flags_make_unsettable_cfgs_false() {
+    let files = |args: &[&str]| {
+        cli_model(&fixture("lib-bin-build"), args)["units"]["lib-bin-build/lib/libbinbuild"]
+            ["files"]
+            .clone()
+    };
+    let all = serde_json::json!([
+        "src/built.rs",
+        "src/docs.rs",
+        "src/lib.rs",
+        "src/version.rs"
+    ]);
+    assert_eq!(files(&[]), all, "custom cfgs unknown");
+    assert_eq!(
+        files(&["--cfg", ""]),
+        serde_json::json!(["src/built.rs", "src/lib.rs", "src/version.rs"]),
+        "no --cfg: docsrs is false; the build script may set generated_ok"
+    );
+    assert_eq!(files(&["--cfg", "docsrs"]), all);
+    let no_script = cli_model(&fixture("cfg-features"), &["--cfg", ""]);
+    let lib = files_by_unit(&no_script)["cfg-features/lib/cfg_features"].clone();
+    assert!(
+        !lib.contains(&"src/from_build_script.rs".to_string()),
+        "no build script sets my_build_script_cfg: {lib:?}"
+    );
+    assert!(
+        lib.contains(&"src/debug.rs".to_string()),
+        "debug_assertions stays unknown"
+    );
+}

@@ -77,6 +77,10 @@ fn attribute_set_argument_means_the_cli_flags() {
         empty_list["units"]["app/lib/app"]["features"],
         serde_json::json!(["colors", "default"])
     );
+    let build = fixture("lib-bin-build");
+    let known = plugin_model(&format!("{{ src = {}; cfgs = [ ]; }}", nix_path(&build)));
+    assert_eq!(known, cli_model(&build, &["--cfg", ""]));
+    assert_ne!(known, cli_model(&build, &[]), "cfgs = [ ] narrows");
     let all = plugin_model(&format!(
         "{{ src = {}; allFeatures = true; features = null; }}",
         nix_path(&nested)
@@ -169,7 +173,7 @@ fn bad_arguments_are_nix_errors_with_a_message() {
     let example = nix_path(&examples()[0]);
     assert_eq!(
         plugin_error(&format!("{{ src = {example}; bogus = 1; }}")),
-        "error: rustUnitSources: unknown attribute 'bogus'; expected src, features, noDefaultFeatures, allFeatures, target or dependencies"
+        "error: rustUnitSources: unknown attribute 'bogus'; expected src, features, noDefaultFeatures, allFeatures, target, cfgs or dependencies"
     );
     assert_eq!(
         plugin_error("{ features = [ ]; }"),

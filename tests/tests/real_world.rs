@@ -22,10 +22,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-/// The least share of the scanned files that rustc must have read, over all units. What is
-/// left is code under cfgs the scan cannot decide (set by build scripts or `RUSTFLAGS`: `docsrs`,
-/// `tokio_unstable`, `getrandom_backend`, rustix's `libc`/`linux_raw`): see docs/real-world.md.
-const MIN_PRECISION: f64 = 0.96;
+/// The least share of the scanned files that rustc must have read, over all units (issue 3's
+/// target). The scan is told the build passes no `--cfg`, so what is left is code under cfgs
+/// that build scripts may set (rustix's `libc`/`linux_raw`, proc-macro2's): see
+/// docs/real-world.md.
+const MIN_PRECISION: f64 = 0.98;
 
 /// The command that regenerates `docs/real-world.md`.
 const REPRODUCE: &str =
@@ -194,6 +195,8 @@ fn scan_all(keys: &BTreeSet<ScanKey>, target: &str) -> BTreeMap<ScanKey, Result<
                                     no_default_features: true,
                                 },
                                 target: Some(target.to_string()),
+                                // cargo check passes no `--cfg` (no RUSTFLAGS here).
+                                cfgs: Some(Vec::new()),
                                 ..Default::default()
                             };
                             let model = scan(&options).map_err(|e| e.to_string());
@@ -413,13 +416,14 @@ fn popular_crates_list_every_file_rustc_reads() {
              the scan lists that rustc did not read; precision is (scan files − extra) / scan \
              files. A unit compiled twice with the same features (for the host and for the \
              target) appears once.\n\n\
-             Nearly every extra file sits under cfgs the scan cannot decide, and keeps: cfgs \
-             that build scripts set (rustix's `libc`/`linux_raw` backends, proc-macro2's \
-             `wrap_proc_macro`, anyhow's and thiserror's nightly probes) and cfgs that only \
-             `RUSTFLAGS` sets (`getrandom_backend`; `docsrs`, under which serde inlines \
-             serde_core; `tokio_unstable` and `docsrs` in tokio; `miri`; mio's \
-             `mio_unsupported_force_*`; zerocopy's dev mode). Two tokio files sit behind a \
-             wrapper macro that wraps another (`#[cfg(unix)] cfg_signal_internal! {{ … }}`).\n\n\
+             The scan is told what `--cfg` flags the build passes (`cfgs = []`: none, as here), \
+             so cfgs that only `RUSTFLAGS` would set (`docsrs`, `tokio_unstable`, \
+             `getrandom_backend`, `miri`, …) are false. Nearly every extra file left sits under \
+             cfgs a build script may set, which the scan keeps both sides of (rustix's \
+             `libc`/`linux_raw` backends, proc-macro2's `wrap_proc_macro`, anyhow's and \
+             thiserror's nightly probes, and any cfg of a build script with build \
+             dependencies). Two tokio files sit behind a wrapper macro that wraps another \
+             (`#[cfg(unix)] cfg_signal_internal! {{ … }}`).\n\n\
              {report}"
         );
         std::fs::write(repo_root().join("docs/real-world.md"), doc).expect("write docs");

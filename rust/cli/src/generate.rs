@@ -7,8 +7,9 @@
 //! files (or deps, features, …) of a unit changes, not on every edit. The text is deterministic:
 //! a fixed header naming the command that regenerates it, then the model with sorted keys.
 
+use crate::scan_flags::ScanFlags;
 use crate::{diff, nix_expr};
-use rust_unit_sources::{scan, FeatureSelection, Model, ScanOptions};
+use rust_unit_sources::{scan, Model};
 use serde_json::{Map, Value};
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
@@ -17,28 +18,11 @@ use std::process::ExitCode;
 /// The arguments of `generate`: `scan`'s workspace, feature and target flags, and where to write.
 #[derive(clap::Args)]
 pub struct GenerateArgs {
-    /// Path to Cargo.toml (or a directory holding one).
-    #[arg(long, value_name = "PATH", default_value = "Cargo.toml")]
-    manifest_path: PathBuf,
+    #[command(flatten)]
+    scan: ScanFlags,
     /// The file to write (`-` for standard output). Default: `units.nix` in the workspace root.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Features to assume (comma or space separated; `package/feature` for one member).
-    /// Without any feature flag, every feature is assumed (the superset).
-    #[arg(short = 'F', long, value_name = "FEATURES")]
-    features: Option<Vec<String>>,
-    /// Assume every feature of every member.
-    #[arg(long)]
-    all_features: bool,
-    /// Do not assume the `default` feature.
-    #[arg(long)]
-    no_default_features: bool,
-    /// Evaluate target cfgs exactly for this target triple.
-    #[arg(long, value_name = "TRIPLE")]
-    target: Option<String>,
-    /// Also scan the dependencies (as `scan --dependencies`).
-    #[arg(long)]
-    dependencies: bool,
     /// Also write each unit's `hash` (the file then changes whenever a unit file's content does).
     #[arg(long)]
     hashes: bool,
@@ -52,27 +36,10 @@ pub struct GenerateArgs {
 /// `--check` finds the file stale; `Err` (exit 2) when the workspace or the arguments are at
 /// fault.
 pub fn run(args: GenerateArgs) -> Result<ExitCode, String> {
-    let options = ScanOptions {
-        manifest_path: args.manifest_path.clone(),
-        features: FeatureSelection {
-            features: args.features.clone(),
-            all_features: args.all_features,
-            no_default_features: args.no_default_features,
-        },
-        target: args.target.clone(),
-        dependencies: args.dependencies,
-    };
-    let flags = Flags {
-        features: args.features.as_deref(),
-        all_features: args.all_features,
-        no_default_features: args.no_default_features,
-        target: args.target.as_deref(),
-        dependencies: args.dependencies,
-        hashes: args.hashes,
-    };
+    let options = args.scan.options();
     let mut model = scan(&options).map_err(|e| e.to_string())?;
     let destination = Destination::resolve(args.output.as_deref(), &model.root)?;
-    let command = regenerate_command(&destination, &flags);
+    let command = regenerate_command(&destination, &args.scan, args.hashes);
     let mut text = render(&model, &destination, &command, args.hashes)?;
     let target = match &destination {
         Destination::Stdout if args.check => {
@@ -204,25 +171,9 @@ fn relative(from: &Path, to: &Path) -> Result<String, String> {
     })
 }
 
-/// The feature and target flags of a generation, as given on the command line.
-pub struct Flags<'a> {
-    /// `--features` values (each may hold several, comma or space separated).
-    pub features: Option<&'a [String]>,
-    /// `--all-features`.
-    pub all_features: bool,
-    /// `--no-default-features`.
-    pub no_default_features: bool,
-    /// `--target`.
-    pub target: Option<&'a str>,
-    /// `--dependencies`.
-    pub dependencies: bool,
-    /// `--hashes`.
-    pub hashes: bool,
-}
-
 /// The command that regenerates the file, run in the workspace root: `cargo unit-sources
 /// generate` followed by the flags that change the result, normalised and shell-quoted.
-pub fn regenerate_command(destination: &Destination, flags: &Flags) -> String {
+pub fn regenerate_command(destination: &Destination, flags: &ScanFlags, hashes: bool) -> String {
     let mut words = vec!["cargo unit-sources generate".to_string()];
     match destination {
         Destination::Stdout => words.push("-o -".to_string()),
@@ -231,7 +182,7 @@ pub fn regenerate_command(destination: &Destination, flags: &Flags) -> String {
         }
         Destination::File(_) => {}
     }
-    if let Some(features) = flags.features {
+    if let Some(features) = &flags.features {
         let list: Vec<&str> = features
             .iter()
             .flat_map(|f| f.split([',', ' ']))
@@ -245,13 +196,24 @@ pub fn regenerate_command(destination: &Destination, flags: &Flags) -> String {
     if flags.no_default_features {
         words.push("--no-default-features".to_string());
     }
-    if let Some(target) = flags.target {
+    if let Some(target) = &flags.target {
         words.push(format!("--target {}", shell_quote(target)));
+    }
+    if let Some(cfgs) = &flags.cfgs {
+        let given: Vec<&String> = cfgs.iter().filter(|c| !c.trim().is_empty()).collect();
+        if given.is_empty() {
+            words.push("--cfg ''".to_string());
+        }
+        words.extend(
+            given
+                .into_iter()
+                .map(|c| format!("--cfg {}", shell_quote(c))),
+        );
     }
     if flags.dependencies {
         words.push("--dependencies".to_string());
     }
-    if flags.hashes {
+    if hashes {
         words.push("--hashes".to_string());
     }
     words.join(" ")
@@ -413,14 +375,13 @@ mod tests {
 
     #[test]
     fn regenerate_command_normalises_and_quotes_flags() {
-        let features = vec!["a,b".to_string(), "c d".to_string()];
-        let flags = Flags {
-            features: Some(&features),
-            all_features: false,
+        let flags = ScanFlags {
+            features: Some(vec!["a,b".to_string(), "c d".to_string()]),
             no_default_features: true,
-            target: Some("x86_64-unknown-linux-gnu"),
+            target: Some("x86_64-unknown-linux-gnu".to_string()),
+            cfgs: Some(vec!["docsrs".to_string(), "mode=\"x\"".to_string()]),
             dependencies: true,
-            hashes: true,
+            ..Default::default()
         };
         let file = Destination::File(Target {
             path: PathBuf::from("/ws/nix/units.nix"),
@@ -429,21 +390,17 @@ mod tests {
             name: "units.nix".to_string(),
         });
         assert_eq!(
-            regenerate_command(&file, &flags),
-            "cargo unit-sources generate -o nix/units.nix --features a,b,c,d --no-default-features --target x86_64-unknown-linux-gnu --dependencies --hashes"
+            regenerate_command(&file, &flags, true),
+            "cargo unit-sources generate -o nix/units.nix --features a,b,c,d --no-default-features --target x86_64-unknown-linux-gnu --cfg docsrs --cfg 'mode=\"x\"' --dependencies --hashes"
         );
-        let empty: Vec<String> = vec![String::new()];
-        let flags = Flags {
-            features: Some(&empty),
-            all_features: false,
-            no_default_features: false,
-            target: None,
-            dependencies: false,
-            hashes: false,
+        let flags = ScanFlags {
+            features: Some(vec![String::new()]),
+            cfgs: Some(vec![String::new()]),
+            ..Default::default()
         };
         assert_eq!(
-            regenerate_command(&Destination::Stdout, &flags),
-            "cargo unit-sources generate -o - --features ''"
+            regenerate_command(&Destination::Stdout, &flags, false),
+            "cargo unit-sources generate -o - --features '' --cfg ''"
         );
         assert_eq!(shell_quote("it's"), "'it'\\''s'");
     }

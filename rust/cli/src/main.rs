@@ -11,11 +11,12 @@
 mod diff;
 mod generate;
 mod nix_expr;
+mod scan_flags;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use rust_unit_sources::{compare, rustc_model, scan, FeatureSelection, Model, ScanOptions};
+use rust_unit_sources::{compare, rustc_model, scan, Model};
+use scan_flags::ScanFlags;
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -39,27 +40,8 @@ enum Command {
 
 #[derive(clap::Args)]
 struct ScanArgs {
-    /// Path to Cargo.toml (or a directory holding one).
-    #[arg(long, value_name = "PATH", default_value = "Cargo.toml")]
-    manifest_path: PathBuf,
-    /// Features to assume (comma or space separated; `package/feature` for one member).
-    /// Without any feature flag, every feature is assumed (the superset).
-    #[arg(short = 'F', long, value_name = "FEATURES")]
-    features: Option<Vec<String>>,
-    /// Assume every feature of every member.
-    #[arg(long)]
-    all_features: bool,
-    /// Do not assume the `default` feature.
-    #[arg(long)]
-    no_default_features: bool,
-    /// Evaluate target cfgs exactly for this target triple.
-    #[arg(long, value_name = "TRIPLE")]
-    target: Option<String>,
-    /// Also scan the dependencies (cargo resolves offline; every dependency must lie below
-    /// the workspace root, e.g. vendored with `cargo vendor`): their library and build-script
-    /// units, cargo's resolved features, and `externs` naming them.
-    #[arg(long)]
-    dependencies: bool,
+    #[command(flatten)]
+    scan: ScanFlags,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Json)]
     format: Format,
@@ -114,16 +96,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Scan(args) => args,
         Command::Generate(args) => return generate::run(args),
     };
-    let options = ScanOptions {
-        manifest_path: args.manifest_path,
-        features: FeatureSelection {
-            features: args.features,
-            all_features: args.all_features,
-            no_default_features: args.no_default_features,
-        },
-        target: args.target,
-        dependencies: args.dependencies,
-    };
+    let options = args.scan.options();
     let native = scan(&options).map_err(|e| e.to_string())?;
     let mut stdout = std::io::stdout().lock();
     let (text, code) = match args.mode {

@@ -35,6 +35,11 @@ pub mod ffi {
         pub target: String,
         /// The Nix `dependencies` attribute: also scan the (vendored) dependencies.
         pub dependencies: bool,
+        /// The `cfgs` list: the `--cfg` flags the build passes; meaningful only when
+        /// `cfgs_given`.
+        pub cfgs: Vec<String>,
+        /// Whether the Nix `cfgs` attribute was a list (rather than null or absent).
+        pub cfgs_given: bool,
     }
 
     extern "Rust" {
@@ -83,6 +88,7 @@ fn scan_options(request: &Request) -> ScanOptions {
             no_default_features: request.no_default_features,
         },
         target: (!request.target.is_empty()).then(|| request.target.clone()),
+        cfgs: request.cfgs_given.then(|| request.cfgs.clone()),
         dependencies: request.dependencies,
     }
 }

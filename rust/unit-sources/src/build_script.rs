@@ -96,6 +96,37 @@ pub(crate) fn analyse(sources: &BTreeSet<PathBuf>, package_dir: &Path) -> RunAna
     analysis
 }
 
+const RUSTC_CFG: [&str; 2] = ["cargo:rustc-cfg=", "cargo::rustc-cfg="];
+
+/// The cfg names the build script whose source files are `sources` may set with
+/// `cargo:rustc-cfg=NAME` (or `cargo::`); `None` when a name is computed at run time.
+pub(crate) fn settable_cfgs(sources: &BTreeSet<PathBuf>) -> Option<BTreeSet<String>> {
+    let mut names = BTreeSet::new();
+    for file in sources {
+        let Ok(text) = std::fs::read_to_string(file) else {
+            return None;
+        };
+        for (_, literal) in string_literals(&text) {
+            for part in literal.lines() {
+                if let Some(cfg) = strip_any(part, &RUSTC_CFG) {
+                    // A computed value is fine (only names matter); a computed name is not.
+                    let cfg = match literal_part(cfg) {
+                        Ok(cfg) => cfg,
+                        Err(prefix) if prefix.contains('=') => prefix,
+                        Err(_) => return None,
+                    };
+                    let name = cfg.split('=').next().unwrap_or_default().trim();
+                    if name.is_empty() {
+                        return None;
+                    }
+                    names.insert(name.to_string());
+                }
+            }
+        }
+    }
+    Some(names)
+}
+
 fn strip_any<'a>(text: &'a str, prefixes: &[&str]) -> Option<&'a str> {
     prefixes
         .iter()
@@ -180,5 +211,23 @@ mod tests {
     fn format_escapes() {
         assert_eq!(literal_part("a{{b}}c"), Ok("a{b}c".to_string()));
         assert_eq!(literal_part("src/{name}.rs"), Err("src/".to_string()));
+    }
+
+    #[test]
+    fn settable_cfg_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("build.rs");
+        std::fs::write(&script, r#"fn main() { println!("cargo:rustc-cfg=has_x"); println!("cargo::rustc-cfg=kind=\"a\""); }"#).unwrap();
+        let names = settable_cfgs(&BTreeSet::from([script.clone()])).unwrap();
+        assert_eq!(
+            names,
+            BTreeSet::from(["has_x".to_string(), "kind".to_string()])
+        );
+        std::fs::write(
+            &script,
+            r#"fn main() { println!("cargo:rustc-cfg={}", name()); }"#,
+        )
+        .unwrap();
+        assert_eq!(settable_cfgs(&BTreeSet::from([script])), None);
     }
 }

@@ -99,6 +99,70 @@ impl TargetCfg {
     }
 }
 
+/// cfg names the compiler or the profile may set whatever the flags say: they stay unknown
+/// even when the build's `--cfg` flags are known.
+const COMPILER_CFG_NAMES: &[&str] = &[
+    "debug_assertions",
+    "overflow_checks",
+    "panic",
+    "proc_macro",
+    "ub_checks",
+    "relocation_model",
+    "sanitize",
+    "sanitizer_cfi_generalize_pointers",
+    "sanitizer_cfi_normalize_integers",
+    "fmt_debug",
+    "contract_checks",
+    "emscripten_wasm_eh",
+];
+
+/// What may set custom cfgs for one package, when the build's `--cfg` flags are known: then a
+/// cfg that neither those flags, nor the package's build script, nor the compiler can set is
+/// false.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct KnownCfgs {
+    /// The `--cfg` flags the build passes (`RUSTFLAGS`), as (name, value).
+    pub given: HashSet<(String, Option<String>)>,
+    /// The names the package's build script may set (`cargo:rustc-cfg=NAME`); `None` when it
+    /// may set any (a computed name, or build dependencies that may print their own).
+    pub settable: Option<BTreeSet<String>>,
+}
+
+impl KnownCfgs {
+    /// Parses `--cfg` flag values: `name` or `name="value"`. Empty strings are ignored.
+    pub fn given(flags: &[String]) -> HashSet<(String, Option<String>)> {
+        flags
+            .iter()
+            .map(|f| f.trim())
+            .filter(|f| !f.is_empty())
+            .map(|f| match f.split_once('=') {
+                Some((name, value)) => (
+                    name.trim().to_string(),
+                    Some(value.trim().trim_matches('"').to_string()),
+                ),
+                None => (f.to_string(), None),
+            })
+            .collect()
+    }
+
+    fn eval(&self, name: &str, value: Option<&str>) -> Truth {
+        if self
+            .given
+            .contains(&(name.to_string(), value.map(str::to_string)))
+        {
+            return Truth::True;
+        }
+        let by_compiler = COMPILER_CFG_NAMES.contains(&name)
+            || TARGET_CFG_NAMES.contains(&name)
+            || name.starts_with("target_");
+        match &self.settable {
+            _ if by_compiler => Truth::Unknown,
+            Some(settable) if !settable.contains(name) => Truth::False,
+            _ => Truth::Unknown,
+        }
+    }
+}
+
 /// What is known about one unit's cfgs at scan time.
 pub(crate) struct CfgContext<'a> {
     /// The features assumed enabled: exactly these when `features_exact`; otherwise the
@@ -111,6 +175,8 @@ pub(crate) struct CfgContext<'a> {
     pub test: bool,
     /// The target's cfgs, when a target was given.
     pub target: Option<&'a TargetCfg>,
+    /// What may set custom cfgs, when the build's `--cfg` flags are known.
+    pub known: Option<&'a KnownCfgs>,
 }
 
 impl CfgContext<'_> {
@@ -167,7 +233,9 @@ impl CfgContext<'_> {
                 {
                     Truth::True
                 }
-                _ => Truth::Unknown,
+                _ => self
+                    .known
+                    .map_or(Truth::Unknown, |known| known.eval(name, value)),
             },
         }
     }
@@ -192,6 +260,7 @@ mod tests {
             features_exact: true,
             test: false,
             target: Some(&linux),
+            known: None,
         };
         assert_eq!(ctx.eval(&opt("feature", Some("std"))), Truth::True);
         assert_eq!(ctx.eval(&opt("feature", Some("alloc"))), Truth::False);
@@ -217,6 +286,7 @@ mod tests {
             features_exact: false,
             test: true,
             target: None,
+            known: None,
         };
         assert_eq!(no_target.eval(&opt("windows", None)), Truth::Unknown);
         assert_eq!(
@@ -232,5 +302,41 @@ mod tests {
             no_target.eval(&CfgPredicate::Not(Box::new(opt("test", None)))),
             Truth::False
         );
+    }
+
+    #[test]
+    fn known_cfg_flags_make_other_custom_cfgs_false() {
+        let features = BTreeSet::new();
+        let known = KnownCfgs {
+            given: KnownCfgs::given(&["tokio_unstable".into(), "backend=\"x\"".into(), "".into()]),
+            settable: Some(BTreeSet::from(["from_build_rs".to_string()])),
+        };
+        let ctx = CfgContext {
+            features: &features,
+            features_exact: true,
+            test: false,
+            target: None,
+            known: Some(&known),
+        };
+        assert_eq!(ctx.eval(&opt("tokio_unstable", None)), Truth::True);
+        assert_eq!(ctx.eval(&opt("backend", Some("x"))), Truth::True);
+        assert_eq!(ctx.eval(&opt("backend", Some("y"))), Truth::False);
+        assert_eq!(ctx.eval(&opt("docsrs", None)), Truth::False);
+        assert_eq!(ctx.eval(&opt("from_build_rs", None)), Truth::Unknown);
+        assert_eq!(ctx.eval(&opt("debug_assertions", None)), Truth::Unknown);
+        assert_eq!(
+            ctx.eval(&opt("unix", None)),
+            Truth::Unknown,
+            "no target given"
+        );
+        let anything = KnownCfgs {
+            given: HashSet::new(),
+            settable: None,
+        };
+        let ctx = CfgContext {
+            known: Some(&anything),
+            ..ctx
+        };
+        assert_eq!(ctx.eval(&opt("docsrs", None)), Truth::Unknown);
     }
 }

@@ -42,6 +42,8 @@ pub fn tree(root: &Path) -> Result<Vec<RelPath>, Error> {
         manifest: root.join("Cargo.toml"),
         features: BTreeSet::new(),
         features_exact: true,
+        known_cfgs: None,
+        build_dependencies: false,
         manifests: Vec::new(),
         deps: Vec::new(),
         externs: BTreeMap::new(),

@@ -192,6 +192,7 @@ impl<'w> ModuleResolver<'w> {
             features_exact: unit.features_exact,
             test: unit.kind.is_test_harness(),
             target: self.target,
+            known: unit.known_cfgs.as_deref(),
         };
         let mut no_narrowing = HashSet::new();
         loop {

@@ -1,12 +1,15 @@
 //! The entry point: workspace → units → scanned files → model.
 
-use crate::cfg::TargetCfg;
+use crate::build_script::settable_cfgs;
+use crate::cfg::{KnownCfgs, TargetCfg};
 use crate::resolver::{ModuleResolver, SourceCache};
-use crate::unit::plan_units;
+use crate::unit::{plan_units, PlannedUnit};
 use crate::workspace::Workspace;
-use crate::{Error, FeatureSelection, Model, MODEL_VERSION};
+use crate::{Error, FeatureSelection, Model, UnitKind, MODEL_VERSION};
 use rayon::prelude::*;
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// What to scan and under which assumptions.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -18,6 +21,11 @@ pub struct ScanOptions {
     /// A target triple: target `cfg`s are then evaluated exactly (from `rustc --print cfg`);
     /// without it, both branches of every target `cfg` are kept.
     pub target: Option<String>,
+    /// The `--cfg` flags the build passes (`RUSTFLAGS`: `name` or `name="value"`), when
+    /// known. Then a custom cfg that neither these flags, nor the package's build script
+    /// (`cargo:rustc-cfg=` lines found statically), nor the compiler can set is false;
+    /// without it, every custom cfg is unknown and both sides are kept.
+    pub cfgs: Option<Vec<String>>,
     /// Also scan the dependencies: cargo resolves the graph offline (from `Cargo.lock` and the
     /// configured sources, e.g. a `cargo vendor` directory below the root), every package of
     /// it gets its library and build-script units, features are cargo's resolution, and
@@ -47,9 +55,12 @@ pub fn scan(options: &ScanOptions) -> Result<Model, Error> {
         .as_deref()
         .map(TargetCfg::query)
         .transpose()?;
-    let units = plan_units(&workspace, &options.features)?;
+    let mut units = plan_units(&workspace, &options.features)?;
     let cache = SourceCache::default();
     let resolver = ModuleResolver::new(&workspace, target_cfg.as_ref(), &cache);
+    if let Some(flags) = &options.cfgs {
+        know_cfgs(&mut units, &resolver, &workspace.root, flags)?;
+    }
     let scanned = units
         .par_iter()
         .map(|unit| {
@@ -63,4 +74,47 @@ pub fn scan(options: &ScanOptions) -> Result<Model, Error> {
         root: workspace.root.to_string_lossy().into_owned(),
         units: scanned,
     })
+}
+
+/// Fills in each unit's [`KnownCfgs`]: the build's `--cfg` flags, and the names its package's
+/// build script may set (found in the script's sources; any name when the package has build
+/// dependencies or the script computes one).
+fn know_cfgs(
+    units: &mut [PlannedUnit],
+    resolver: &ModuleResolver<'_>,
+    root: &Path,
+    flags: &[String],
+) -> Result<(), Error> {
+    let given = KnownCfgs::given(flags);
+    let mut by_package: HashMap<PathBuf, Arc<KnownCfgs>> = HashMap::new();
+    for unit in units.iter().filter(|u| u.kind == UnitKind::BuildScript) {
+        let settable = if unit.build_dependencies {
+            None
+        } else {
+            let sources = resolver.scan_unit(unit)?;
+            settable_cfgs(
+                &sources
+                    .files
+                    .iter()
+                    .map(|f| root.join(f.as_str()))
+                    .collect(),
+            )
+        };
+        by_package.insert(
+            unit.package_dir.clone(),
+            Arc::new(KnownCfgs {
+                given: given.clone(),
+                settable,
+            }),
+        );
+    }
+    let without_script = Arc::new(KnownCfgs {
+        given,
+        settable: Some(Default::default()),
+    });
+    for unit in units.iter_mut() {
+        let known = by_package.get(&unit.package_dir).unwrap_or(&without_script);
+        unit.known_cfgs = Some(Arc::clone(known));
+    }
+    Ok(())
 }

@@ -1,5 +1,6 @@
 //! Units: the things cargo compiles for a member package, and their identities.
 
+use crate::cfg::KnownCfgs;
 use crate::workspace::Workspace;
 use crate::{Error, FeatureSelection};
 use cargo_metadata::{DependencyKind, Package, PackageId, Target};
@@ -7,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// What a unit compiles. Serialised in kebab-case (`lib`, `proc-macro`, `lib-test`, …).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -113,6 +115,12 @@ pub(crate) struct PlannedUnit {
     /// Whether `features` is exactly what the build enables; otherwise any combination of
     /// them may be (the superset scan).
     pub features_exact: bool,
+    /// What may set custom cfgs, when the build's `--cfg` flags are known (filled in by
+    /// `scan` from the package's build script).
+    pub known_cfgs: Option<Arc<KnownCfgs>>,
+    /// Whether the package has `[build-dependencies]` (libraries its build script may let
+    /// print `cargo:` lines the scan cannot see).
+    pub build_dependencies: bool,
     pub manifests: Vec<PathBuf>,
     pub deps: Vec<UnitId>,
     pub externs: BTreeMap<String, UnitId>,
@@ -248,6 +256,11 @@ pub(crate) fn plan_units(
                     manifest: package.manifest_path.clone().into_std_path_buf(),
                     features: features.clone(),
                     features_exact: local.resolved.is_some() || !selection.is_unconstrained(),
+                    known_cfgs: None,
+                    build_dependencies: package
+                        .dependencies
+                        .iter()
+                        .any(|d| d.kind == DependencyKind::Build),
                     manifests: manifests.clone(),
                     deps,
                     externs: externs.into_iter().collect(),

@@ -1,0 +1,52 @@
+//! The flags `scan` and `generate` share: what to scan and under which assumptions.
+
+use rust_unit_sources::{FeatureSelection, ScanOptions};
+use std::path::PathBuf;
+
+/// What to scan, as command-line flags (see `ScanOptions` for their meaning).
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct ScanFlags {
+    /// Path to Cargo.toml (or a directory holding one).
+    #[arg(long, value_name = "PATH", default_value = "Cargo.toml")]
+    pub manifest_path: PathBuf,
+    /// Features to assume (comma or space separated; `package/feature` for one member).
+    /// Without any feature flag, any combination of the declared features (the superset).
+    #[arg(short = 'F', long, value_name = "FEATURES")]
+    pub features: Option<Vec<String>>,
+    /// Assume every feature of every member.
+    #[arg(long)]
+    pub all_features: bool,
+    /// Do not assume the `default` feature.
+    #[arg(long)]
+    pub no_default_features: bool,
+    /// Evaluate target cfgs exactly for this target triple.
+    #[arg(long, value_name = "TRIPLE")]
+    pub target: Option<String>,
+    /// A `--cfg` the build passes (`RUSTFLAGS`), `name` or `name="value"`; repeat for several,
+    /// `--cfg ''` for none. Given at least once, any other custom cfg that no build script can
+    /// set is false.
+    #[arg(long = "cfg", value_name = "CFG")]
+    pub cfgs: Option<Vec<String>>,
+    /// Also scan the dependencies (cargo resolves offline; every dependency must lie below
+    /// the workspace root, e.g. vendored with `cargo vendor`): their library and build-script
+    /// units, cargo's resolved features, and `externs` naming them.
+    #[arg(long)]
+    pub dependencies: bool,
+}
+
+impl ScanFlags {
+    /// The library's options for these flags.
+    pub fn options(&self) -> ScanOptions {
+        ScanOptions {
+            manifest_path: self.manifest_path.clone(),
+            features: FeatureSelection {
+                features: self.features.clone(),
+                all_features: self.all_features,
+                no_default_features: self.no_default_features,
+            },
+            target: self.target.clone(),
+            cfgs: self.cfgs.clone(),
+            dependencies: self.dependencies,
+        }
+    }
+}
