@@ -5,6 +5,8 @@
 //! (`cargo build --release --workspace`): `target/release/cargo-unit-sources` and
 //! `target/release/librust_unit_sources_nix.so`.
 
+pub mod rebuilds;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -83,8 +85,9 @@ pub fn cli_model(workspace: &Path, args: &[&str]) -> Value {
 }
 
 /// The Nix settings every test uses: no `nixbld` build-users group (this machine has none; Nix
-/// would warn on stderr), and unsandboxed builds, which run the machine's rustc and linker.
-pub const NIX_CONFIG: &str = "build-users-group =\nsandbox = false";
+/// would warn on stderr), unsandboxed builds, which run the machine's rustc and linker, and no
+/// substituters (no binary cache is reachable: asking one costs seconds per build).
+pub const NIX_CONFIG: &str = "build-users-group =\nsandbox = false\nsubstituters =";
 
 /// Runs `nix-instantiate --eval --strict --json` on `expr` with the plugin loaded (unless
 /// `with_plugin` is false), from the repository root, with [`NIX_CONFIG`].
