@@ -6,7 +6,7 @@
 //! Run: `cargo run --release -p rust-unit-sources-tests --bin rebuild-bench` (after
 //! `cargo build --release --workspace`, for the plugin).
 
-use rust_unit_sources_tests::rebuilds::{cases, edit, run_token, CargoSide, NixSide};
+use rust_unit_sources_tests::rebuilds::{apply, cases, run_token, CargoSide, NixSide};
 use rust_unit_sources_tests::repo_root;
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
@@ -43,9 +43,9 @@ fn main() {
     ];
     let mut rows = String::new();
     let (mut per_unit_total, mut whole_total) = (Duration::ZERO, Duration::ZERO);
-    for (what, change, _) in cases(run_token()) {
-        if let Some((file, from, to)) = &change {
-            edit(&copies, file, from, to);
+    for case in cases(run_token()) {
+        if let Some(edit) = &case.edit {
+            apply(&copies, edit);
         }
         let results = [
             measure(|| per_unit.build().len()),
@@ -54,12 +54,14 @@ fn main() {
         ];
         per_unit_total += results[0].time;
         whole_total += results[1].time;
-        let edited = change
+        let edited = case
+            .edit
             .as_ref()
-            .map_or("—".to_string(), |(file, _, _)| format!("`{file}`"));
+            .map_or("—".to_string(), |e| format!("`{}`", e.file));
         let _ = writeln!(
             rows,
-            "| {what} ({edited}) | {} | {:.2} s | {} | {:.2} s | {} | {:.2} s |",
+            "| {} ({edited}) | {} | {:.2} s | {} | {:.2} s | {} | {:.2} s |",
+            case.what,
             results[0].units,
             results[0].time.as_secs_f64(),
             results[1].units,

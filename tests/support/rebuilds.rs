@@ -26,15 +26,29 @@ pub const ROOT_PACKAGE_COMPILED: &[&str] = &[
     "cargo-like/test/testsuite",
 ];
 
+/// An edit: in a file of the workspace, replace a text by another.
+pub struct Edit {
+    /// The file, relative to the workspace.
+    pub file: &'static str,
+    /// The text replaced.
+    pub from: &'static str,
+    /// Its replacement.
+    pub to: String,
+}
+
+/// One case of the proof: an edit (or none) and the units cargo recompiles for it.
+pub struct Case {
+    /// What is edited, in words.
+    pub what: &'static str,
+    /// The edit; `None` for the no-op case.
+    pub edit: Option<Edit>,
+    /// The unit ids rebuilt.
+    pub expected: BTreeSet<String>,
+}
+
 /// The edits of the proof, made unique by `run` (so that no earlier run's outputs are in the
 /// store already), each with the units cargo recompiles for it.
-pub fn cases(
-    run: u128,
-) -> Vec<(
-    &'static str,
-    Option<(&'static str, &'static str, String)>,
-    BTreeSet<String>,
-)> {
+pub fn cases(run: u128) -> Vec<Case> {
     let ids = |list: &[&str]| {
         list.iter()
             .map(|s| s.to_string())
@@ -50,44 +64,49 @@ pub fn cases(
         "cargo-like/build-script-run/build-script-build",
         "cargo-like/build-script/build-script-build",
     ]);
+    let edit = |file, from, to| Some(Edit { file, from, to });
     vec![
-        ("no edit", None, BTreeSet::new()),
-        (
-            "root library",
-            Some((
+        Case {
+            what: "no edit",
+            edit: None,
+            expected: BTreeSet::new(),
+        },
+        Case {
+            what: "root library",
+            edit: edit(
                 "src/cargo/lib.rs",
                 "/// Runs a command.",
                 format!("/// Runs a command ({run})."),
-            )),
-            ids(ROOT_PACKAGE_COMPILED),
-        ),
-        (
-            "nested member",
-            Some((
+            ),
+            expected: ids(ROOT_PACKAGE_COMPILED),
+        },
+        Case {
+            what: "nested member",
+            edit: edit(
                 "crates/cargo-util/src/paths.rs",
                 "/// Indents a line.",
                 format!("/// Indents a line ({run})."),
-            )),
-            ids(&member),
-        ),
-        (
-            "build script",
-            Some((
+            ),
+            expected: ids(&member),
+        },
+        Case {
+            what: "build script",
+            edit: edit(
                 "build.rs",
                 "fn main() {",
                 format!("fn main() {{\n    // {run}"),
-            )),
-            ids(&script),
-        ),
-        (
-            "integration test",
-            Some((
+            ),
+            expected: ids(&script),
+        },
+        Case {
+            what: "integration test",
+            edit: edit(
                 "tests/testsuite/run.rs",
                 "fn target_is_known",
                 format!("fn target_is_known_{run}"),
-            )),
-            ids(&["cargo-like/test/testsuite"]),
-        ),
+            ),
+            expected: ids(&["cargo-like/test/testsuite"]),
+        },
     ]
 }
 
@@ -317,12 +336,17 @@ impl CargoSide {
     }
 }
 
-/// Replaces `from` by `to` in `file` of every copy.
-pub fn edit(copies: &[&Path], file: &str, from: &str, to: &str) {
+/// Makes `edit` in every copy.
+pub fn apply(copies: &[&Path], edit: &Edit) {
     for workspace in copies {
-        let path = workspace.join(file);
+        let path = workspace.join(edit.file);
         let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.contains(from), "{file} lacks {from:?}");
-        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+        assert!(
+            text.contains(edit.from),
+            "{} lacks {:?}",
+            edit.file,
+            edit.from
+        );
+        std::fs::write(&path, text.replacen(edit.from, &edit.to, 1)).unwrap();
     }
 }

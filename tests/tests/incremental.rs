@@ -7,7 +7,7 @@
 //! equal, and equal to the expected set written in `rebuilds::cases`, for an edit of the root
 //! library, of a nested member, of `build.rs`, of an integration test, and for no edit at all.
 
-use rust_unit_sources_tests::rebuilds::{cases, edit, run_token, CargoSide, NixSide};
+use rust_unit_sources_tests::rebuilds::{apply, cases, run_token, CargoSide, NixSide};
 use std::process::Command;
 
 #[test]
@@ -35,16 +35,17 @@ fn an_edit_rebuilds_exactly_what_cargo_rebuilds() {
     );
 
     let copies = [nix.workspace.as_path(), cargo.workspace.as_path()];
-    for (what, change, expected) in cases(run_token()) {
-        if let Some((file, from, to)) = &change {
-            edit(&copies, file, from, to);
+    for case in cases(run_token()) {
+        if let Some(edit) = &case.edit {
+            apply(&copies, edit);
         }
         let by_nix = nix.build();
         let by_cargo = cargo.build();
         assert_eq!(
             by_nix, by_cargo,
-            "{what}: Nix rebuilt what cargo did not, or the reverse"
+            "{}: Nix rebuilt what cargo did not, or the reverse",
+            case.what
         );
-        assert_eq!(by_nix, expected, "{what}");
+        assert_eq!(by_nix, case.expected, "{}", case.what);
     }
 }
