@@ -71,6 +71,44 @@ fn at(dir: &Path, file_line: &str) -> String {
 }
 
 #[test]
+fn missing_workspaces_and_unknown_features() {
+    assert_eq!(
+        error_of(Path::new("/nonexistent/workspace")),
+        "/nonexistent/workspace: does not exist"
+    );
+    let empty = tempfile::tempdir().unwrap();
+    assert_eq!(
+        error_of(empty.path()),
+        format!(
+            "{}: no Cargo.toml in this directory",
+            empty.path().display()
+        )
+    );
+    let dir = workspace(&[("Cargo.toml", MANIFEST), ("src/lib.rs", b"")]);
+    let cli = cli(&[
+        "scan",
+        "--manifest-path",
+        dir.path().to_str().unwrap(),
+        "--features",
+        "nope",
+    ]);
+    assert_eq!(cli.status.code(), Some(2));
+    let expected = "--features: no workspace member has feature `nope`";
+    assert_eq!(
+        String::from_utf8(cli.stderr).unwrap(),
+        format!("error: {expected}\n")
+    );
+    let call = format!(
+        "builtins.rustUnitSources {{ src = /. + {}; features = [ \"nope\" ]; }}",
+        nix_string(dir.path())
+    );
+    assert_eq!(
+        nix_error(&nix_eval(&call, true, &[])),
+        format!("error: rustUnitSources: {expected}")
+    );
+}
+
+#[test]
 fn malformed_manifests() {
     let not_utf8 = workspace(&[("Cargo.toml", b"[package]\nname = \"x\xff\"\n")]);
     assert_eq!(
@@ -79,6 +117,22 @@ fn malformed_manifests() {
             "{}: cargo metadata failed: path at `{}` was not valid utf-8",
             at(not_utf8.path(), "Cargo.toml"),
             at(not_utf8.path(), "Cargo.toml")
+        )
+    );
+    let unclosed = workspace(&[("Cargo.toml", b"[package\nname = 1\n")]);
+    assert_eq!(
+        error_of(unclosed.path()),
+        format!(
+            "{}: unclosed table, expected `]`",
+            at(unclosed.path(), "Cargo.toml:1")
+        )
+    );
+    let mistyped = workspace(&[("Cargo.toml", b"[package]\nname = 1\n")]);
+    assert_eq!(
+        error_of(mistyped.path()),
+        format!(
+            "{}: invalid type: integer `1`, expected a string",
+            at(mistyped.path(), "Cargo.toml:2")
         )
     );
     let no_name = workspace(&[("Cargo.toml", b"[package]\nversion = \"0.1.0\"\n")]);

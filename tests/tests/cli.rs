@@ -4,7 +4,6 @@
 use rust_unit_sources_tests::{cli, cli_model, fixture};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::Path;
 
 /// `unit id → files` of a model.
 fn files_by_unit(model: &Value) -> BTreeMap<String, Vec<String>> {
@@ -281,120 +280,6 @@ fn includes_env_and_out_dir() {
     assert_eq!(
         build["units"]["lib-bin-build/build-script/build-script-main"]["files"],
         serde_json::json!(["build/codegen.rs", "build/main.rs"])
-    );
-}
-
-fn error_of(args: &[&str]) -> String {
-    let output = cli(args);
-    assert_eq!(
-        output.status.code(),
-        Some(2),
-        "stdout: {}",
-        String::from_utf8_lossy(&output.stdout)
-    );
-    assert!(output.stdout.is_empty());
-    String::from_utf8(output.stderr).unwrap()
-}
-
-fn scan_error(workspace: &Path) -> String {
-    error_of(&["scan", "--manifest-path", workspace.to_str().unwrap()])
-}
-
-fn workspace_with(files: &[(&str, &[u8])]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (path, content) in files {
-        let path = dir.path().join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, content).unwrap();
-    }
-    dir
-}
-
-const MANIFEST: &[u8] = b"[package]\nname = \"bad\"\nversion = \"0.1.0\"\nedition = \"2021\"\n";
-
-#[test]
-fn bad_input_is_one_line_naming_the_file() {
-    let missing = Path::new("/nonexistent/workspace");
-    assert_eq!(
-        scan_error(missing),
-        "error: /nonexistent/workspace: does not exist\n"
-    );
-
-    let empty = tempfile::tempdir().unwrap();
-    assert_eq!(
-        scan_error(empty.path()),
-        format!(
-            "error: {}: no Cargo.toml in this directory\n",
-            empty.path().display()
-        )
-    );
-
-    let malformed = workspace_with(&[("Cargo.toml", b"[package\nname = 1\n")]);
-    assert_eq!(
-        scan_error(malformed.path()),
-        format!(
-            "error: {}: unclosed table, expected `]`\n",
-            malformed.path().join("Cargo.toml:1").display()
-        )
-    );
-    let mistyped = workspace_with(&[("Cargo.toml", b"[package]\nname = 1\n")]);
-    assert_eq!(
-        scan_error(mistyped.path()),
-        format!(
-            "error: {}: invalid type: integer `1`, expected a string\n",
-            mistyped.path().join("Cargo.toml:2").display()
-        )
-    );
-
-    let utf8 = workspace_with(&[
-        ("Cargo.toml", MANIFEST),
-        ("src/lib.rs", b"mod a;\n// \xff\n"),
-    ]);
-    assert_eq!(
-        scan_error(utf8.path()),
-        format!(
-            "error: {}: source file is not valid UTF-8\n",
-            utf8.path().join("src/lib.rs:2").display()
-        )
-    );
-
-    let unclosed = workspace_with(&[
-        ("Cargo.toml", MANIFEST),
-        ("src/lib.rs", b"fn f() {\n}\nmod a {\n"),
-    ]);
-    assert_eq!(
-        scan_error(unclosed.path()),
-        format!(
-            "error: {}: unclosed delimiter\n",
-            unclosed.path().join("src/lib.rs:3").display()
-        )
-    );
-
-    let outside = workspace_with(&[
-        ("Cargo.toml", MANIFEST),
-        ("src/lib.rs", b"\n#[path = \"../../x.rs\"]\nmod x;\n"),
-    ]);
-    let root = outside.path().canonicalize().unwrap();
-    assert_eq!(
-        scan_error(outside.path()),
-        format!(
-            "error: {}: {} is outside the workspace root {}\n",
-            root.join("src/lib.rs:3").display(),
-            root.parent().unwrap().join("x.rs").display(),
-            root.display()
-        )
-    );
-
-    let unknown = error_of(&[
-        "scan",
-        "--manifest-path",
-        fixture("cfg-features").to_str().unwrap(),
-        "--features",
-        "nope",
-    ]);
-    assert_eq!(
-        unknown,
-        "error: --features: no workspace member has feature `nope`\n"
     );
 }
 
