@@ -1,0 +1,351 @@
+//! Timing and memory: medians of repeated runs, external commands measured through this
+//! binary's `exec` worker (wall time and peak RSS of the command and everything it waited for),
+//! and the in-process native scan measured by the `scan` worker.
+
+use nix::sys::resource::{getrusage, UsageWho};
+use rayon::prelude::*;
+use rust_unit_sources::{scan, FeatureSelection, Model, ScanOptions};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Instant;
+
+/// The binary that runs the workers: a private copy of this one (see [`set_worker`]).
+static WORKER: OnceLock<PathBuf> = OnceLock::new();
+
+/// Runs the workers from `path`, a copy of this binary that a concurrent `cargo build` cannot
+/// replace halfway through a run.
+pub fn set_worker(path: PathBuf) {
+    let _ = WORKER.set(path);
+}
+
+/// The binary to run workers from: the copy given to [`set_worker`], or this binary.
+fn worker() -> Result<PathBuf, String> {
+    match WORKER.get() {
+        Some(path) => Ok(path.clone()),
+        None => std::env::current_exe().map_err(|e| e.to_string()),
+    }
+}
+
+/// The median of `samples` (seconds); 0 when there are none.
+pub fn median(samples: &[f64]) -> f64 {
+    let mut sorted = samples.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    match sorted.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+    }
+}
+
+/// What one run of an external command cost, as the `exec` worker reports it.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct ProcessCost {
+    /// Wall-clock seconds from spawn to exit.
+    pub secs: f64,
+    /// Peak resident set size in KiB of the command or of any process it waited for
+    /// (`getrusage(RUSAGE_CHILDREN)` of the worker, which spawns nothing else).
+    pub max_rss_kb: u64,
+}
+
+/// The `exec` worker's answer: the cost, or why the command failed.
+#[derive(Debug, Serialize, Deserialize)]
+struct ExecReport {
+    cost: ProcessCost,
+    /// `None` on success; otherwise the exit status and the end of the command's stderr.
+    failure: Option<String>,
+}
+
+/// The `exec` worker: runs `program args`, stdout discarded, and prints an [`ExecReport`] as
+/// one JSON line. Runs in a process of its own so that `RUSAGE_CHILDREN` covers this command
+/// only.
+pub fn exec_worker(program: &str, args: &[String]) -> Result<(), String> {
+    let start = Instant::now();
+    let output = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| format!("cannot run {program}: {e}"))?;
+    let secs = start.elapsed().as_secs_f64();
+    let usage = getrusage(UsageWho::RUSAGE_CHILDREN).map_err(|e| e.to_string())?;
+    let failure = (!output.status.success()).then(|| {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let tail: Vec<&str> = stderr.lines().rev().take(15).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        format!("{}: {}", output.status, tail.join("\n"))
+    });
+    let report = ExecReport {
+        cost: ProcessCost {
+            secs,
+            max_rss_kb: u64::try_from(usage.max_rss()).unwrap_or(0),
+        },
+        failure,
+    };
+    println!(
+        "{}",
+        serde_json::to_string(&report).map_err(|e| e.to_string())?
+    );
+    Ok(())
+}
+
+/// Runs `command` (program, arguments, environment and directory as set on it) once through
+/// the `exec` worker and returns its cost; an error when it fails.
+pub fn run_measured(command: &Command) -> Result<ProcessCost, String> {
+    let mut wrapper = Command::new(worker()?);
+    wrapper
+        .arg("exec")
+        .arg("--")
+        .arg(command.get_program())
+        .args(command.get_args());
+    for (key, value) in command.get_envs() {
+        match value {
+            Some(value) => wrapper.env(key, value),
+            None => wrapper.env_remove(key),
+        };
+    }
+    if let Some(dir) = command.get_current_dir() {
+        wrapper.current_dir(dir);
+    }
+    let output = wrapper
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run the exec worker: {e}"))?;
+    let report: ExecReport = serde_json::from_slice(&output.stdout).map_err(|e| {
+        format!(
+            "exec worker for {:?} answered {:?}: {e}",
+            command.get_program(),
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })?;
+    match report.failure {
+        None => Ok(report.cost),
+        Some(failure) => Err(format!(
+            "{:?} {:?} failed: {failure}",
+            command.get_program(),
+            command.get_args().collect::<Vec<_>>()
+        )),
+    }
+}
+
+/// Runs `command` `runs` times (after `setup` before each run) and returns every cost.
+pub fn repeat(
+    runs: usize,
+    command: &Command,
+    mut setup: impl FnMut() -> Result<(), String>,
+) -> Result<Vec<ProcessCost>, String> {
+    (0..runs)
+        .map(|_| {
+            setup()?;
+            run_measured(command)
+        })
+        .collect()
+}
+
+/// Median seconds and largest peak RSS (KiB) of `costs`.
+pub fn summarize(costs: &[ProcessCost]) -> (f64, u64) {
+    let secs: Vec<f64> = costs.iter().map(|c| c.secs).collect();
+    let rss = costs.iter().map(|c| c.max_rss_kb).max().unwrap_or(0);
+    (median(&secs), rss)
+}
+
+/// What the `scan` worker measured in its own process, every time in seconds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ScanReport {
+    /// Packages with at least one unit.
+    pub packages: usize,
+    /// Units in the model.
+    pub units: usize,
+    /// Distinct files the model lists (every unit's `files` and `manifests`).
+    pub files: usize,
+    /// Their total size in bytes.
+    pub bytes: u64,
+    /// Each timed run of the library's `scan` (cargo metadata included), after one warm-up.
+    pub scan: Vec<f64>,
+    /// CPU time (user + system, all threads of the worker) of each timed scan: unlike wall
+    /// time, it does not grow when other processes compete for the cores. `cargo metadata`'s
+    /// own CPU time is not included.
+    pub scan_cpu: Vec<f64>,
+    /// Each timed run of `cargo metadata --no-deps --offline`, the command `scan` runs once.
+    pub metadata: Vec<f64>,
+    /// Each timed run of the floor: read every listed file and blake3 it, on rayon's pool.
+    pub floor: Vec<f64>,
+    /// CPU time of each timed run of the floor.
+    pub floor_cpu: Vec<f64>,
+    /// Peak RSS (KiB) of the worker after all scans (before the floor runs).
+    pub peak_rss_kb: u64,
+    /// Current RSS (KiB) after the warm-up scan, its model dropped.
+    pub rss_after_first_kb: u64,
+    /// Current RSS (KiB) after each timed scan, its model dropped: flat once the allocator's
+    /// arenas have grown, unless something leaks.
+    pub rss_after_kb: Vec<u64>,
+}
+
+/// The `scan` worker: times `runs` in-process native scans of `manifest` (after a warm-up that
+/// also fills the page cache), `cargo metadata` and the floor over the files the model lists,
+/// and prints a [`ScanReport`] as one JSON line.
+pub fn scan_worker(manifest: &Path, runs: usize) -> Result<(), String> {
+    let options = ScanOptions {
+        manifest_path: manifest.to_path_buf(),
+        features: FeatureSelection::default(),
+        ..ScanOptions::default()
+    };
+    let model = scan(&options).map_err(|e| e.to_string())?;
+    let files = listed_files(&model);
+    let units = model.units.len();
+    let packages = model
+        .units
+        .values()
+        .map(|u| u.package.as_str())
+        .collect::<BTreeSet<_>>()
+        .len();
+    drop(model);
+    let rss_after_first_kb = current_rss_kb();
+    let mut scan_times = Vec::with_capacity(runs);
+    let mut scan_cpu = Vec::with_capacity(runs);
+    let mut rss_after_kb = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let cpu = cpu_secs()?;
+        let start = Instant::now();
+        let model = scan(&options).map_err(|e| e.to_string())?;
+        scan_times.push(start.elapsed().as_secs_f64());
+        scan_cpu.push(cpu_secs()? - cpu);
+        drop(std::hint::black_box(model));
+        rss_after_kb.push(current_rss_kb());
+    }
+    let peak_rss_kb = getrusage(UsageWho::RUSAGE_SELF)
+        .map(|u| u64::try_from(u.max_rss()).unwrap_or(0))
+        .map_err(|e| e.to_string())?;
+    let manifest = if manifest.is_dir() {
+        manifest.join("Cargo.toml")
+    } else {
+        manifest.to_path_buf()
+    };
+    let mut metadata = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let start = Instant::now();
+        let output = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+            .args([
+                "metadata",
+                "--format-version",
+                "1",
+                "--no-deps",
+                "--offline",
+            ])
+            .arg("--manifest-path")
+            .arg(&manifest)
+            .stderr(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run cargo metadata: {e}"))?;
+        metadata.push(start.elapsed().as_secs_f64());
+        if !output.status.success() {
+            return Err(format!("cargo metadata failed for {}", manifest.display()));
+        }
+    }
+    let mut floor_times = Vec::with_capacity(runs);
+    let mut floor_cpu = Vec::with_capacity(runs);
+    let mut bytes = 0;
+    for _ in 0..runs {
+        let cpu = cpu_secs()?;
+        let start = Instant::now();
+        bytes = read_and_hash(&files)?;
+        floor_times.push(start.elapsed().as_secs_f64());
+        floor_cpu.push(cpu_secs()? - cpu);
+    }
+    let report = ScanReport {
+        packages,
+        units,
+        files: files.len(),
+        bytes,
+        scan: scan_times,
+        scan_cpu,
+        metadata,
+        floor: floor_times,
+        floor_cpu,
+        peak_rss_kb,
+        rss_after_first_kb,
+        rss_after_kb,
+    };
+    println!(
+        "{}",
+        serde_json::to_string(&report).map_err(|e| e.to_string())?
+    );
+    Ok(())
+}
+
+/// Runs the `scan` worker on `manifest` in a process of its own and returns its report.
+pub fn run_scan_worker(manifest: &Path, runs: usize) -> Result<ScanReport, String> {
+    let output = Command::new(worker()?)
+        .arg("scan")
+        .arg("--runs")
+        .arg(runs.to_string())
+        .arg(manifest)
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run the scan worker: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("the scan worker failed on {}", manifest.display()));
+    }
+    serde_json::from_slice(&output.stdout).map_err(|e| format!("scan worker answer: {e}"))
+}
+
+/// Every distinct file a model lists (all units' `files` and `manifests`), absolute.
+fn listed_files(model: &Model) -> Vec<PathBuf> {
+    let root = Path::new(&model.root);
+    let relative: BTreeSet<&str> = model
+        .units
+        .values()
+        .flat_map(|u| u.files.iter().chain(&u.manifests))
+        .map(|p| p.as_str())
+        .collect();
+    relative.into_iter().map(|p| root.join(p)).collect()
+}
+
+/// The floor: reads every file and hashes it with blake3, in parallel; returns the bytes read.
+fn read_and_hash(files: &[PathBuf]) -> Result<u64, String> {
+    let (bytes, digest) = files
+        .par_iter()
+        .map(|path| {
+            let content = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let digest = blake3::hash(&content);
+            Ok::<_, String>((content.len() as u64, digest.as_bytes()[0]))
+        })
+        .try_reduce(|| (0, 0), |a, b| Ok((a.0 + b.0, a.1 ^ b.1)))?;
+    std::hint::black_box(digest);
+    Ok(bytes)
+}
+
+/// CPU seconds (user + system) this process has used so far, all threads.
+fn cpu_secs() -> Result<f64, String> {
+    let usage = getrusage(UsageWho::RUSAGE_SELF).map_err(|e| e.to_string())?;
+    let secs = |t: nix::sys::time::TimeVal| t.tv_sec() as f64 + t.tv_usec() as f64 / 1e6;
+    Ok(secs(usage.user_time()) + secs(usage.system_time()))
+}
+
+/// This process's current resident set size in KiB (`VmRSS` of `/proc/self/status`).
+fn current_rss_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_of_odd_even_and_empty() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), 2.5);
+        assert_eq!(median(&[]), 0.0);
+    }
+}
