@@ -33,6 +33,19 @@ const char * const doc = R"(
 
 const char * const expected_attrs = "src, features, noDefaultFeatures, allFeatures, target, cfgs or dependencies";
 
+// Forces `value`, null or a list of strings; appends the strings to `out`. Returns whether it
+// was a list.
+bool force_optional_strings(nix::EvalState & state, nix::Value & value, rus_compat::PosArg pos,
+    rust::Vec<rust::String> & out)
+{
+    rus_compat::force_value(state, value, pos);
+    if (value.type() == nix::nNull)
+        return false;
+    for (auto * item : rus_compat::force_list(state, value, pos))
+        out.push_back(rus_compat::force_string_no_ctx(state, *item, pos));
+    return true;
+}
+
 void prim_rustUnitSources(nix::EvalState & state, rus_compat::PosArg pos, nix::Value ** args, nix::Value & v)
 {
     nix::Value & arg = *args[0];
@@ -51,23 +64,13 @@ void prim_rustUnitSources(nix::EvalState & state, rus_compat::PosArg pos, nix::V
             if (name == "src") {
                 src = value;
             } else if (name == "features") {
-                rus_compat::force_value(state, *value, pos);
-                if (value->type() != nix::nNull) {
-                    request.features_given = true;
-                    for (auto * item : rus_compat::force_list(state, *value, pos))
-                        request.features.push_back(rus_compat::force_string_no_ctx(state, *item, pos));
-                }
+                request.features_given = force_optional_strings(state, *value, pos, request.features);
             } else if (name == "noDefaultFeatures") {
                 request.no_default_features = rus_compat::force_bool(state, *value, pos);
             } else if (name == "allFeatures") {
                 request.all_features = rus_compat::force_bool(state, *value, pos);
             } else if (name == "cfgs") {
-                rus_compat::force_value(state, *value, pos);
-                if (value->type() != nix::nNull) {
-                    request.cfgs_given = true;
-                    for (auto * item : rus_compat::force_list(state, *value, pos))
-                        request.cfgs.push_back(rus_compat::force_string_no_ctx(state, *item, pos));
-                }
+                request.cfgs_given = force_optional_strings(state, *value, pos, request.cfgs);
             } else if (name == "dependencies") {
                 request.dependencies = rus_compat::force_bool(state, *value, pos);
             } else if (name == "target") {
