@@ -217,6 +217,7 @@ impl<'w> ModuleResolver<'w> {
                 opaque: false,
             };
             walk.visit_source(&unit.root_file, &root_dir, &unit.root_file, 0)?;
+            walk.widen_unexpanded_macros();
             let stale = walk.stale_narrowing();
             if stale.is_empty() {
                 return walk.finish();
@@ -274,6 +275,17 @@ struct KnownMacro {
     line: u32,
     body: Arc<Vec<Item>>,
     wraps: Option<CfgPredicate>,
+}
+
+/// Whether `items` declare an out-of-line module or include a file (directly, or in inline
+/// modules, invocation inputs and nested macro bodies): what a macro body needs resolved.
+fn reads_files(items: &[Item]) -> bool {
+    items.iter().any(|item| match item {
+        Item::Mod(decl) => decl.body.as_deref().is_none_or(reads_files),
+        Item::Include(_) | Item::Opaque { .. } => true,
+        Item::Macro(def) => reads_files(&def.body),
+        Item::Invocation(invocation) => reads_files(&invocation.args),
+    })
 }
 
 /// Where a macro is invoked: the invoking module and the file of the outermost invocation,
@@ -425,6 +437,31 @@ impl UnitWalk<'_, '_> {
             }
         }
         Ok(())
+    }
+
+    /// A `macro_rules!` whose body declares modules or includes but which no invocation by its
+    /// name reached may still be invoked under another name (`use m as n;`, a generated name):
+    /// its files are widened to the defining file's directory rather than dropped.
+    fn widen_unexpanded_macros(&mut self) {
+        let unexpanded: Vec<(PathBuf, u32, String)> = self
+            .macros
+            .iter()
+            .flat_map(|(name, defs)| defs.iter().map(move |d| (name, d)))
+            .filter(|(_, def)| reads_files(&def.body))
+            .filter(|(_, def)| {
+                !self
+                    .expanded
+                    .iter()
+                    .any(|(origin, line, _)| *origin == def.origin && *line == def.line)
+            })
+            .map(|(name, def)| (def.origin.clone(), def.line, name.clone()))
+            .collect();
+        for (origin, line, name) in unexpanded {
+            let what = format!(
+                "macro `{name}` declares modules or includes but no invocation by that name was found (an alias or a generated name may invoke it)"
+            );
+            self.widen(&origin, line, &what, &parent(&origin), false);
+        }
     }
 
     /// Resolves the body of the macro `def` as expanded at `site`, once per definition and site.
