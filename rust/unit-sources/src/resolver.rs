@@ -281,7 +281,7 @@ struct KnownMacro {
 /// modules, invocation inputs and nested macro bodies): what a macro body needs resolved.
 fn reads_files(items: &[Item]) -> bool {
     items.iter().any(|item| match item {
-        Item::Mod(decl) => decl.body.as_deref().is_none_or(reads_files),
+        Item::Mod(decl) => decl.body.as_deref().map_or(true, reads_files),
         Item::Include(_) | Item::Opaque { .. } => true,
         Item::Macro(def) => reads_files(&def.body),
         Item::Invocation(invocation) => reads_files(&invocation.args),
