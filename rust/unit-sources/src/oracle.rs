@@ -8,6 +8,7 @@
 
 use crate::model::unit_hash;
 use crate::relpath::normalize;
+use crate::resolver::file_digest;
 use crate::{Error, Model, RelPath, UnitId, UnitKind, UnitSources};
 use rayon::prelude::*;
 use std::collections::BTreeSet;
@@ -116,10 +117,7 @@ pub fn rustc_model(native: &Model) -> Result<Model, Error> {
             let files: BTreeSet<RelPath> = info.files.iter().cloned().collect();
             let manifests: BTreeSet<RelPath> = unit.manifests.iter().cloned().collect();
             let hash = unit_hash(&files, &manifests, |path| {
-                let full = root.join(path.as_str());
-                let bytes = std::fs::read(&full)
-                    .map_err(|e| Error::in_file(&full, format!("cannot read: {e}")))?;
-                Ok(*blake3::hash(&bytes).as_bytes())
+                file_digest(&root.join(path.as_str()))
             })?;
             let sources = UnitSources {
                 files: info.files,

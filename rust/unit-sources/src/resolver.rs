@@ -102,7 +102,7 @@ impl SourceCache {
         }
         let file = Self::memo(&self.data, path, || {
             Ok(SourceFile {
-                digest: *blake3::hash(&read(path)?).as_bytes(),
+                digest: file_digest(path)?,
                 syntax: None,
             })
         })?;
@@ -126,6 +126,11 @@ impl SourceCache {
 
 fn read(path: &Path) -> Result<Vec<u8>, Error> {
     std::fs::read(path).map_err(|e| Error::in_file(path, format!("cannot read: {e}")))
+}
+
+/// The blake3 digest of the content of `path` (read whole). Errors name the file.
+pub(crate) fn file_digest(path: &Path) -> Result<[u8; 32], Error> {
+    Ok(*blake3::hash(&read(path)?).as_bytes())
 }
 
 /// Where `mod x;` declarations of a module look for their files (rustc's `ModuleData::dir_path`
