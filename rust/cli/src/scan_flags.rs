@@ -1,6 +1,6 @@
 //! The flags `scan` and `generate` share: what to scan and under which assumptions.
 
-use rust_unit_sources::{FeatureSelection, ScanOptions};
+use rust_unit_sources::{default_cache_dir, FeatureSelection, ScanOptions};
 use std::path::PathBuf;
 
 /// What to scan, as command-line flags (see `ScanOptions` for their meaning).
@@ -32,6 +32,13 @@ pub struct ScanFlags {
     /// units, cargo's resolved features, and `externs` naming them.
     #[arg(long)]
     pub dependencies: bool,
+    /// Keep the parse cache in DIR (default: `$RUST_UNIT_SOURCES_CACHE_DIR`, else
+    /// `$XDG_CACHE_HOME/rust-unit-sources`, else `~/.cache/rust-unit-sources`).
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    pub cache_dir: Option<PathBuf>,
+    /// Lex every file, with no parse cache (the result is the same).
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 impl ScanFlags {
@@ -47,6 +54,10 @@ impl ScanFlags {
             target: self.target.clone(),
             cfgs: self.cfgs.clone(),
             dependencies: self.dependencies,
+            cache_dir: match self.no_cache {
+                true => None,
+                false => self.cache_dir.clone().or_else(default_cache_dir),
+            },
         }
     }
 }

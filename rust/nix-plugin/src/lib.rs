@@ -10,7 +10,7 @@
 //! process. Every failure, a panic included, comes back as a `rust::Error` on the C++ side,
 //! whose message the primop reports as a Nix evaluation error.
 
-use rust_unit_sources::{FeatureSelection, ScanOptions};
+use rust_unit_sources::{default_cache_dir, FeatureSelection, ScanOptions};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::PathBuf;
 
@@ -78,7 +78,9 @@ fn scan_json_inner(request: &Request) -> Result<String, String> {
 
 /// Translates the primop's request into the core library's options: `features = null` (or
 /// absent) is "not given", so with `noDefaultFeatures = false` the core assumes the superset
-/// of all features; a list, even empty, means what `--features` means to cargo.
+/// of all features; a list, even empty, means what `--features` means to cargo. The parse cache
+/// is the CLI's default one (`RUST_UNIT_SOURCES_CACHE_DIR=` in the evaluator's environment
+/// turns it off).
 fn scan_options(request: &Request) -> ScanOptions {
     ScanOptions {
         manifest_path: PathBuf::from(&request.src),
@@ -90,6 +92,7 @@ fn scan_options(request: &Request) -> ScanOptions {
         target: (!request.target.is_empty()).then(|| request.target.clone()),
         cfgs: request.cfgs_given.then(|| request.cfgs.clone()),
         dependencies: request.dependencies,
+        cache_dir: default_cache_dir(),
     }
 }
 

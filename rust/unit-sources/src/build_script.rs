@@ -13,6 +13,7 @@
 //!   `rerun-if-changed` lines the scan cannot see.
 
 use crate::relpath::normalize;
+use crate::source_cache::{FileKind, SourceCache};
 use crate::syntax::string_literals;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -40,7 +41,11 @@ pub(crate) struct RunAnalysis {
 /// Analyses the build script whose source files are `sources`, for the package in
 /// `package_dir`. Unreadable sources were already reported by the module walk; they are
 /// skipped here.
-pub(crate) fn analyse(sources: &BTreeSet<PathBuf>, package_dir: &Path) -> RunAnalysis {
+pub(crate) fn analyse(
+    sources: &BTreeSet<PathBuf>,
+    package_dir: &Path,
+    cache: &SourceCache,
+) -> RunAnalysis {
     let mut analysis = RunAnalysis {
         exact: true,
         ..Default::default()
@@ -48,7 +53,7 @@ pub(crate) fn analyse(sources: &BTreeSet<PathBuf>, package_dir: &Path) -> RunAna
     let mut declared = false;
     let mut guards = BTreeSet::new();
     for file in sources {
-        let Ok(text) = std::fs::read_to_string(file) else {
+        let Some(text) = cache.text(file) else {
             continue;
         };
         for (line, literal) in string_literals(&text) {
@@ -82,7 +87,11 @@ pub(crate) fn analyse(sources: &BTreeSet<PathBuf>, package_dir: &Path) -> RunAna
             }
             if !directive && !literal.is_empty() && !literal.contains('\n') {
                 let candidate = normalize(&package_dir.join(&literal));
-                if candidate.starts_with(package_dir) && candidate.exists() {
+                let exists = matches!(
+                    cache.kind(&candidate),
+                    FileKind::File | FileKind::Dir | FileKind::Other
+                );
+                if candidate.starts_with(package_dir) && exists {
                     guards.insert(candidate);
                 }
             }
@@ -100,12 +109,13 @@ const RUSTC_CFG: [&str; 2] = ["cargo:rustc-cfg=", "cargo::rustc-cfg="];
 
 /// The cfg names the build script whose source files are `sources` may set with
 /// `cargo:rustc-cfg=NAME` (or `cargo::`); `None` when a name is computed at run time.
-pub(crate) fn settable_cfgs(sources: &BTreeSet<PathBuf>) -> Option<BTreeSet<String>> {
+pub(crate) fn settable_cfgs(
+    sources: &BTreeSet<PathBuf>,
+    cache: &SourceCache,
+) -> Option<BTreeSet<String>> {
     let mut names = BTreeSet::new();
     for file in sources {
-        let Ok(text) = std::fs::read_to_string(file) else {
-            return None;
-        };
+        let text = cache.text(file)?;
         for (_, literal) in string_literals(&text) {
             for part in literal.lines() {
                 if let Some(cfg) = strip_any(part, &RUSTC_CFG) {
@@ -158,6 +168,11 @@ fn literal_part(piece: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse_cache::ParseCache;
+
+    fn cache() -> SourceCache {
+        SourceCache::new(ParseCache::disabled())
+    }
 
     #[test]
     fn declared_computed_env_and_guard_literals() {
@@ -177,7 +192,7 @@ mod tests {
 }"#,
         )
         .unwrap();
-        let analysis = analyse(&BTreeSet::from([script.clone()]), package);
+        let analysis = analyse(&BTreeSet::from([script.clone()]), package, &cache());
         assert_eq!(
             analysis.inputs,
             BTreeSet::from([
@@ -203,7 +218,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let script = dir.path().join("build.rs");
         std::fs::write(&script, "fn main() { println!(\"cargo:rustc-cfg=x\"); }").unwrap();
-        let analysis = analyse(&BTreeSet::from([script]), dir.path());
+        let analysis = analyse(&BTreeSet::from([script]), dir.path(), &cache());
         assert!(analysis.inputs.is_empty() && !analysis.exact);
     }
 
@@ -218,7 +233,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let script = dir.path().join("build.rs");
         std::fs::write(&script, r#"fn main() { println!("cargo:rustc-cfg=has_x"); println!("cargo::rustc-cfg=kind=\"a\""); }"#).unwrap();
-        let names = settable_cfgs(&BTreeSet::from([script.clone()])).unwrap();
+        let names = settable_cfgs(&BTreeSet::from([script.clone()]), &cache()).unwrap();
         assert_eq!(
             names,
             BTreeSet::from(["has_x".to_string(), "kind".to_string()])
@@ -228,6 +243,6 @@ mod tests {
             r#"fn main() { println!("cargo:rustc-cfg={}", name()); }"#,
         )
         .unwrap();
-        assert_eq!(settable_cfgs(&BTreeSet::from([script])), None);
+        assert_eq!(settable_cfgs(&BTreeSet::from([script]), &cache()), None);
     }
 }

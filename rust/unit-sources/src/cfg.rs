@@ -1,11 +1,12 @@
 //! `cfg` predicates and their three-valued evaluation for one unit.
 
 use crate::Error;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashSet};
 use std::process::Command;
 
 /// A parsed `cfg(...)` predicate.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum CfgPredicate {
     /// `name` or `name = "value"`.
     Option(String, Option<String>),
@@ -83,6 +84,13 @@ impl TargetCfg {
             )));
         }
         Ok(TargetCfg::parse(&String::from_utf8_lossy(&output.stdout)))
+    }
+
+    /// A digest of the cfgs (for the [`crate::fingerprint`]'s key).
+    pub fn digest(&self) -> [u8; 32] {
+        let mut options: Vec<_> = self.options.iter().collect();
+        options.sort();
+        blake3::hash(format!("{options:?}").as_bytes()).into()
     }
 
     fn parse(printed: &str) -> TargetCfg {

@@ -4,7 +4,9 @@
 //! Contract under test: for any input these return (an error is fine), never panic, never
 //! loop, and a successful walk lists only paths below the root.
 
-use crate::resolver::{ModuleResolver, SourceCache};
+use crate::parse_cache::ParseCache;
+use crate::resolver::ModuleResolver;
+use crate::source_cache::SourceCache;
 use crate::syntax::parse_file;
 use crate::unit::PlannedUnit;
 use crate::workspace::Workspace;
@@ -27,7 +29,7 @@ pub fn tree(root: &Path) -> Result<Vec<RelPath>, Error> {
     let workspace = Workspace {
         root: root.to_path_buf(),
         packages: Vec::new(),
-        lock_file: None,
+        metadata_digest: [0; 32],
     };
     let unit = PlannedUnit {
         id: UnitId::new("fuzz", UnitKind::Lib, "fuzz"),
@@ -48,7 +50,7 @@ pub fn tree(root: &Path) -> Result<Vec<RelPath>, Error> {
         deps: Vec::new(),
         externs: BTreeMap::new(),
     };
-    let cache = SourceCache::default();
+    let cache = SourceCache::new(ParseCache::disabled());
     let resolver = ModuleResolver::new(&workspace, None, &cache);
     resolver.scan_unit(&unit).map(|sources| sources.files)
 }

@@ -13,19 +13,26 @@
 //! - every path is relative to the workspace root, free of `.` and `..`, `/`-separated,
 //!   unique, and sorted bytewise.
 //!
-//! The crate holds no process-wide state and knows nothing about Nix or C++.
+//! The crate holds no process-wide state and knows nothing about Nix or C++. Between calls it
+//! keeps only the optional on-disk caches in [`ScanOptions::cache_dir`] (parsed files by content
+//! digest, and each scan's fingerprint: its file-system inputs and model), which spare work but
+//! never change a result.
 
 mod build_script;
+mod cache_file;
 mod cfg;
 mod error;
 mod features;
+mod fingerprint;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 mod model;
 mod oracle;
+mod parse_cache;
 mod relpath;
 mod resolver;
 mod scan;
+mod source_cache;
 mod syntax;
 mod unit;
 mod workspace;
@@ -35,5 +42,5 @@ pub use features::FeatureSelection;
 pub use model::{Model, UnitSources, Unresolved, MODEL_VERSION};
 pub use oracle::{compare, parse_dep_info, rustc_dep_info, rustc_model, DepInfo, UnitComparison};
 pub use relpath::RelPath;
-pub use scan::{scan, ScanOptions};
+pub use scan::{default_cache_dir, scan, ScanOptions};
 pub use unit::{UnitId, UnitKind};

@@ -8,7 +8,7 @@
 
 use crate::model::unit_hash;
 use crate::relpath::normalize;
-use crate::resolver::file_digest;
+use crate::source_cache::file_digest;
 use crate::{Error, Model, RelPath, UnitId, UnitKind, UnitSources};
 use rayon::prelude::*;
 use std::collections::BTreeSet;

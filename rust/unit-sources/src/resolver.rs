@@ -1,35 +1,16 @@
-//! Module resolution as rustc does it, per unit, over a workspace-wide cache of lexed files.
+//! Module resolution as rustc does it, per unit, over the scan's [`SourceCache`].
 
 use crate::build_script;
 use crate::cfg::{CfgContext, CfgPredicate, TargetCfg, Truth};
 use crate::model::unit_hash;
-use crate::syntax::{parse_file, FileSyntax, Include, IncludeArg, IncludeKind, Item, ModDecl};
+use crate::source_cache::{FileKind, SourceCache};
+use crate::syntax::{Include, IncludeArg, IncludeKind, Item, ModDecl};
 use crate::unit::PlannedUnit;
 use crate::workspace::Workspace;
 use crate::{Error, RelPath, UnitKind, UnitSources, Unresolved};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
-
-/// A file read once per scan: its content digest and, for Rust sources, its items.
-struct SourceFile {
-    digest: [u8; 32],
-    syntax: Option<FileSyntax>,
-}
-
-type Slot = Arc<OnceLock<Result<Arc<SourceFile>, Error>>>;
-
-/// What a path is, as `std::fs::metadata` (symlinks followed) says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum FileKind {
-    File,
-    Dir,
-    /// Exists, but neither a regular file nor a directory (a FIFO, a device).
-    Other,
-    /// A symbolic link that cannot be followed (dangling, or a loop).
-    Broken,
-    Missing,
-}
+use std::sync::Arc;
 
 /// The error for a path that is a [`FileKind::Broken`] link, at `file`:`line`.
 fn broken_link(file: &Path, line: u32, what: &str, path: &Path) -> Error {
@@ -37,100 +18,6 @@ fn broken_link(file: &Path, line: u32, what: &str, path: &Path) -> Error {
         .err()
         .map_or_else(|| "unreadable".to_string(), |e| e.to_string());
     Error::at(file, line, format!("{what}: {}: {cause}", path.display()))
-}
-
-/// Every file read during one scan, shared by all units: each file is read, hashed and (when
-/// parsed as Rust) lexed once, and each candidate path `stat`ed once, even when many units and
-/// threads ask for it at once.
-#[derive(Default)]
-pub(crate) struct SourceCache {
-    sources: Mutex<HashMap<PathBuf, Slot>>,
-    data: Mutex<HashMap<PathBuf, Slot>>,
-    kinds: Mutex<HashMap<PathBuf, FileKind>>,
-}
-
-impl SourceCache {
-    /// What `path` is, `stat`ed once per scan (units share module files and their candidates).
-    fn kind(&self, path: &Path) -> FileKind {
-        if let Some(&kind) = self.kinds.lock().expect("cache lock").get(path) {
-            return kind;
-        }
-        let kind = match std::fs::metadata(path) {
-            Ok(meta) if meta.is_file() => FileKind::File,
-            Ok(meta) if meta.is_dir() => FileKind::Dir,
-            Ok(_) => FileKind::Other,
-            Err(_) if std::fs::symlink_metadata(path).is_ok() => FileKind::Broken,
-            Err(_) => FileKind::Missing,
-        };
-        self.kinds
-            .lock()
-            .expect("cache lock")
-            .insert(path.to_path_buf(), kind);
-        kind
-    }
-
-    /// The lexed items and digest of the Rust file `path`.
-    fn source(&self, path: &Path) -> Result<Arc<SourceFile>, Error> {
-        Self::memo(&self.sources, path, || {
-            let bytes = read(path)?;
-            let text = std::str::from_utf8(&bytes).map_err(|e| {
-                let line = bytes[..e.valid_up_to()]
-                    .iter()
-                    .filter(|&&b| b == b'\n')
-                    .count() as u32
-                    + 1;
-                Error::at(path, line, "source file is not valid UTF-8")
-            })?;
-            let syntax = parse_file(text).map_err(|e| Error::at(path, e.line, e.message))?;
-            Ok(SourceFile {
-                digest: *blake3::hash(&bytes).as_bytes(),
-                syntax: Some(syntax),
-            })
-        })
-    }
-
-    /// The digest of `path`, reusing a lexed source's when there is one.
-    fn digest(&self, path: &Path) -> Result<[u8; 32], Error> {
-        if let Some(Some(Ok(file))) = self
-            .sources
-            .lock()
-            .expect("cache lock")
-            .get(path)
-            .map(|s| s.get())
-        {
-            return Ok(file.digest);
-        }
-        let file = Self::memo(&self.data, path, || {
-            Ok(SourceFile {
-                digest: file_digest(path)?,
-                syntax: None,
-            })
-        })?;
-        Ok(file.digest)
-    }
-
-    fn memo(
-        map: &Mutex<HashMap<PathBuf, Slot>>,
-        path: &Path,
-        load: impl FnOnce() -> Result<SourceFile, Error>,
-    ) -> Result<Arc<SourceFile>, Error> {
-        let slot = map
-            .lock()
-            .expect("cache lock")
-            .entry(path.to_path_buf())
-            .or_default()
-            .clone();
-        slot.get_or_init(|| load().map(Arc::new)).clone()
-    }
-}
-
-fn read(path: &Path) -> Result<Vec<u8>, Error> {
-    std::fs::read(path).map_err(|e| Error::in_file(path, format!("cannot read: {e}")))
-}
-
-/// The blake3 digest of the content of `path` (read whole). Errors name the file.
-pub(crate) fn file_digest(path: &Path) -> Result<[u8; 32], Error> {
-    Ok(*blake3::hash(&read(path)?).as_bytes())
 }
 
 /// Where `mod x;` declarations of a module look for their files (rustc's `ModuleData::dir_path`
@@ -189,6 +76,11 @@ impl<'w> ModuleResolver<'w> {
         }
     }
 
+    /// The scan's source cache.
+    pub fn cache(&self) -> &'w SourceCache {
+        self.cache
+    }
+
     /// Scans one unit: its files, manifests, env names, `OUT_DIR` includes, unresolved
     /// constructs and hash.
     pub fn scan_unit(&self, unit: &PlannedUnit) -> Result<UnitSources, Error> {
@@ -243,16 +135,9 @@ impl<'w> ModuleResolver<'w> {
     /// Every file below `dir` (only `.rs` files when `rust_only`), not entering hidden
     /// directories, `target` directories or other member packages' directories.
     fn files_below(&self, dir: &Path, rust_only: bool, out: &mut BTreeSet<PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let Ok(kind) = entry.file_type() else {
-                continue;
-            };
-            let name = entry.file_name();
-            if kind.is_dir() {
+        for (name, is_dir) in self.cache.listing(dir).iter() {
+            let path = dir.join(name);
+            if *is_dir {
                 let hidden = name.to_string_lossy().starts_with('.');
                 if !hidden && name != "target" && !self.package_dirs.contains(&path) {
                     self.files_below(&path, rust_only, out);
@@ -796,7 +681,8 @@ impl UnitWalk<'_, '_> {
     /// with what running it reads, and returns the `runInputs`, `runEnv` and
     /// `runInputsExact` fields.
     fn take_run_inputs(&mut self) -> Result<(Vec<RelPath>, Vec<String>, bool), Error> {
-        let analysis = build_script::analyse(&self.files, &self.unit.package_dir);
+        let analysis =
+            build_script::analyse(&self.files, &self.unit.package_dir, self.resolver.cache);
         let script = self.unit.root_file.clone();
         self.files.clear();
         self.env.clear();
@@ -824,10 +710,12 @@ impl UnitWalk<'_, '_> {
                     continue;
                 }
             }
-            if input.is_dir() {
-                self.resolver.files_below(input, false, &mut self.files);
-            } else if input.is_file() {
-                self.files.insert(input.clone());
+            match self.resolver.cache.kind(input) {
+                FileKind::Dir => self.resolver.files_below(input, false, &mut self.files),
+                FileKind::File => {
+                    self.files.insert(input.clone());
+                }
+                _ => {}
             }
         }
         Ok((

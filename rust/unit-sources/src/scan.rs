@@ -2,7 +2,10 @@
 
 use crate::build_script::settable_cfgs;
 use crate::cfg::{KnownCfgs, TargetCfg};
-use crate::resolver::{ModuleResolver, SourceCache};
+use crate::fingerprint::Fingerprint;
+use crate::parse_cache::ParseCache;
+use crate::resolver::ModuleResolver;
+use crate::source_cache::SourceCache;
 use crate::unit::{plan_units, PlannedUnit};
 use crate::workspace::Workspace;
 use crate::{Error, FeatureSelection, Model, UnitKind, MODEL_VERSION};
@@ -31,6 +34,29 @@ pub struct ScanOptions {
     /// it gets its library and build-script units, features are cargo's resolution, and
     /// `externs` name registry libraries too. Every dependency must lie below the root.
     pub dependencies: bool,
+    /// A directory for the persistent caches: the scan's fingerprint (when `cargo metadata`
+    /// answers as before and every file, path and directory the previous scan with these
+    /// options read is unchanged, its model is returned without scanning) and the parse cache
+    /// (a file whose content was lexed before by this build is not lexed again). `None`: no
+    /// cache. The caches never change the model; damaged or unwritable ones are ignored.
+    pub cache_dir: Option<PathBuf>,
+}
+
+/// Where callers keep the parse cache unless told otherwise: `$RUST_UNIT_SOURCES_CACHE_DIR`
+/// (set and empty: no cache), else `$XDG_CACHE_HOME/rust-unit-sources`, else
+/// `$HOME/.cache/rust-unit-sources`; `None` when none of them is set.
+pub fn default_cache_dir() -> Option<PathBuf> {
+    let var = |name| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    if let Some(dir) = std::env::var_os("RUST_UNIT_SOURCES_CACHE_DIR") {
+        return (!dir.is_empty()).then(|| PathBuf::from(dir));
+    }
+    var("XDG_CACHE_HOME")
+        .or_else(|| var("HOME").map(|home| home.join(".cache")))
+        .map(|cache| cache.join("rust-unit-sources"))
 }
 
 /// Scans the workspace of `options.manifest_path`: every unit of every member package, with the
@@ -38,6 +64,8 @@ pub struct ScanOptions {
 ///
 /// Runs `cargo metadata` once (and `rustc --print cfg` once when a target is given); reads and
 /// lexes each source file once, whatever the number of units sharing it; scans units in parallel.
+/// With a [`ScanOptions::cache_dir`], a scan whose inputs are unchanged since the last one reads
+/// and hashes every input but returns the stored model, and only files not lexed before are.
 ///
 /// Errors (one line, naming the file and line at fault): the manifest is missing or malformed,
 /// `cargo` cannot be run, a requested feature does not exist, a source file cannot be read or
@@ -55,8 +83,33 @@ pub fn scan(options: &ScanOptions) -> Result<Model, Error> {
         .as_deref()
         .map(TargetCfg::query)
         .transpose()?;
-    let mut units = plan_units(&workspace, &options.features)?;
-    let cache = SourceCache::default();
+    let fingerprint = options.cache_dir.as_deref().map(|dir| {
+        let mut key = blake3::Hasher::new();
+        key.update(&MODEL_VERSION.to_le_bytes());
+        key.update(&workspace.metadata_digest);
+        if let Some(target_cfg) = &target_cfg {
+            key.update(&target_cfg.digest());
+        }
+        let options = ScanOptions {
+            cache_dir: None,
+            ..options.clone()
+        };
+        Fingerprint::new(
+            dir,
+            &workspace.root,
+            &format!("{options:?}"),
+            key.finalize().into(),
+        )
+    });
+    if let Some(model) = fingerprint.as_ref().and_then(Fingerprint::fresh_model) {
+        return Ok(model);
+    }
+    let parsed = match &options.cache_dir {
+        Some(dir) => ParseCache::open(dir, &workspace.root),
+        None => ParseCache::disabled(),
+    };
+    let cache = SourceCache::new(parsed);
+    let mut units = plan_units(&workspace, &options.features, &cache)?;
     let resolver = ModuleResolver::new(&workspace, target_cfg.as_ref(), &cache);
     if let Some(flags) = &options.cfgs {
         know_cfgs(&mut units, &resolver, &workspace.root, flags)?;
@@ -69,11 +122,17 @@ pub fn scan(options: &ScanOptions) -> Result<Model, Error> {
                 .map(|sources| (unit.id.clone(), sources))
         })
         .collect::<Result<_, Error>>()?;
-    Ok(Model {
+    drop(resolver);
+    let model = Model {
         version: MODEL_VERSION,
         root: workspace.root.to_string_lossy().into_owned(),
         units: scanned,
-    })
+    };
+    if let Some(fingerprint) = fingerprint {
+        fingerprint.save(cache.observations(), &model);
+    }
+    cache.into_parse_cache().save();
+    Ok(model)
 }
 
 /// Fills in each unit's [`KnownCfgs`]: the build's `--cfg` flags, and the names its package's
@@ -98,6 +157,7 @@ fn know_cfgs(
                     .iter()
                     .map(|f| root.join(f.as_str()))
                     .collect(),
+                resolver.cache(),
             )
         };
         by_package.insert(

@@ -7,6 +7,7 @@
 
 use crate::cfg::CfgPredicate;
 use ra_ap_rustc_lexer::{self as lexer, FrontmatterAllowed, LiteralKind, TokenKind};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -15,7 +16,7 @@ use std::sync::Arc;
 const MAX_NESTING: usize = 1000;
 
 /// What a file contributes to module resolution, independent of any unit.
-#[derive(Debug, Default, PartialEq)]
+#[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
 pub(crate) struct FileSyntax {
     /// Module declarations, includes and opaque constructs, in source order; those inside
     /// inline modules are nested in [`ModDecl::body`].
@@ -24,7 +25,7 @@ pub(crate) struct FileSyntax {
     pub env: BTreeSet<String>,
 }
 
-#[derive(Debug, PartialEq)]
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
 pub(crate) enum Item {
     Mod(ModDecl),
     Include(Include),
@@ -43,7 +44,7 @@ pub(crate) enum Item {
 }
 
 /// `mod name;` or `mod name { ... }` with its attributes.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
 pub(crate) struct ModDecl {
     pub name: String,
     pub line: u32,
@@ -58,7 +59,7 @@ pub(crate) struct ModDecl {
     pub opaque_name: bool,
 }
 
-#[derive(Debug, PartialEq)]
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
 pub(crate) struct PathAttr {
     pub value: String,
     pub when: Vec<CfgPredicate>,
@@ -66,7 +67,7 @@ pub(crate) struct PathAttr {
 
 /// An `include!`, `include_str!` or `include_bytes!` invocation, or a file named by
 /// `#[debugger_visualizer]`.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Include {
     pub kind: IncludeKind,
     pub arg: IncludeArg,
@@ -76,7 +77,7 @@ pub(crate) struct Include {
 }
 
 /// `macro_rules! name { ... }`.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
 pub(crate) struct MacroDef {
     pub name: String,
     pub line: u32,
@@ -93,7 +94,7 @@ pub(crate) struct MacroDef {
 
 /// `name!(…)`, `path::name!{…}`: an invocation of a macro that may be a `macro_rules!` of the
 /// crate.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Invocation {
     pub name: String,
     pub line: u32,
@@ -106,7 +107,7 @@ pub(crate) struct Invocation {
     pub args: Vec<Item>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum IncludeKind {
     /// `include!`: the file is parsed as Rust and may itself declare modules and include files.
     Source,
@@ -115,7 +116,7 @@ pub(crate) enum IncludeKind {
 }
 
 /// The statically known value of an include's argument.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
 pub(crate) enum IncludeArg {
     /// A path relative to the including file's directory (or absolute).
     Relative(String),

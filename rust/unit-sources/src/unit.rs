@@ -1,6 +1,7 @@
 //! Units: the things cargo compiles for a member package, and their identities.
 
 use crate::cfg::KnownCfgs;
+use crate::source_cache::{FileKind, SourceCache};
 use crate::workspace::Workspace;
 use crate::{Error, FeatureSelection};
 use cargo_metadata::{DependencyKind, Package, PackageId, Target};
@@ -138,6 +139,7 @@ type Extern = (String, UnitId);
 pub(crate) fn plan_units(
     workspace: &Workspace,
     selection: &FeatureSelection,
+    cache: &SourceCache,
 ) -> Result<Vec<PlannedUnit>, Error> {
     let tables: BTreeMap<&str, &BTreeMap<String, Vec<String>>> = workspace
         .members()
@@ -162,7 +164,7 @@ pub(crate) fn plan_units(
             Some(resolved) => resolved.features.clone(),
             None => selection.resolve(&package.name, &package.features),
         };
-        let manifests = manifests(workspace, package)?;
+        let manifests = manifests(workspace, package, cache)?;
         let linked = |kind: DependencyKind| -> Vec<Extern> {
             match &local.resolved {
                 Some(resolved) => resolved
@@ -337,18 +339,26 @@ fn unit_kinds(target: &Target) -> impl Iterator<Item = UnitKind> {
 
 /// The package's manifest, the workspace root's when the package inherits from it, and
 /// `Cargo.lock`: absolute, sorted.
-fn manifests(workspace: &Workspace, package: &Package) -> Result<Vec<PathBuf>, Error> {
+fn manifests(
+    workspace: &Workspace,
+    package: &Package,
+    cache: &SourceCache,
+) -> Result<Vec<PathBuf>, Error> {
     let own = package.manifest_path.as_std_path().to_path_buf();
     let mut manifests = vec![own.clone()];
     let root_manifest = workspace.root.join("Cargo.toml");
     if own != root_manifest {
-        let text =
-            std::fs::read_to_string(&own).map_err(|e| Error::in_file(&own, e.to_string()))?;
+        let text = cache
+            .text(&own)
+            .ok_or_else(|| Error::in_file(&own, "cannot read as UTF-8 text"))?;
         if inherits_from_workspace(&text) {
             manifests.push(root_manifest);
         }
     }
-    manifests.extend(workspace.lock_file.iter().cloned());
+    let lock_file = workspace.root.join("Cargo.lock");
+    if cache.kind(&lock_file) == FileKind::File {
+        manifests.push(lock_file);
+    }
     manifests.sort();
     Ok(manifests)
 }

@@ -13,8 +13,8 @@ pub(crate) struct Workspace {
     /// The member packages in cargo's order, then (with dependencies) the other packages of
     /// the resolve, all of which lie below the root (path dependencies, vendored crates).
     pub packages: Vec<LocalPackage>,
-    /// `Cargo.lock` at the root, if present.
-    pub lock_file: Option<PathBuf>,
+    /// The blake3 digest of `cargo metadata`'s output: everything the scan takes from cargo.
+    pub metadata_digest: [u8; 32],
 }
 
 /// A package whose sources lie below the workspace root.
@@ -70,16 +70,18 @@ impl Workspace {
                 }
             }
         }
-        let metadata = command
-            .other_options(options)
-            .exec()
+        let json = run_metadata(command.other_options(options))
             .map_err(|e| metadata_error(&manifest, e))?;
-        Workspace::from_metadata(metadata, &manifest)
+        let metadata = MetadataCommand::parse(&json).map_err(|e| metadata_error(&manifest, e))?;
+        Workspace::from_metadata(metadata, blake3::hash(json.as_bytes()).into(), &manifest)
     }
 
-    fn from_metadata(metadata: Metadata, manifest: &Path) -> Result<Workspace, Error> {
+    fn from_metadata(
+        metadata: Metadata,
+        metadata_digest: [u8; 32],
+        manifest: &Path,
+    ) -> Result<Workspace, Error> {
         let root = PathBuf::from(metadata.workspace_root.as_std_path());
-        let lock_file = Some(root.join("Cargo.lock")).filter(|p| p.is_file());
         let mut resolved: BTreeMap<PackageId, Resolved> = BTreeMap::new();
         for node in metadata.resolve.iter().flat_map(|r| &r.nodes) {
             let deps = node
@@ -127,7 +129,7 @@ impl Workspace {
         Ok(Workspace {
             root,
             packages,
-            lock_file,
+            metadata_digest,
         })
     }
 
@@ -138,6 +140,21 @@ impl Workspace {
             .filter(|p| p.member)
             .map(|p| &p.package)
     }
+}
+
+/// Runs `command` as `MetadataCommand::exec` does, and returns the JSON line of its output.
+fn run_metadata(command: &MetadataCommand) -> Result<String, cargo_metadata::Error> {
+    let output = command.cargo_command().output()?;
+    if !output.status.success() {
+        return Err(cargo_metadata::Error::CargoMetadata {
+            stderr: String::from_utf8(output.stderr)?,
+        });
+    }
+    String::from_utf8(output.stdout)?
+        .lines()
+        .find(|line| line.starts_with('{'))
+        .map(str::to_string)
+        .ok_or(cargo_metadata::Error::NoJson)
 }
 
 /// The absolute `Cargo.toml` path for what the user named.

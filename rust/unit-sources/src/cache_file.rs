@@ -1,0 +1,70 @@
+//! The on-disk frame shared by the persistent caches ([`crate::parse_cache`],
+//! [`crate::fingerprint`]): what they hold is valid only for the build of the scanner that
+//! wrote it, and must never be read half-written or damaged.
+//!
+//! A file is the line `rust-unit-sources <kind>`, the build's fingerprint (`build.rs`: the
+//! crate's sources, version and locked dependencies) on a line of its own, the blake3 digest of
+//! the payload, then the payload. It is replaced atomically: written to a temporary file in the
+//! same directory, then renamed over the old one, so concurrent scans and interrupted writes
+//! leave either the old or the new file.
+
+use std::io::Write;
+use std::path::Path;
+
+/// The build this cache belongs to (see `build.rs`).
+const FINGERPRINT: &str = env!("RUST_UNIT_SOURCES_FINGERPRINT");
+
+fn header(kind: &str) -> String {
+    format!("rust-unit-sources {kind}\n{FINGERPRINT}\n")
+}
+
+/// The payload of the `kind` cache file at `path`, if it exists, was written by this build and
+/// is intact; `None` for anything else.
+pub(crate) fn read(path: &Path, kind: &str) -> Option<Vec<u8>> {
+    let bytes = std::fs::read(path).ok()?;
+    let rest = bytes.strip_prefix(header(kind).as_bytes())?;
+    let (checksum, payload) = rest.split_at_checked(32)?;
+    (blake3::hash(payload).as_bytes() == checksum).then(|| payload.to_vec())
+}
+
+/// Replaces the `kind` cache file at `path` (creating its directory) with `payload`,
+/// atomically.
+pub(crate) fn write(path: &Path, kind: &str, payload: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut temporary = tempfile::NamedTempFile::new_in(dir)?;
+    temporary.write_all(header(kind).as_bytes())?;
+    temporary.write_all(blake3::hash(payload).as_bytes())?;
+    temporary.write_all(payload)?;
+    temporary.persist(path)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn damaged_or_foreign_files_read_as_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/cache.bin");
+        write(&path, "test", b"payload").unwrap();
+        assert_eq!(read(&path, "test").as_deref(), Some(&b"payload"[..]));
+        assert_eq!(read(&path, "other"), None);
+        let good = std::fs::read(&path).unwrap();
+        let mut flipped = good.clone();
+        *flipped.last_mut().unwrap() ^= 1;
+        let mut other_build = good.clone();
+        other_build[header("test").len() - 2] ^= 1;
+        for bad in [
+            flipped,
+            other_build,
+            good[..good.len() - 1].to_vec(),
+            Vec::new(),
+        ] {
+            std::fs::write(&path, bad).unwrap();
+            assert_eq!(read(&path, "test"), None);
+        }
+        assert_eq!(read(&dir.path().join("missing"), "test"), None);
+    }
+}

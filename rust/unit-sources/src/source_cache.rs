@@ -1,0 +1,240 @@
+//! Every file-system read of one scan goes through the [`SourceCache`]: files read and hashed
+//! (and, for Rust sources, lexed) once, paths `stat`ed once, directories listed once, however
+//! many units and threads ask. What it saw is the scan's complete list of file-system inputs
+//! ([`SourceCache::observations`]), which the [`crate::fingerprint`] checks on the next scan.
+
+use crate::fingerprint::Observation;
+use crate::parse_cache::ParseCache;
+use crate::syntax::{parse_file, FileSyntax};
+use crate::Error;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// A file read once per scan: its content digest and, for Rust sources, its items.
+pub(crate) struct SourceFile {
+    pub digest: [u8; 32],
+    pub syntax: Option<Arc<FileSyntax>>,
+}
+
+type Slot = Arc<OnceLock<Result<Arc<SourceFile>, Error>>>;
+
+/// What a path is, as `std::fs::metadata` (symlinks followed) says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum FileKind {
+    File,
+    Dir,
+    /// Exists, but neither a regular file nor a directory (a FIFO, a device).
+    Other,
+    /// A symbolic link that cannot be followed (dangling, or a loop).
+    Broken,
+    Missing,
+}
+
+impl FileKind {
+    /// What `path` is now: one `lstat`, and a `stat` only for a symbolic link.
+    pub fn of(path: &Path) -> FileKind {
+        let meta = match std::fs::symlink_metadata(path) {
+            Ok(meta) if meta.file_type().is_symlink() => match std::fs::metadata(path) {
+                Ok(meta) => meta,
+                Err(_) => return FileKind::Broken,
+            },
+            Ok(meta) => meta,
+            Err(_) => return FileKind::Missing,
+        };
+        if meta.is_file() {
+            FileKind::File
+        } else if meta.is_dir() {
+            FileKind::Dir
+        } else {
+            FileKind::Other
+        }
+    }
+}
+
+/// The entries of a directory, sorted by name: each name, and whether it is a directory
+/// itself (not following symbolic links). Unreadable directories and entries are left out.
+pub(crate) type Listing = Vec<(OsString, bool)>;
+
+/// The entries of `dir` now, as [`Listing`] describes them.
+pub(crate) fn list_dir(dir: &Path) -> Listing {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut listing: Listing = entries
+        .flatten()
+        .filter_map(|entry| Some((entry.file_name(), entry.file_type().ok()?.is_dir())))
+        .collect();
+    listing.sort();
+    listing
+}
+
+/// Every file read during one scan, shared by all units (see the module docs). A Rust file
+/// whose content is in the [`ParseCache`] is not lexed.
+pub(crate) struct SourceCache {
+    sources: Mutex<HashMap<PathBuf, Slot>>,
+    data: Mutex<HashMap<PathBuf, Slot>>,
+    kinds: Mutex<HashMap<PathBuf, FileKind>>,
+    listings: Mutex<HashMap<PathBuf, Arc<Listing>>>,
+    parsed: ParseCache,
+}
+
+impl SourceCache {
+    /// An empty cache for one scan, taking lexed items from and adding them to `parsed`.
+    pub fn new(parsed: ParseCache) -> SourceCache {
+        SourceCache {
+            sources: Mutex::default(),
+            data: Mutex::default(),
+            kinds: Mutex::default(),
+            listings: Mutex::default(),
+            parsed,
+        }
+    }
+
+    /// The parse cache, with what this scan used and added, for saving.
+    pub fn into_parse_cache(self) -> ParseCache {
+        self.parsed
+    }
+
+    /// What `path` is, `stat`ed once per scan (units share module files and their candidates).
+    pub fn kind(&self, path: &Path) -> FileKind {
+        if let Some(&kind) = self.kinds.lock().expect("cache lock").get(path) {
+            return kind;
+        }
+        let kind = FileKind::of(path);
+        self.kinds
+            .lock()
+            .expect("cache lock")
+            .insert(path.to_path_buf(), kind);
+        kind
+    }
+
+    /// The entries of the directory `dir`, listed once per scan.
+    pub fn listing(&self, dir: &Path) -> Arc<Listing> {
+        if let Some(listing) = self.listings.lock().expect("cache lock").get(dir) {
+            return listing.clone();
+        }
+        let listing = Arc::new(list_dir(dir));
+        self.listings
+            .lock()
+            .expect("cache lock")
+            .insert(dir.to_path_buf(), listing.clone());
+        listing
+    }
+
+    /// The lexed items and digest of the Rust file `path`.
+    pub fn source(&self, path: &Path) -> Result<Arc<SourceFile>, Error> {
+        Self::memo(&self.sources, path, || {
+            let bytes = read(path)?;
+            let digest = *blake3::hash(&bytes).as_bytes();
+            if let Some(syntax) = self.parsed.get(&digest) {
+                return Ok(SourceFile {
+                    digest,
+                    syntax: Some(syntax),
+                });
+            }
+            let text = std::str::from_utf8(&bytes).map_err(|e| {
+                let line = bytes[..e.valid_up_to()]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count() as u32
+                    + 1;
+                Error::at(path, line, "source file is not valid UTF-8")
+            })?;
+            let syntax = parse_file(text).map_err(|e| Error::at(path, e.line, e.message))?;
+            let syntax = Arc::new(syntax);
+            self.parsed.insert(digest, syntax.clone());
+            Ok(SourceFile {
+                digest,
+                syntax: Some(syntax),
+            })
+        })
+    }
+
+    /// The digest of `path`, reusing a lexed source's when there is one.
+    pub fn digest(&self, path: &Path) -> Result<[u8; 32], Error> {
+        if let Some(Some(Ok(file))) = self
+            .sources
+            .lock()
+            .expect("cache lock")
+            .get(path)
+            .map(|s| s.get())
+        {
+            return Ok(file.digest);
+        }
+        let file = Self::memo(&self.data, path, || {
+            Ok(SourceFile {
+                digest: file_digest(path)?,
+                syntax: None,
+            })
+        })?;
+        Ok(file.digest)
+    }
+
+    /// The content of `path` as text (`None` when it cannot be read or is not UTF-8), its
+    /// digest recorded like [`SourceCache::digest`]'s. Not memoised: for the few files read as
+    /// text (manifests, build scripts).
+    pub fn text(&self, path: &Path) -> Option<String> {
+        let bytes = read(path);
+        let _ = Self::memo(&self.data, path, || match &bytes {
+            Ok(bytes) => Ok(SourceFile {
+                digest: *blake3::hash(bytes).as_bytes(),
+                syntax: None,
+            }),
+            Err(e) => Err(e.clone()),
+        });
+        String::from_utf8(bytes.ok()?).ok()
+    }
+
+    /// Every file-system input of the scan so far: each file read (its digest, or that it
+    /// could not be read), each path `stat`ed whose kind no read already implies, each
+    /// directory listed.
+    pub fn observations(&self) -> Vec<(PathBuf, Observation)> {
+        let mut observed: HashMap<PathBuf, Observation> = HashMap::new();
+        for map in [&self.sources, &self.data] {
+            for (path, slot) in map.lock().expect("cache lock").iter() {
+                let digest = slot.get().and_then(|r| r.as_ref().ok()).map(|f| f.digest);
+                observed.insert(path.clone(), Observation::Content(digest));
+            }
+        }
+        for (path, kind) in self.kinds.lock().expect("cache lock").iter() {
+            let implied = *kind == FileKind::File
+                && matches!(observed.get(path), Some(Observation::Content(Some(_))));
+            if !implied {
+                observed
+                    .entry(path.clone())
+                    .or_insert(Observation::Kind(*kind));
+            }
+        }
+        let mut observations: Vec<(PathBuf, Observation)> = observed.into_iter().collect();
+        for (dir, listing) in self.listings.lock().expect("cache lock").iter() {
+            observations.push((dir.clone(), Observation::listing(listing)));
+        }
+        observations
+    }
+
+    fn memo(
+        map: &Mutex<HashMap<PathBuf, Slot>>,
+        path: &Path,
+        load: impl FnOnce() -> Result<SourceFile, Error>,
+    ) -> Result<Arc<SourceFile>, Error> {
+        let slot = map
+            .lock()
+            .expect("cache lock")
+            .entry(path.to_path_buf())
+            .or_default()
+            .clone();
+        slot.get_or_init(|| load().map(Arc::new)).clone()
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, Error> {
+    std::fs::read(path).map_err(|e| Error::in_file(path, format!("cannot read: {e}")))
+}
+
+/// The blake3 digest of the content of `path` (read whole). Errors name the file.
+pub(crate) fn file_digest(path: &Path) -> Result<[u8; 32], Error> {
+    Ok(*blake3::hash(&read(path)?).as_bytes())
+}
