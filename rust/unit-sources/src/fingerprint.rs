@@ -6,10 +6,12 @@
 //! (every file's content, every path's kind, every directory's entries: the
 //! [`SourceCache::observations`](crate::source_cache::SourceCache::observations), through which
 //! all its file-system reads go). The fingerprint stores those inputs with the model. The next
-//! scan with the same options runs `cargo metadata`, then checks every recorded observation
-//! (reading and hashing each file, as the floor does, `stat`ing each probed path, listing each
-//! directory); when the key and every observation match, the stored model is the answer, since
-//! a scan would compute it from the same inputs. Any difference, or a damaged or foreign file
+//! scan with the same manifest and options runs `cargo metadata`; when the key (cargo's answer
+//! and the target's cfgs) matches, it checks every recorded observation (reading and hashing
+//! each file, as the floor does, `stat`ing each probed path, listing each directory); when all
+//! hold, the stored model is the answer, since a scan would compute it from the same inputs.
+//! (Checking while cargo runs gains nothing on two cores: both are CPU-bound and slow each
+//! other down.) Any difference, or a damaged or foreign file
 //! ([`crate::cache_file`]), means a full scan, which then replaces the record.
 
 use crate::cache_file;
@@ -72,33 +74,32 @@ struct Record {
     model: String,
 }
 
-/// The fingerprint of scans with one set of options of one workspace (see the module docs).
+/// Where the fingerprint of scans with one manifest and one set of options is stored (see the
+/// module docs).
 pub(crate) struct Fingerprint {
     file: PathBuf,
-    key: [u8; 32],
 }
 
 impl Fingerprint {
-    /// The fingerprint stored in `dir` for scans of the workspace at `root` with options whose
-    /// text is `options`; `key` digests every other non-file-system input of the scan
-    /// (`cargo metadata`'s answer, the target's cfgs).
-    pub fn new(dir: &Path, root: &Path, options: &str, key: [u8; 32]) -> Fingerprint {
+    /// The fingerprint stored in `dir` for scans of the (absolute) `manifest` with options
+    /// whose text is `options`.
+    pub fn new(dir: &Path, manifest: &Path, options: &str) -> Fingerprint {
         let mut name = blake3::Hasher::new();
-        name.update(root.as_os_str().as_encoded_bytes());
+        name.update(manifest.as_os_str().as_encoded_bytes());
         name.update(&[0]);
         name.update(options.as_bytes());
         let name = name.finalize().to_hex();
         Fingerprint {
             file: dir.join(format!("scan-{}.bin", &name[..32])),
-            key,
         }
     }
 
-    /// The stored model, when one exists for this key and every observation still holds.
-    pub fn fresh_model(&self) -> Option<Model> {
+    /// The stored model, when a record with this `key` exists and every observation still
+    /// holds.
+    pub fn fresh_model(&self, key: &[u8; 32]) -> Option<Model> {
         let payload = cache_file::read(&self.file, KIND)?;
         let record: Record = postcard::from_bytes(&payload).ok()?;
-        if record.key != self.key {
+        if record.key != *key {
             return None;
         }
         let fresh = record
@@ -108,9 +109,11 @@ impl Fingerprint {
         fresh.then(|| serde_json::from_str(&record.model).ok())?
     }
 
-    /// Stores `model` with the `observations` it was computed from. Skipped silently when a
-    /// path is not UTF-8 or the file cannot be written: the next scan is then a full one.
-    pub fn save(&self, observations: Vec<(PathBuf, Observation)>, model: &Model) {
+    /// Stores `model` with its `key` (every input of the scan other than the file system:
+    /// `cargo metadata`'s answer, the target's cfgs) and the `observations` it was computed
+    /// from. Skipped silently when a path is not UTF-8 or the file cannot be written: the next
+    /// scan is then a full one.
+    pub fn save(&self, key: [u8; 32], observations: Vec<(PathBuf, Observation)>, model: &Model) {
         let observations: Option<Vec<(String, Observation)>> = observations
             .into_iter()
             .map(|(path, seen)| Some((path.into_os_string().into_string().ok()?, seen)))
@@ -124,7 +127,7 @@ impl Fingerprint {
             return;
         };
         let record = Record {
-            key: self.key,
+            key,
             observations,
             model,
         };
@@ -166,34 +169,30 @@ mod tests {
                 ),
             ]
         };
-        let fingerprint = Fingerprint::new(&cache, &tree, "options", [1; 32]);
-        assert_eq!(fingerprint.fresh_model(), None);
-        fingerprint.save(observe(), &model("/x"));
-        assert_eq!(fingerprint.fresh_model(), Some(model("/x")));
-        let other_key = Fingerprint::new(&cache, &tree, "options", [2; 32]);
-        assert_eq!(other_key.fresh_model(), None);
-        let other_options = Fingerprint::new(&cache, &tree, "other", [1; 32]);
-        assert_eq!(other_options.fresh_model(), None);
+        let fingerprint = Fingerprint::new(&cache, &tree, "options");
+        let fresh = |fingerprint: &Fingerprint| fingerprint.fresh_model(&[1; 32]);
+        assert_eq!(fresh(&fingerprint), None);
+        fingerprint.save([1; 32], observe(), &model("/x"));
+        assert_eq!(fresh(&fingerprint), Some(model("/x")));
+        assert_eq!(fingerprint.fresh_model(&[2; 32]), None, "another key");
+        let other_options = Fingerprint::new(&cache, &tree, "other");
+        assert_eq!(fresh(&other_options), None);
 
         std::fs::write(tree.join("a.rs"), "mod c;").unwrap();
-        assert_eq!(fingerprint.fresh_model(), None, "edited content");
+        assert_eq!(fresh(&fingerprint), None, "edited content");
         std::fs::write(tree.join("a.rs"), "mod b;").unwrap();
-        assert_eq!(fingerprint.fresh_model(), Some(model("/x")), "content back");
+        assert_eq!(fresh(&fingerprint), Some(model("/x")), "content back");
 
         std::fs::write(tree.join("b.rs"), "").unwrap();
-        assert_eq!(fingerprint.fresh_model(), None, "a missing path appeared");
+        assert_eq!(fresh(&fingerprint), None, "a missing path appeared");
         std::fs::remove_file(tree.join("b.rs")).unwrap();
 
         std::fs::write(tree.join("d/new.rs"), "").unwrap();
-        assert_eq!(
-            fingerprint.fresh_model(),
-            None,
-            "a directory gained an entry"
-        );
+        assert_eq!(fresh(&fingerprint), None, "a directory gained an entry");
         std::fs::remove_file(tree.join("d/new.rs")).unwrap();
-        assert_eq!(fingerprint.fresh_model(), Some(model("/x")));
+        assert_eq!(fresh(&fingerprint), Some(model("/x")));
 
         std::fs::remove_file(tree.join("a.rs")).unwrap();
-        assert_eq!(fingerprint.fresh_model(), None, "a read file vanished");
+        assert_eq!(fresh(&fingerprint), None, "a read file vanished");
     }
 }

@@ -7,7 +7,7 @@ use crate::parse_cache::ParseCache;
 use crate::resolver::ModuleResolver;
 use crate::source_cache::SourceCache;
 use crate::unit::{plan_units, PlannedUnit};
-use crate::workspace::Workspace;
+use crate::workspace::{manifest_path, Workspace};
 use crate::{Error, FeatureSelection, Model, UnitKind, MODEL_VERSION};
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -72,36 +72,29 @@ pub fn default_cache_dir() -> Option<PathBuf> {
 /// lexed (invalid UTF-8, unbalanced delimiters), or a module or include path leaves the
 /// workspace root.
 pub fn scan(options: &ScanOptions) -> Result<Model, Error> {
+    let manifest = manifest_path(&options.manifest_path)?;
+    let fingerprint = options.cache_dir.as_deref().map(|dir| {
+        let options = ScanOptions {
+            cache_dir: None,
+            ..options.clone()
+        };
+        Fingerprint::new(dir, &manifest, &format!("{options:?}"))
+    });
     let dependencies = options.dependencies.then_some(&options.features);
-    let workspace = Workspace::load(
-        &options.manifest_path,
-        dependencies,
-        options.target.as_deref(),
-    )?;
+    let workspace = Workspace::load(&manifest, dependencies, options.target.as_deref())?;
     let target_cfg = options
         .target
         .as_deref()
         .map(TargetCfg::query)
         .transpose()?;
-    let fingerprint = options.cache_dir.as_deref().map(|dir| {
-        let mut key = blake3::Hasher::new();
-        key.update(&MODEL_VERSION.to_le_bytes());
-        key.update(&workspace.metadata_digest);
-        if let Some(target_cfg) = &target_cfg {
-            key.update(&target_cfg.digest());
-        }
-        let options = ScanOptions {
-            cache_dir: None,
-            ..options.clone()
-        };
-        Fingerprint::new(
-            dir,
-            &workspace.root,
-            &format!("{options:?}"),
-            key.finalize().into(),
-        )
-    });
-    if let Some(model) = fingerprint.as_ref().and_then(Fingerprint::fresh_model) {
+    let mut key = blake3::Hasher::new();
+    key.update(&MODEL_VERSION.to_le_bytes());
+    key.update(&workspace.metadata_digest);
+    if let Some(target_cfg) = &target_cfg {
+        key.update(&target_cfg.digest());
+    }
+    let key: [u8; 32] = key.finalize().into();
+    if let Some(model) = fingerprint.as_ref().and_then(|f| f.fresh_model(&key)) {
         return Ok(model);
     }
     let parsed = match &options.cache_dir {
@@ -129,7 +122,7 @@ pub fn scan(options: &ScanOptions) -> Result<Model, Error> {
         units: scanned,
     };
     if let Some(fingerprint) = fingerprint {
-        fingerprint.save(cache.observations(), &model);
+        fingerprint.save(key, cache.observations(), &model);
     }
     cache.into_parse_cache().save();
     Ok(model)

@@ -37,7 +37,7 @@ pub(crate) struct Resolved {
 }
 
 impl Workspace {
-    /// Reads the workspace of `manifest`: a `Cargo.toml`, or a directory holding one.
+    /// Reads the workspace of `manifest`, a `Cargo.toml` as [`manifest_path`] returns it.
     ///
     /// With `dependencies`, cargo also resolves the dependency graph (offline and locked: from
     /// an up-to-date `Cargo.lock`, which is never written, and the sources cargo is configured with, such as a `cargo vendor`
@@ -45,17 +45,16 @@ impl Workspace {
     /// `target`, `--filter-platform`; every package of the resolve must then lie below the
     /// root.
     ///
-    /// Errors name the path when it does not exist or holds no `Cargo.toml`, and carry cargo's
-    /// own message, folded to one line, when `cargo metadata` fails (malformed manifest, …).
+    /// Errors carry cargo's own message, folded to one line, when `cargo metadata` fails
+    /// (malformed manifest, …).
     pub fn load(
         manifest: &Path,
         dependencies: Option<&FeatureSelection>,
         target: Option<&str>,
     ) -> Result<Workspace, Error> {
-        let manifest = manifest_path(manifest)?;
         let dir = manifest.parent().unwrap_or(Path::new("/"));
         let mut command = MetadataCommand::new();
-        command.manifest_path(&manifest).current_dir(dir);
+        command.manifest_path(manifest).current_dir(dir);
         let mut options = vec!["--offline".to_string()];
         match dependencies {
             None => {
@@ -71,9 +70,9 @@ impl Workspace {
             }
         }
         let json = run_metadata(command.other_options(options))
-            .map_err(|e| metadata_error(&manifest, e))?;
-        let metadata = MetadataCommand::parse(&json).map_err(|e| metadata_error(&manifest, e))?;
-        Workspace::from_metadata(metadata, blake3::hash(json.as_bytes()).into(), &manifest)
+            .map_err(|e| metadata_error(manifest, e))?;
+        let metadata = MetadataCommand::parse(&json).map_err(|e| metadata_error(manifest, e))?;
+        Workspace::from_metadata(metadata, blake3::hash(json.as_bytes()).into(), manifest)
     }
 
     fn from_metadata(
@@ -157,8 +156,9 @@ fn run_metadata(command: &MetadataCommand) -> Result<String, cargo_metadata::Err
         .ok_or(cargo_metadata::Error::NoJson)
 }
 
-/// The absolute `Cargo.toml` path for what the user named.
-fn manifest_path(given: &Path) -> Result<PathBuf, Error> {
+/// The absolute `Cargo.toml` path for what the user named: a `Cargo.toml`, or a directory
+/// holding one. Errors name the path when it does not exist or holds no `Cargo.toml`.
+pub(crate) fn manifest_path(given: &Path) -> Result<PathBuf, Error> {
     let absolute = std::path::absolute(given).map_err(|e| Error::in_file(given, e.to_string()))?;
     let metadata = std::fs::metadata(&absolute).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => Error::in_file(&absolute, "does not exist"),
