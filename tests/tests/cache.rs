@@ -14,8 +14,13 @@ use std::time::SystemTime;
 type Answer = (Option<i32>, String, String);
 
 fn scan(workspace: &Path, cache: Option<&Path>) -> Answer {
+    scan_with(workspace, cache, &[])
+}
+
+fn scan_with(workspace: &Path, cache: Option<&Path>, flags: &[&str]) -> Answer {
     let manifest = workspace.to_str().expect("UTF-8 path");
     let mut args = vec!["scan", "--manifest-path", manifest];
+    args.extend_from_slice(flags);
     match cache {
         Some(dir) => args.extend(["--cache-dir", dir.to_str().expect("UTF-8 path")]),
         None => args.push("--no-cache"),
@@ -106,21 +111,23 @@ fn append(path: &Path, text: &str) {
 /// uncached one after each, and checking that the fingerprint was rewritten exactly when the
 /// answer changed (a failed scan writes nothing).
 fn check_changes(fixture_name: &str, changes: &[Change]) {
+    check_changes_with(fixture_name, &[], changes)
+}
+
+/// [`check_changes`], every scan with `flags`.
+fn check_changes_with(fixture_name: &str, flags: &[&str], changes: &[Change]) {
     let scratch = tempfile::tempdir().unwrap();
     let (copy, cache) = (scratch.path().join("ws"), scratch.path().join("cache"));
     copy_tree(&fixture(fixture_name), &copy);
-    let mut previous = scan(&copy, Some(&cache));
-    assert_eq!(
-        previous,
-        scan(&copy, None),
-        "{fixture_name}: before any change"
-    );
+    let scan = |cache: Option<&Path>| scan_with(&copy, cache, flags);
+    let mut previous = scan(Some(&cache));
+    assert_eq!(previous, scan(None), "{fixture_name}: before any change");
     for change in changes {
         let before = std::fs::read_dir(&cache).map(|_| fingerprint(&cache)).ok();
         std::thread::sleep(std::time::Duration::from_millis(10));
         (change.apply)(&copy);
-        let cached = scan(&copy, Some(&cache));
-        let uncached = scan(&copy, None);
+        let cached = scan(Some(&cache));
+        let uncached = scan(None);
         assert_eq!(cached, uncached, "{fixture_name}: {}", change.what);
         assert_eq!(
             cached != previous,
@@ -230,6 +237,34 @@ fn widened_directories_and_build_script_inputs_are_seen() {
                     append(
                         &ws.join("build.rs"),
                         "fn declared() { println!(\"cargo:rerun-if-changed=assets/logo.txt\"); }\n",
+                    )
+                },
+                changes_answer: true,
+            },
+        ],
+    );
+}
+
+#[test]
+fn build_scripts_decide_other_units_cfgs() {
+    // With the build's --cfg flags known, a custom cfg is false unless the package's build
+    // script may set it: editing the script changes the library's files, which the library's
+    // own walk never read.
+    check_changes_with(
+        "cfg-features",
+        &["--cfg", ""],
+        &[
+            Change {
+                what: "a build script that sets no cfg",
+                apply: |ws| write(&ws.join("build.rs"), "fn main() {}\n"),
+                changes_answer: true,
+            },
+            Change {
+                what: "the build script now sets the cfg of a module",
+                apply: |ws| {
+                    write(
+                        &ws.join("build.rs"),
+                        "fn main() { println!(\"cargo:rustc-cfg=my_build_script_cfg\"); }\n",
                     )
                 },
                 changes_answer: true,

@@ -13,7 +13,7 @@
 //!   `rerun-if-changed` lines the scan cannot see.
 
 use crate::relpath::normalize;
-use crate::source_cache::{FileKind, SourceCache};
+use crate::source_cache::{FileKind, UnitReads};
 use crate::syntax::string_literals;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -44,7 +44,7 @@ pub(crate) struct RunAnalysis {
 pub(crate) fn analyse(
     sources: &BTreeSet<PathBuf>,
     package_dir: &Path,
-    cache: &SourceCache,
+    cache: &UnitReads<'_>,
 ) -> RunAnalysis {
     let mut analysis = RunAnalysis {
         exact: true,
@@ -111,7 +111,7 @@ const RUSTC_CFG: [&str; 2] = ["cargo:rustc-cfg=", "cargo::rustc-cfg="];
 /// `cargo:rustc-cfg=NAME` (or `cargo::`); `None` when a name is computed at run time.
 pub(crate) fn settable_cfgs(
     sources: &BTreeSet<PathBuf>,
-    cache: &SourceCache,
+    cache: &UnitReads<'_>,
 ) -> Option<BTreeSet<String>> {
     let mut names = BTreeSet::new();
     for file in sources {
@@ -169,6 +169,7 @@ fn literal_part(piece: &str) -> Result<String, String> {
 mod tests {
     use super::*;
     use crate::parse_cache::ParseCache;
+    use crate::source_cache::SourceCache;
 
     fn cache() -> SourceCache {
         SourceCache::new(ParseCache::disabled())
@@ -192,7 +193,11 @@ mod tests {
 }"#,
         )
         .unwrap();
-        let analysis = analyse(&BTreeSet::from([script.clone()]), package, &cache());
+        let analysis = analyse(
+            &BTreeSet::from([script.clone()]),
+            package,
+            &UnitReads::new(&cache()),
+        );
         assert_eq!(
             analysis.inputs,
             BTreeSet::from([
@@ -218,7 +223,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let script = dir.path().join("build.rs");
         std::fs::write(&script, "fn main() { println!(\"cargo:rustc-cfg=x\"); }").unwrap();
-        let analysis = analyse(&BTreeSet::from([script]), dir.path(), &cache());
+        let analysis = analyse(
+            &BTreeSet::from([script]),
+            dir.path(),
+            &UnitReads::new(&cache()),
+        );
         assert!(analysis.inputs.is_empty() && !analysis.exact);
     }
 
@@ -233,7 +242,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let script = dir.path().join("build.rs");
         std::fs::write(&script, r#"fn main() { println!("cargo:rustc-cfg=has_x"); println!("cargo::rustc-cfg=kind=\"a\""); }"#).unwrap();
-        let names = settable_cfgs(&BTreeSet::from([script.clone()]), &cache()).unwrap();
+        let names =
+            settable_cfgs(&BTreeSet::from([script.clone()]), &UnitReads::new(&cache())).unwrap();
         assert_eq!(
             names,
             BTreeSet::from(["has_x".to_string(), "kind".to_string()])
@@ -243,6 +253,9 @@ mod tests {
             r#"fn main() { println!("cargo:rustc-cfg={}", name()); }"#,
         )
         .unwrap();
-        assert_eq!(settable_cfgs(&BTreeSet::from([script]), &cache()), None);
+        assert_eq!(
+            settable_cfgs(&BTreeSet::from([script]), &UnitReads::new(&cache())),
+            None
+        );
     }
 }

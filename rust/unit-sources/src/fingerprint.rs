@@ -5,20 +5,24 @@
 //! `cargo metadata` (and `rustc --print cfg`) answered, and what it read from the file system
 //! (every file's content, every path's kind, every directory's entries: the
 //! [`SourceCache::observations`](crate::source_cache::SourceCache::observations), through which
-//! all its file-system reads go). The fingerprint stores those inputs with the model. The next
-//! scan with the same manifest and options runs `cargo metadata`; when the key (cargo's answer
-//! and the target's cfgs) matches, it checks every recorded observation (reading and hashing
-//! each file, as the floor does, `stat`ing each probed path, listing each directory); when all
-//! hold, the stored model is the answer, since a scan would compute it from the same inputs.
-//! (Checking while cargo runs gains nothing on two cores: both are CPU-bound and slow each
-//! other down.) Any difference, or a damaged or foreign file
+//! all its file-system reads go). The fingerprint stores those inputs with the model, and for
+//! each unit the observations its walk made (a walk is a function of its unit, which the key
+//! and the planning's observations fix, and of the answers to its reads). The next scan with
+//! the same manifest and options runs `cargo metadata`; when the key (cargo's answer and the
+//! target's cfgs) matches, it checks every recorded observation (reading and hashing each file,
+//! as the floor does, `stat`ing each probed path, listing each directory). When all hold, the
+//! stored model is the answer, since a scan would compute it from the same inputs. When only
+//! some units' observations changed (an edit), the other units' results are taken over and only
+//! those units are walked again. (Checking while cargo runs gains nothing on two cores: both are
+//! CPU-bound and slow each other down.) Any difference, or a damaged or foreign file
 //! ([`crate::cache_file`]), means a full scan, which then replaces the record.
 
 use crate::cache_file;
-use crate::source_cache::{list_dir, FileKind, Listing};
-use crate::Model;
+use crate::source_cache::{list_dir, FileKind, Listing, Touched};
+use crate::{Model, UnitId, UnitSources, MODEL_VERSION};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// The [`cache_file`] kind of a fingerprint.
@@ -69,15 +73,45 @@ fn content_digest(path: &Path) -> Option<[u8; 32]> {
 #[derive(Serialize, Deserialize)]
 struct Record {
     key: [u8; 32],
+    /// The model's `root`.
+    root: String,
+    /// Sorted by path (a directory may have both a kind and a listing).
     observations: Vec<(String, Observation)>,
-    /// The model as JSON (its serde attributes need a self-describing format).
-    model: String,
+    /// The observations every unit depends on (planning the units, the cfgs build scripts may
+    /// set), by index.
+    global: Vec<u32>,
+    units: Vec<UnitRecord>,
+}
+
+/// One unit's result and the observations it depends on.
+#[derive(Serialize, Deserialize)]
+struct UnitRecord {
+    id: UnitId,
+    /// Its [`UnitSources`] as JSON (their serde attributes need a self-describing format).
+    sources: String,
+    /// Indices into [`Record::observations`].
+    touched: Vec<u32>,
 }
 
 /// Where the fingerprint of scans with one manifest and one set of options is stored (see the
 /// module docs).
 pub(crate) struct Fingerprint {
     file: PathBuf,
+}
+
+/// What the previous scan with the same key left, checked against the file system now.
+pub(crate) enum Previous {
+    /// Every observation holds: the previous model is the answer.
+    Unchanged(Model),
+    /// Some observations changed, none of those every unit depends on: the units whose own
+    /// observations all hold, with those observations, can be taken over.
+    Partly(HashMap<UnitId, StoredUnit>),
+}
+
+/// A unit of the previous scan whose every observation still holds.
+pub(crate) struct StoredUnit {
+    pub sources: UnitSources,
+    pub observations: Vec<(PathBuf, Observation)>,
 }
 
 impl Fingerprint {
@@ -94,42 +128,124 @@ impl Fingerprint {
         }
     }
 
-    /// The stored model, when a record with this `key` exists and every observation still
-    /// holds.
-    pub fn fresh_model(&self, key: &[u8; 32]) -> Option<Model> {
+    /// The previous scan's result as far as it still holds, when a record with this `key`
+    /// (every input of a scan other than the file system: `cargo metadata`'s answer, the
+    /// target's cfgs) exists; `None` when there is none, it is damaged, or an observation
+    /// every unit depends on changed.
+    pub fn previous(&self, key: &[u8; 32]) -> Option<Previous> {
         let payload = cache_file::read(&self.file, KIND)?;
         let record: Record = postcard::from_bytes(&payload).ok()?;
         if record.key != *key {
             return None;
         }
-        let fresh = record
+        let changed: Vec<bool> = record
             .observations
             .par_iter()
-            .all(|(path, seen)| seen.now(Path::new(path)) == *seen);
-        fresh.then(|| serde_json::from_str(&record.model).ok())?
+            .map(|(path, seen)| seen.now(Path::new(path)) != *seen)
+            .collect();
+        let all_hold = !changed.contains(&true);
+        let changed = |index: &u32| changed.get(*index as usize).copied().unwrap_or(true);
+        if record.global.iter().any(changed) {
+            return None;
+        }
+        if all_hold {
+            let units = record
+                .units
+                .into_iter()
+                .map(|unit| Some((unit.id, serde_json::from_str(&unit.sources).ok()?)))
+                .collect::<Option<_>>()?;
+            return Some(Previous::Unchanged(Model {
+                version: MODEL_VERSION,
+                root: record.root,
+                units,
+            }));
+        }
+        let mut units = HashMap::new();
+        for unit in record.units {
+            if unit.touched.iter().any(changed) {
+                continue;
+            }
+            let observations = unit
+                .touched
+                .iter()
+                .map(|&i| {
+                    let (path, seen) = &record.observations[i as usize];
+                    (PathBuf::from(path), seen.clone())
+                })
+                .collect();
+            let stored = StoredUnit {
+                sources: serde_json::from_str(&unit.sources).ok()?,
+                observations,
+            };
+            units.insert(unit.id, stored);
+        }
+        Some(Previous::Partly(units))
     }
 
-    /// Stores `model` with its `key` (every input of the scan other than the file system:
-    /// `cargo metadata`'s answer, the target's cfgs) and the `observations` it was computed
-    /// from. Skipped silently when a path is not UTF-8 or the file cannot be written: the next
-    /// scan is then a full one.
-    pub fn save(&self, key: [u8; 32], observations: Vec<(PathBuf, Observation)>, model: &Model) {
+    /// Stores `model` with its `key` and what it was computed from: the `observations` (each
+    /// path's, in any order, duplicates allowed), the paths each unit's result depends on
+    /// (`touched`, by unit id), and `global` ones every unit depends on (besides those no unit
+    /// touched). Skipped silently when a path is not UTF-8 or the file cannot be written: the
+    /// next scan is then a full one.
+    pub fn save(
+        &self,
+        key: [u8; 32],
+        model: &Model,
+        observations: Vec<(PathBuf, Observation)>,
+        touched: &HashMap<UnitId, Touched>,
+        global: &Touched,
+    ) {
         let observations: Option<Vec<(String, Observation)>> = observations
             .into_iter()
             .map(|(path, seen)| Some((path.into_os_string().into_string().ok()?, seen)))
             .collect();
-        let observations = observations.map(|mut observations| {
-            // In path order: each directory's entries are checked together.
-            observations.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-            observations
-        });
-        let (Some(observations), Ok(model)) = (observations, serde_json::to_string(model)) else {
+        let Some(mut observations) = observations else {
             return;
         };
+        observations.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        observations.dedup();
+        let mut indices: HashMap<&str, Vec<u32>> = HashMap::new();
+        for (i, (path, _)) in observations.iter().enumerate() {
+            indices.entry(path).or_default().push(i as u32);
+        }
+        let index = |paths: &mut dyn Iterator<Item = &PathBuf>| -> Vec<u32> {
+            let mut list: Vec<u32> = paths
+                .filter_map(|p| indices.get(p.to_str()?))
+                .flatten()
+                .copied()
+                .collect();
+            list.sort_unstable();
+            list
+        };
+        let mut units = Vec::with_capacity(model.units.len());
+        let mut attributed = vec![false; observations.len()];
+        for (id, sources) in &model.units {
+            let Some(paths) = touched.get(id) else {
+                return;
+            };
+            let touched = index(&mut paths.iter());
+            for &i in &touched {
+                attributed[i as usize] = true;
+            }
+            let Ok(sources) = serde_json::to_string(sources) else {
+                return;
+            };
+            units.push(UnitRecord {
+                id: id.clone(),
+                sources,
+                touched,
+            });
+        }
+        let mut global = index(&mut global.iter());
+        global.extend((0..observations.len() as u32).filter(|&i| !attributed[i as usize]));
+        global.sort_unstable();
+        global.dedup();
         let record = Record {
             key,
+            root: model.root.clone(),
             observations,
-            model,
+            global,
+            units,
         };
         if let Ok(payload) = postcard::to_stdvec(&record) {
             let _ = cache_file::write(&self.file, KIND, &payload);
@@ -146,6 +262,14 @@ mod tests {
             version: crate::MODEL_VERSION,
             root: root.to_string(),
             units: Default::default(),
+        }
+    }
+
+    /// The previous model if every observation holds.
+    fn unchanged(fingerprint: &Fingerprint, key: [u8; 32]) -> Option<Model> {
+        match fingerprint.previous(&key)? {
+            Previous::Unchanged(model) => Some(model),
+            Previous::Partly(_) => None,
         }
     }
 
@@ -170,29 +294,89 @@ mod tests {
             ]
         };
         let fingerprint = Fingerprint::new(&cache, &tree, "options");
-        let fresh = |fingerprint: &Fingerprint| fingerprint.fresh_model(&[1; 32]);
+        let fresh = |fingerprint: &Fingerprint| unchanged(fingerprint, [1; 32]);
+        let save = |fingerprint: &Fingerprint| {
+            let global = observe().into_iter().map(|(path, _)| path).collect();
+            fingerprint.save([1; 32], &model("/x"), observe(), &HashMap::new(), &global)
+        };
         assert_eq!(fresh(&fingerprint), None);
-        fingerprint.save([1; 32], observe(), &model("/x"));
+        save(&fingerprint);
         assert_eq!(fresh(&fingerprint), Some(model("/x")));
-        assert_eq!(fingerprint.fresh_model(&[2; 32]), None, "another key");
+        assert!(fingerprint.previous(&[2; 32]).is_none(), "another key");
         let other_options = Fingerprint::new(&cache, &tree, "other");
         assert_eq!(fresh(&other_options), None);
 
         std::fs::write(tree.join("a.rs"), "mod c;").unwrap();
-        assert_eq!(fresh(&fingerprint), None, "edited content");
+        assert!(fingerprint.previous(&[1; 32]).is_none(), "edited content");
         std::fs::write(tree.join("a.rs"), "mod b;").unwrap();
         assert_eq!(fresh(&fingerprint), Some(model("/x")), "content back");
 
         std::fs::write(tree.join("b.rs"), "").unwrap();
-        assert_eq!(fresh(&fingerprint), None, "a missing path appeared");
+        assert!(
+            fingerprint.previous(&[1; 32]).is_none(),
+            "a missing path appeared"
+        );
         std::fs::remove_file(tree.join("b.rs")).unwrap();
 
         std::fs::write(tree.join("d/new.rs"), "").unwrap();
-        assert_eq!(fresh(&fingerprint), None, "a directory gained an entry");
+        assert!(
+            fingerprint.previous(&[1; 32]).is_none(),
+            "a directory gained an entry"
+        );
         std::fs::remove_file(tree.join("d/new.rs")).unwrap();
         assert_eq!(fresh(&fingerprint), Some(model("/x")));
 
         std::fs::remove_file(tree.join("a.rs")).unwrap();
-        assert_eq!(fresh(&fingerprint), None, "a read file vanished");
+        assert!(
+            fingerprint.previous(&[1; 32]).is_none(),
+            "a read file vanished"
+        );
+    }
+
+    #[test]
+    fn an_edit_leaves_the_other_units_reusable() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cache, tree) = (dir.path().join("cache"), dir.path().join("tree"));
+        std::fs::create_dir_all(&tree).unwrap();
+        let content = |text: &str| Observation::Content(Some(blake3::hash(text.as_bytes()).into()));
+        let mut observations = Vec::new();
+        let mut touched = HashMap::new();
+        let mut model = model("/x");
+        for name in ["a", "b"] {
+            let path = tree.join(format!("{name}.rs"));
+            std::fs::write(&path, name).unwrap();
+            observations.push((path.clone(), content(name)));
+            let id = UnitId::new(name, crate::UnitKind::Lib, name);
+            let sources: UnitSources = serde_json::from_value(serde_json::json!({
+                "package": name, "version": "0.1.0", "target": name, "kind": "lib",
+                "crateTypes": ["lib"], "edition": "2021", "rootFile": format!("{name}.rs"),
+                "manifest": "Cargo.toml", "features": [], "files": [format!("{name}.rs")],
+                "manifests": [], "deps": [], "externs": {}, "env": [], "outDirIncludes": [],
+                "unresolved": [], "hash": name
+            }))
+            .unwrap();
+            model.units.insert(id.clone(), sources);
+            touched.insert(id, Touched::from([path]));
+        }
+        let plan = tree.join("Cargo.toml");
+        observations.push((plan.clone(), Observation::Kind(FileKind::Missing)));
+        let fingerprint = Fingerprint::new(&cache, &tree, "options");
+        fingerprint.save([1; 32], &model, observations, &touched, &Touched::new());
+        assert_eq!(unchanged(&fingerprint, [1; 32]), Some(model.clone()));
+
+        std::fs::write(tree.join("a.rs"), "edited").unwrap();
+        let Some(Previous::Partly(units)) = fingerprint.previous(&[1; 32]) else {
+            panic!("b's observations still hold");
+        };
+        let b = UnitId::new("b", crate::UnitKind::Lib, "b");
+        assert_eq!(units.keys().collect::<Vec<_>>(), [&b]);
+        assert_eq!(units[&b].sources, model.units[&b]);
+        assert_eq!(units[&b].observations, [(tree.join("b.rs"), content("b"))]);
+
+        std::fs::write(&plan, "").unwrap();
+        assert!(
+            fingerprint.previous(&[1; 32]).is_none(),
+            "an observation no unit touched is one every unit depends on"
+        );
     }
 }

@@ -52,7 +52,7 @@ pub fn tree(root: &Path) -> Result<Vec<RelPath>, Error> {
     };
     let cache = SourceCache::new(ParseCache::disabled());
     let resolver = ModuleResolver::new(&workspace, None, &cache);
-    resolver.scan_unit(&unit).map(|sources| sources.files)
+    resolver.scan_unit(&unit).map(|(sources, _)| sources.files)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use crate::build_script;
 use crate::cfg::{CfgContext, CfgPredicate, TargetCfg, Truth};
 use crate::model::unit_hash;
-use crate::source_cache::{FileKind, SourceCache};
+use crate::source_cache::{FileKind, SourceCache, Touched, UnitReads};
 use crate::syntax::{Include, IncludeArg, IncludeKind, Item, ModDecl};
 use crate::unit::PlannedUnit;
 use crate::workspace::Workspace;
@@ -82,8 +82,9 @@ impl<'w> ModuleResolver<'w> {
     }
 
     /// Scans one unit: its files, manifests, env names, `OUT_DIR` includes, unresolved
-    /// constructs and hash.
-    pub fn scan_unit(&self, unit: &PlannedUnit) -> Result<UnitSources, Error> {
+    /// constructs and hash; and every path the walk asked the cache about (its result depends
+    /// on nothing else read from the file system).
+    pub fn scan_unit(&self, unit: &PlannedUnit) -> Result<(UnitSources, Touched), Error> {
         let cfg = CfgContext {
             features: &unit.features,
             features_exact: unit.features_exact,
@@ -92,9 +93,11 @@ impl<'w> ModuleResolver<'w> {
             known: unit.known_cfgs.as_deref(),
         };
         let mut no_narrowing = HashSet::new();
+        let reads = UnitReads::new(self.cache);
         loop {
             let mut walk = UnitWalk {
                 resolver: self,
+                reads: &reads,
                 unit,
                 cfg: CfgContext { ..cfg },
                 files: BTreeSet::new(),
@@ -117,7 +120,8 @@ impl<'w> ModuleResolver<'w> {
             walk.widen_unexpanded_macros();
             let stale = walk.stale_narrowing();
             if stale.is_empty() {
-                return walk.finish();
+                let sources = walk.finish()?;
+                return Ok((sources, reads.into_touched()));
             }
             // A macro's wrapper condition was used before another definition of the same
             // name was met: walk again without it.
@@ -134,13 +138,19 @@ impl<'w> ModuleResolver<'w> {
 
     /// Every file below `dir` (only `.rs` files when `rust_only`), not entering hidden
     /// directories, `target` directories or other member packages' directories.
-    fn files_below(&self, dir: &Path, rust_only: bool, out: &mut BTreeSet<PathBuf>) {
-        for (name, is_dir) in self.cache.listing(dir).iter() {
+    fn files_below(
+        &self,
+        reads: &UnitReads<'_>,
+        dir: &Path,
+        rust_only: bool,
+        out: &mut BTreeSet<PathBuf>,
+    ) {
+        for (name, is_dir) in reads.listing(dir).iter() {
             let path = dir.join(name);
             if *is_dir {
                 let hidden = name.to_string_lossy().starts_with('.');
                 if !hidden && name != "target" && !self.package_dirs.contains(&path) {
-                    self.files_below(&path, rust_only, out);
+                    self.files_below(reads, &path, rust_only, out);
                 }
             } else if !rust_only || path.extension().is_some_and(|e| e == "rs") {
                 out.insert(path);
@@ -189,6 +199,8 @@ struct MacroSite {
 /// The state of scanning one unit.
 struct UnitWalk<'r, 'w> {
     resolver: &'r ModuleResolver<'w>,
+    /// Every file-system read of the walk goes through it.
+    reads: &'r UnitReads<'w>,
     unit: &'r PlannedUnit,
     cfg: CfgContext<'r>,
     /// Absolute paths of every file the unit reads.
@@ -243,7 +255,7 @@ impl UnitWalk<'_, '_> {
             .rel(path, origin, 0)
             .map_err(|e| Error::in_file(origin, e.message()))?;
         self.files.insert(path.to_path_buf());
-        let source = self.resolver.cache.source(path)?;
+        let source = self.reads.source(path)?;
         let syntax = source.syntax.as_ref().expect("sources are lexed");
         self.env.extend(syntax.env.iter().cloned());
         self.visit_items(&syntax.items, module, path, path, depth)
@@ -473,7 +485,7 @@ impl UnitWalk<'_, '_> {
         let children = module.children();
         let flat = children.join(format!("{}.rs", decl.name));
         let nested = children.join(&decl.name).join("mod.rs");
-        let cache = self.resolver.cache;
+        let cache = self.reads;
         for candidate in [&flat, &nested] {
             if cache.kind(candidate) == FileKind::Broken {
                 return Err(broken_link(
@@ -549,7 +561,7 @@ impl UnitWalk<'_, '_> {
         file: &Path,
     ) -> Result<(), Error> {
         self.resolver.rel(path, file, decl.line)?;
-        let kind = self.resolver.cache.kind(path);
+        let kind = self.reads.kind(path);
         if kind == FileKind::Dir {
             return Err(Error::at(
                 file,
@@ -619,7 +631,7 @@ impl UnitWalk<'_, '_> {
             }
         };
         self.resolver.rel(&target, origin, include.line)?;
-        let kind = self.resolver.cache.kind(&target);
+        let kind = self.reads.kind(&target);
         if kind == FileKind::Dir {
             return Err(Error::at(
                 origin,
@@ -650,7 +662,7 @@ impl UnitWalk<'_, '_> {
                 // As rustc's `expand_include`: `mod x;` in an included file resolves relative
                 // to that file's own directory, as if it were a `mod.rs`.
                 self.files.insert(target.clone());
-                let source = self.resolver.cache.source(&target)?;
+                let source = self.reads.source(&target)?;
                 let syntax = source.syntax.as_ref().expect("sources are lexed");
                 self.env.extend(syntax.env.iter().cloned());
                 let included = ModuleDir {
@@ -674,15 +686,15 @@ impl UnitWalk<'_, '_> {
         };
         let reason = format!("{what}; widened to all {scope} below {shown}/");
         self.unresolved.push((file.to_path_buf(), line, reason));
-        self.resolver.files_below(dir, rust_only, &mut self.files);
+        self.resolver
+            .files_below(self.reads, dir, rust_only, &mut self.files);
     }
 
     /// For a `build-script-run` unit: replaces what the walk found (the script's sources)
     /// with what running it reads, and returns the `runInputs`, `runEnv` and
     /// `runInputsExact` fields.
     fn take_run_inputs(&mut self) -> Result<(Vec<RelPath>, Vec<String>, bool), Error> {
-        let analysis =
-            build_script::analyse(&self.files, &self.unit.package_dir, self.resolver.cache);
+        let analysis = build_script::analyse(&self.files, &self.unit.package_dir, self.reads);
         let script = self.unit.root_file.clone();
         self.files.clear();
         self.env.clear();
@@ -691,7 +703,7 @@ impl UnitWalk<'_, '_> {
         let mut inputs = BTreeSet::new();
         if analysis.inputs.is_empty() {
             self.resolver
-                .files_below(&self.unit.package_dir, false, &mut self.files);
+                .files_below(self.reads, &self.unit.package_dir, false, &mut self.files);
             for file in &self.files {
                 inputs.insert(self.resolver.rel(file, &script, 0)?);
             }
@@ -710,8 +722,11 @@ impl UnitWalk<'_, '_> {
                     continue;
                 }
             }
-            match self.resolver.cache.kind(input) {
-                FileKind::Dir => self.resolver.files_below(input, false, &mut self.files),
+            match self.reads.kind(input) {
+                FileKind::Dir => {
+                    self.resolver
+                        .files_below(self.reads, input, false, &mut self.files)
+                }
                 FileKind::File => {
                     self.files.insert(input.clone());
                 }
@@ -743,7 +758,8 @@ impl UnitWalk<'_, '_> {
         self.unresolved
             .push((file.to_path_buf(), line, format!("{reason} below {shown}/")));
         let mut below = BTreeSet::new();
-        self.resolver.files_below(dir, false, &mut below);
+        self.resolver
+            .files_below(self.reads, dir, false, &mut below);
         self.files.extend(
             below
                 .into_iter()
@@ -773,10 +789,9 @@ impl UnitWalk<'_, '_> {
             .iter()
             .map(|p| rel(p))
             .collect::<Result<_, _>>()?;
+        let reads = self.reads;
         let hash = unit_hash(&files, &manifests, |path| {
-            resolver
-                .cache
-                .digest(&resolver.workspace.root.join(path.as_str()))
+            reads.digest(&resolver.workspace.root.join(path.as_str()))
         })?;
         let mut unresolved = self
             .unresolved

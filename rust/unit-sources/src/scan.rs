@@ -2,15 +2,15 @@
 
 use crate::build_script::settable_cfgs;
 use crate::cfg::{KnownCfgs, TargetCfg};
-use crate::fingerprint::Fingerprint;
+use crate::fingerprint::{Fingerprint, Observation, Previous, StoredUnit};
 use crate::parse_cache::ParseCache;
 use crate::resolver::ModuleResolver;
-use crate::source_cache::SourceCache;
+use crate::source_cache::{SourceCache, Touched, UnitReads};
 use crate::unit::{plan_units, PlannedUnit};
 use crate::workspace::{manifest_path, Workspace};
-use crate::{Error, FeatureSelection, Model, UnitKind, MODEL_VERSION};
+use crate::{Error, FeatureSelection, Model, UnitId, UnitKind, MODEL_VERSION};
 use rayon::prelude::*;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -94,9 +94,11 @@ pub fn scan(options: &ScanOptions) -> Result<Model, Error> {
         key.update(&target_cfg.digest());
     }
     let key: [u8; 32] = key.finalize().into();
-    if let Some(model) = fingerprint.as_ref().and_then(|f| f.fresh_model(&key)) {
-        return Ok(model);
-    }
+    let mut reusable = match fingerprint.as_ref().and_then(|f| f.previous(&key)) {
+        Some(Previous::Unchanged(model)) => return Ok(model),
+        Some(Previous::Partly(units)) => units,
+        None => HashMap::new(),
+    };
     let parsed = match &options.cache_dir {
         Some(dir) => ParseCache::open(dir, &workspace.root),
         None => ParseCache::disabled(),
@@ -104,54 +106,90 @@ pub fn scan(options: &ScanOptions) -> Result<Model, Error> {
     let cache = SourceCache::new(parsed);
     let mut units = plan_units(&workspace, &options.features, &cache)?;
     let resolver = ModuleResolver::new(&workspace, target_cfg.as_ref(), &cache);
-    if let Some(flags) = &options.cfgs {
-        know_cfgs(&mut units, &resolver, &workspace.root, flags)?;
-    }
-    let scanned = units
+    let global = match &options.cfgs {
+        Some(flags) => know_cfgs(&mut units, &resolver, &workspace.root, flags)?,
+        None => Touched::new(),
+    };
+    let reused: Vec<(UnitId, StoredUnit)> = units
+        .iter()
+        .filter_map(|unit| Some((unit.id.clone(), reusable.remove(&unit.id)?)))
+        .collect();
+    let taken_over: HashSet<&UnitId> = reused.iter().map(|(id, _)| id).collect();
+    let walked = units
         .par_iter()
+        .filter(|unit| !taken_over.contains(&unit.id))
         .map(|unit| {
             resolver
                 .scan_unit(unit)
-                .map(|sources| (unit.id.clone(), sources))
+                .map(|(sources, touched)| (unit.id.clone(), sources, touched))
         })
-        .collect::<Result<_, Error>>()?;
-    drop(resolver);
+        .collect::<Result<Vec<_>, Error>>()?;
+    drop((resolver, taken_over));
+    let mut observations = Vec::new();
+    let mut touched = HashMap::new();
+    let mut scanned = BTreeMap::new();
+    for (id, unit) in reused {
+        touched.insert(
+            id.clone(),
+            unit.observations.iter().map(|o| o.0.clone()).collect(),
+        );
+        observations.extend(unit.observations);
+        scanned.insert(id, unit.sources);
+    }
+    for (id, sources, paths) in walked {
+        touched.insert(id.clone(), paths);
+        scanned.insert(id, sources);
+    }
     let model = Model {
         version: MODEL_VERSION,
         root: workspace.root.to_string_lossy().into_owned(),
         units: scanned,
     };
+    let live: HashSet<[u8; 32]> = observations
+        .iter()
+        .filter_map(|(_, seen)| match seen {
+            Observation::Content(digest) => *digest,
+            _ => None,
+        })
+        .collect();
     if let Some(fingerprint) = fingerprint {
-        fingerprint.save(key, cache.observations(), &model);
+        observations.extend(cache.observations());
+        fingerprint.save(key, &model, observations, &touched, &global);
     }
-    cache.into_parse_cache().save();
+    cache.into_parse_cache().save(&live);
     Ok(model)
 }
 
 /// Fills in each unit's [`KnownCfgs`]: the build's `--cfg` flags, and the names its package's
 /// build script may set (found in the script's sources; any name when the package has build
-/// dependencies or the script computes one).
+/// dependencies or the script computes one). Returns the paths read to find them (every unit
+/// of the package depends on them).
 fn know_cfgs(
     units: &mut [PlannedUnit],
     resolver: &ModuleResolver<'_>,
     root: &Path,
     flags: &[String],
-) -> Result<(), Error> {
+) -> Result<Touched, Error> {
+    let mut read = Touched::new();
     let given = KnownCfgs::given(flags);
     let mut by_package: HashMap<PathBuf, Arc<KnownCfgs>> = HashMap::new();
     for unit in units.iter().filter(|u| u.kind == UnitKind::BuildScript) {
         let settable = if unit.build_dependencies {
             None
         } else {
-            let sources = resolver.scan_unit(unit)?;
-            settable_cfgs(
+            let (sources, touched) = resolver.scan_unit(unit)?;
+            read.extend(touched);
+            let reads = UnitReads::new(resolver.cache());
+            let settable = settable_cfgs(
                 &sources
                     .files
                     .iter()
                     .map(|f| root.join(f.as_str()))
                     .collect(),
-                resolver.cache(),
-            )
+                &reads,
+            );
+            read.extend(reads.into_touched());
+            settable
         };
         by_package.insert(
             unit.package_dir.clone(),
@@ -169,5 +207,5 @@ fn know_cfgs(
         let known = by_package.get(&unit.package_dir).unwrap_or(&without_script);
         unit.known_cfgs = Some(Arc::clone(known));
     }
-    Ok(())
+    Ok(read)
 }

@@ -8,7 +8,8 @@ use crate::parse_cache::ParseCache;
 use crate::syntax::{parse_file, FileSyntax};
 use crate::Error;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -227,6 +228,69 @@ impl SourceCache {
             .or_default()
             .clone();
         slot.get_or_init(|| load().map(Arc::new)).clone()
+    }
+}
+
+/// The paths one unit's walk asked the [`SourceCache`] about.
+pub(crate) type Touched = HashSet<PathBuf>;
+
+/// One unit's reads through the scan's [`SourceCache`]: the same answers, and the set of paths
+/// asked about (`touched`), so that the [`crate::fingerprint`] knows which observations each
+/// unit's result depends on.
+pub(crate) struct UnitReads<'c> {
+    cache: &'c SourceCache,
+    touched: RefCell<Touched>,
+}
+
+impl<'c> UnitReads<'c> {
+    /// Reads through `cache`, with nothing touched yet.
+    pub fn new(cache: &'c SourceCache) -> UnitReads<'c> {
+        UnitReads {
+            cache,
+            touched: RefCell::default(),
+        }
+    }
+
+    fn touch(&self, path: &Path) {
+        let mut touched = self.touched.borrow_mut();
+        if !touched.contains(path) {
+            touched.insert(path.to_path_buf());
+        }
+    }
+
+    /// [`SourceCache::kind`].
+    pub fn kind(&self, path: &Path) -> FileKind {
+        self.touch(path);
+        self.cache.kind(path)
+    }
+
+    /// [`SourceCache::listing`].
+    pub fn listing(&self, dir: &Path) -> Arc<Listing> {
+        self.touch(dir);
+        self.cache.listing(dir)
+    }
+
+    /// [`SourceCache::source`].
+    pub fn source(&self, path: &Path) -> Result<Arc<SourceFile>, Error> {
+        self.touch(path);
+        self.cache.source(path)
+    }
+
+    /// [`SourceCache::digest`].
+    pub fn digest(&self, path: &Path) -> Result<[u8; 32], Error> {
+        self.touch(path);
+        self.cache.digest(path)
+    }
+
+    /// [`SourceCache::text`].
+    pub fn text(&self, path: &Path) -> Option<String> {
+        self.touch(path);
+        self.cache.text(path)
+    }
+
+    /// Every path asked about.
+    pub fn into_touched(self) -> Touched {
+        self.touched.into_inner()
     }
 }
 
