@@ -55,7 +55,7 @@ pub fn assemble(dir: &Path) -> Result<CratesIo, String> {
     for (name, version) in &members {
         let source = vendor.join(format!("{name}-{version}"));
         let target = workspace.join("crates").join(name);
-        copy_tree(&source, &target)?;
+        copy_tree(&source, &target, &|name, _| name != ".cargo-checksum.json")?;
         link_manifest(&target.join("Cargo.toml"), &members)?;
         root.push_str(&format!("    \"crates/{name}\",\n"));
     }
@@ -185,8 +185,13 @@ fn for_each_dependency(
     std::mem::swap(manifest, &mut top);
 }
 
-/// Copies the directory `from` to `to`, without vendoring's `.cargo-checksum.json`.
-fn copy_tree(from: &Path, to: &Path) -> Result<(), String> {
+/// Copies the directory `from` to `to`, leaving out the entries `keep` refuses (given the name
+/// and whether it is a directory).
+pub fn copy_tree(
+    from: &Path,
+    to: &Path,
+    keep: &dyn Fn(&std::ffi::OsStr, bool) -> bool,
+) -> Result<(), String> {
     std::fs::create_dir_all(to).map_err(|e| format!("{}: {e}", to.display()))?;
     let entries = std::fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))?;
     for entry in entries {
@@ -196,9 +201,12 @@ fn copy_tree(from: &Path, to: &Path) -> Result<(), String> {
         let kind = entry
             .file_type()
             .map_err(|e| format!("{}: {e}", source.display()))?;
+        if !keep(&name, kind.is_dir()) {
+            continue;
+        }
         if kind.is_dir() {
-            copy_tree(&source, &target)?;
-        } else if name != ".cargo-checksum.json" {
+            copy_tree(&source, &target, keep)?;
+        } else {
             std::fs::copy(&source, &target).map_err(|e| format!("{}: {e}", source.display()))?;
         }
     }

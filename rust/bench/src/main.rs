@@ -167,13 +167,15 @@ fn bench(options: &Options) -> Result<(), String> {
         .tempdir()
         .map_err(|e| format!("cannot create a scratch directory: {e}"))?;
     let binaries = Binaries::copy_to(&work.path().join("bin"))?;
-    let own = std::fs::canonicalize(repo_root()).map_err(|e| e.to_string())?;
+    let repo = std::fs::canonicalize(repo_root()).map_err(|e| e.to_string())?;
+    // Scanned in a copy (the `edited` measurement appends to a file); `cargo check` builds the
+    // repository itself, whose plugin build needs the headers in `.deps/`.
+    let own = work.path().join("own");
+    crates_io::copy_tree(&repo, &own, &|name, is_dir| {
+        !(is_dir && (name == "target" || name.to_string_lossy().starts_with('.')))
+    })?;
     // (name, workspace, where `cargo check` compiles the same packages)
-    let mut real = vec![(
-        "this project's workspace".to_string(),
-        own.clone(),
-        own.clone(),
-    )];
+    let mut real = vec![("this project's workspace".to_string(), own.clone(), repo)];
     if !options.skip_crates_io {
         eprintln!("bench: assembling the crates.io workspace (cargo vendor)");
         let ws = crates_io::assemble(&work.path().join("crates-io"))?;
@@ -191,15 +193,13 @@ fn bench(options: &Options) -> Result<(), String> {
             work.path(),
         )?);
     }
-    let plugin = plugin(&own, options, &binaries)?;
+    let plugin = plugin(&own, options, &binaries, work.path())?;
     for &size in &options.sizes {
         let dir = work.path().join(format!("generated-{size}"));
         eprintln!("bench: generating a workspace of {size} packages");
         generate::generate(&dir, size).map_err(|e| format!("{}: {e}", dir.display()))?;
         let mut row = scan_row(&format!("generated, {size} packages"), &dir, options)?;
-        let mut native = Command::new(&binaries.cli);
-        native.args(["scan", "--manifest-path"]).arg(&dir);
-        row.cli_native = Some(summarize(&repeat(options.runs, &native, || Ok(()))?));
+        cli_scans(&mut row, &dir, options, &binaries, work.path())?;
         rows.push(row);
     }
     machine.load_after = report::load_average();
@@ -229,6 +229,7 @@ fn scan_row(name: &str, dir: &Path, options: &Options) -> Result<WorkspaceRow, S
         name: name.to_string(),
         scan: run_scan_worker(dir, options.runs)?,
         cli_native: None,
+        cli_cached: None,
         rustc_mode: None,
         cargo_check: None,
         failures: Vec::new(),
@@ -253,6 +254,37 @@ fn tolerate(
     }
 }
 
+/// The `cargo-unit-sources scan` process in native mode on `dir`: with `--no-cache`, and with
+/// a cache directory whose fingerprint is fresh (filled by an untimed run first).
+fn cli_scans(
+    row: &mut WorkspaceRow,
+    dir: &Path,
+    options: &Options,
+    binaries: &Binaries,
+    work: &Path,
+) -> Result<(), String> {
+    eprintln!(
+        "bench: {}: cargo-unit-sources scan, without and with its cache",
+        row.name
+    );
+    let cache = work.join("cli-cache");
+    let scan = |cache_flags: &[&std::ffi::OsStr]| {
+        let mut command = Command::new(&binaries.cli);
+        command
+            .arg("scan")
+            .args(cache_flags)
+            .arg("--manifest-path")
+            .arg(dir);
+        command
+    };
+    let uncached = scan(&["--no-cache".as_ref()]);
+    row.cli_native = Some(summarize(&repeat(options.runs, &uncached, || Ok(()))?));
+    let cached = scan(&["--cache-dir".as_ref(), cache.as_os_str()]);
+    measure::run_measured(&cached)?;
+    row.cli_cached = Some(summarize(&repeat(options.runs, &cached, || Ok(()))?));
+    Ok(())
+}
+
 /// Every measurement of a real workspace: in-process, the CLI in both modes, and `cargo check`
 /// in `check_dir` (the workspace, or a project building the same packages).
 fn full_row(
@@ -264,21 +296,13 @@ fn full_row(
     work: &Path,
 ) -> Result<WorkspaceRow, String> {
     let mut row = scan_row(name, dir, options)?;
-    let scan = |mode: &str| {
-        let mut command = Command::new(&binaries.cli);
-        command
-            .args(["scan", "--mode", mode, "--manifest-path"])
-            .arg(dir);
-        command
-    };
-    eprintln!("bench: {name}: cargo-unit-sources scan --mode native");
-    row.cli_native = Some(summarize(&repeat(
-        options.runs,
-        &scan("native"),
-        || Ok(()),
-    )?));
+    cli_scans(&mut row, dir, options, binaries, work)?;
     eprintln!("bench: {name}: cargo-unit-sources scan --mode rustc");
-    let rustc = repeat(options.slow_runs, &scan("rustc"), || Ok(()));
+    let mut rustc = Command::new(&binaries.cli);
+    rustc
+        .args(["scan", "--no-cache", "--mode", "rustc", "--manifest-path"])
+        .arg(dir);
+    let rustc = repeat(options.slow_runs, &rustc, || Ok(()));
     row.rustc_mode = tolerate(&mut row.failures, "--mode rustc", rustc);
     if !options.skip_cargo_check {
         eprintln!("bench: {name}: cargo check from clean");
@@ -301,31 +325,46 @@ fn full_row(
 
 /// `nix-instantiate --eval` with the plugin loaded: an evaluation that does nothing, one that
 /// calls `builtins.rustUnitSources` on `workspace` (forced to weak head normal form, and
-/// deeply), and ten deep calls in a row for memory.
-fn plugin(workspace: &Path, options: &Options, binaries: &Binaries) -> Result<Plugin, String> {
+/// deeply; with the plugin's cache, fresh, and without it), and ten deep calls in a row for
+/// memory.
+fn plugin(
+    workspace: &Path,
+    options: &Options,
+    binaries: &Binaries,
+    work: &Path,
+) -> Result<Plugin, String> {
     eprintln!("bench: nix-instantiate with the plugin");
     let call = format!(
         "builtins.rustUnitSources (/. + \"{}\")",
         workspace.display()
     );
-    let eval = |expr: &str| {
+    let cache = work.join("plugin-cache");
+    let eval = |expr: &str, cache: &Path| {
         let mut command = Command::new("nix-instantiate");
         command
             .args(["--eval", "--option", "plugin-files"])
             .arg(&binaries.plugin)
             .args(["-E", expr])
-            .env("NIX_CONFIG", "build-users-group =");
+            .env("NIX_CONFIG", "build-users-group =")
+            .env("RUST_UNIT_SOURCES_CACHE_DIR", cache);
         command
     };
-    let measure = |expr: &str| -> Result<(f64, u64), String> {
-        Ok(summarize(&repeat(options.runs, &eval(expr), || Ok(()))?))
+    let measure = |expr: &str, cache: &Path| -> Result<(f64, u64), String> {
+        let command = eval(expr, cache);
+        measure::run_measured(&command)?;
+        Ok(summarize(&repeat(options.runs, &command, || Ok(()))?))
     };
+    let deep = format!("builtins.deepSeq ({call}) null");
     Ok(Plugin {
-        baseline: measure("null")?,
-        call: measure(&format!("builtins.seq ({call}) null"))?,
-        deep: measure(&format!("builtins.deepSeq ({call}) null"))?,
-        ten_deep: measure(&format!(
-            "builtins.foldl' (acc: i: builtins.deepSeq ({call}) acc) null (builtins.genList (i: i) 10)"
-        ))?,
+        baseline: measure("null", &cache)?,
+        call: measure(&format!("builtins.seq ({call}) null"), &cache)?,
+        deep: measure(&deep, &cache)?,
+        deep_uncached: measure(&deep, Path::new(""))?,
+        ten_deep: measure(
+            &format!(
+                "builtins.foldl' (acc: i: builtins.deepSeq ({call}) acc) null (builtins.genList (i: i) 10)"
+            ),
+            &cache,
+        )?,
     })
 }

@@ -152,6 +152,37 @@ pub fn summarize(costs: &[ProcessCost]) -> (f64, u64) {
     (median(&secs), rss)
 }
 
+/// Wall and CPU seconds of each timed run of one measurement.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Timings {
+    /// Wall-clock seconds of each run.
+    pub wall: Vec<f64>,
+    /// CPU seconds (user + system, all threads of the worker) of each run: unlike wall time,
+    /// it does not grow when other processes compete for the cores. Child processes (`cargo
+    /// metadata`) are not included.
+    pub cpu: Vec<f64>,
+}
+
+impl Timings {
+    /// Times `runs` runs of `run`, calling `prepare` (untimed) before each.
+    fn measure<T>(
+        runs: usize,
+        mut prepare: impl FnMut() -> Result<(), String>,
+        mut run: impl FnMut() -> Result<T, String>,
+    ) -> Result<Timings, String> {
+        let mut timings = Timings::default();
+        for _ in 0..runs {
+            prepare()?;
+            let cpu = cpu_secs()?;
+            let start = Instant::now();
+            drop(std::hint::black_box(run()?));
+            timings.wall.push(start.elapsed().as_secs_f64());
+            timings.cpu.push(cpu_secs()? - cpu);
+        }
+        Ok(timings)
+    }
+}
+
 /// What the `scan` worker measured in its own process, every time in seconds.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ScanReport {
@@ -163,37 +194,50 @@ pub struct ScanReport {
     pub files: usize,
     /// Their total size in bytes.
     pub bytes: u64,
-    /// Each timed run of the library's `scan` (cargo metadata included), after one warm-up.
-    pub scan: Vec<f64>,
-    /// CPU time (user + system, all threads of the worker) of each timed scan: unlike wall
-    /// time, it does not grow when other processes compete for the cores. `cargo metadata`'s
-    /// own CPU time is not included.
-    pub scan_cpu: Vec<f64>,
+    /// The library's `scan` (`cargo metadata` included) without a cache directory: every
+    /// file lexed, every unit walked.
+    pub uncached: Timings,
+    /// With an empty cache directory: an uncached scan that also writes both caches (the first
+    /// evaluation of a workspace).
+    pub cold: Timings,
+    /// After one file was edited since the previous (cached) scan: a comment appended to a
+    /// library's root file before each run (restored afterwards). The units reading it are
+    /// walked again (only that file lexed), the others taken over from the fingerprint.
+    pub edited: Timings,
+    /// The file edited for [`ScanReport::edited`], relative to the workspace root.
+    pub edited_file: String,
+    /// With a fresh fingerprint (every evaluation of an unchanged workspace): `cargo metadata`,
+    /// then every recorded file re-read and re-hashed and every probed path re-`stat`ed.
+    pub fresh: Timings,
     /// Each timed run of `cargo metadata --no-deps --offline`, the command `scan` runs once.
     pub metadata: Vec<f64>,
-    /// Each timed run of the floor: read every listed file and blake3 it, on rayon's pool.
-    pub floor: Vec<f64>,
-    /// CPU time of each timed run of the floor.
-    pub floor_cpu: Vec<f64>,
+    /// The floor: read every listed file and blake3 it, on rayon's pool.
+    pub floor: Timings,
     /// Peak RSS (KiB) of the worker after all scans (before the floor runs).
     pub peak_rss_kb: u64,
     /// Current RSS (KiB) after the warm-up scan, its model dropped.
     pub rss_after_first_kb: u64,
-    /// Current RSS (KiB) after each timed scan, its model dropped: flat once the allocator's
-    /// arenas have grown, unless something leaks.
+    /// Current RSS (KiB) after each timed uncached scan, its model dropped: flat once the
+    /// allocator's arenas have grown, unless something leaks.
     pub rss_after_kb: Vec<u64>,
 }
 
-/// The `scan` worker: times `runs` in-process native scans of `manifest` (after a warm-up that
-/// also fills the page cache), `cargo metadata` and the floor over the files the model lists,
-/// and prints a [`ScanReport`] as one JSON line.
+/// The `scan` worker: times `runs` in-process native scans of `manifest` in each cache state
+/// (after a warm-up that also fills the page cache), `cargo metadata` and the floor over the
+/// files the model lists, and prints a [`ScanReport`] as one JSON line.
 pub fn scan_worker(manifest: &Path, runs: usize) -> Result<(), String> {
-    let options = ScanOptions {
+    let cache = tempfile::tempdir().map_err(|e| format!("cache directory: {e}"))?;
+    let uncached = ScanOptions {
         manifest_path: manifest.to_path_buf(),
         features: FeatureSelection::default(),
         ..ScanOptions::default()
     };
-    let model = scan(&options).map_err(|e| e.to_string())?;
+    let cached = ScanOptions {
+        cache_dir: Some(cache.path().to_path_buf()),
+        ..uncached.clone()
+    };
+    let run = |options: &ScanOptions| scan(options).map_err(|e| e.to_string());
+    let model = run(&uncached)?;
     let files = listed_files(&model);
     let units = model.units.len();
     let packages = model
@@ -204,18 +248,39 @@ pub fn scan_worker(manifest: &Path, runs: usize) -> Result<(), String> {
         .len();
     drop(model);
     let rss_after_first_kb = current_rss_kb();
-    let mut scan_times = Vec::with_capacity(runs);
-    let mut scan_cpu = Vec::with_capacity(runs);
     let mut rss_after_kb = Vec::with_capacity(runs);
-    for _ in 0..runs {
-        let cpu = cpu_secs()?;
-        let start = Instant::now();
-        let model = scan(&options).map_err(|e| e.to_string())?;
-        scan_times.push(start.elapsed().as_secs_f64());
-        scan_cpu.push(cpu_secs()? - cpu);
-        drop(std::hint::black_box(model));
-        rss_after_kb.push(current_rss_kb());
-    }
+    let uncached_timings = Timings::measure(
+        runs,
+        || Ok(()),
+        || {
+            let model = run(&uncached)?;
+            drop(model);
+            rss_after_kb.push(current_rss_kb());
+            Ok(())
+        },
+    )?;
+    let empty_cache = || {
+        std::fs::remove_dir_all(cache.path())
+            .and_then(|()| std::fs::create_dir(cache.path()))
+            .map_err(|e| format!("emptying the cache: {e}"))
+    };
+    let cold = Timings::measure(runs, empty_cache, || run(&cached))?;
+    let root = model_root(manifest)?;
+    let edited_file = edited_file(&root, &files)?;
+    let original = std::fs::read(&edited_file).map_err(|e| e.to_string())?;
+    run(&cached)?;
+    let mut edits = 0;
+    let edit = || {
+        edits += 1;
+        let mut content = original.clone();
+        content.extend_from_slice(format!("\n// edit {edits}\n").as_bytes());
+        std::fs::write(&edited_file, content).map_err(|e| e.to_string())
+    };
+    let edited = Timings::measure(runs, edit, || run(&cached));
+    std::fs::write(&edited_file, &original).map_err(|e| e.to_string())?;
+    let edited = edited?;
+    run(&cached)?;
+    let fresh = Timings::measure(runs, || Ok(()), || run(&cached))?;
     let peak_rss_kb = getrusage(UsageWho::RUSAGE_SELF)
         .map(|u| u64::try_from(u.max_rss()).unwrap_or(0))
         .map_err(|e| e.to_string())?;
@@ -245,26 +310,31 @@ pub fn scan_worker(manifest: &Path, runs: usize) -> Result<(), String> {
             return Err(format!("cargo metadata failed for {}", manifest.display()));
         }
     }
-    let mut floor_times = Vec::with_capacity(runs);
-    let mut floor_cpu = Vec::with_capacity(runs);
     let mut bytes = 0;
-    for _ in 0..runs {
-        let cpu = cpu_secs()?;
-        let start = Instant::now();
-        bytes = read_and_hash(&files)?;
-        floor_times.push(start.elapsed().as_secs_f64());
-        floor_cpu.push(cpu_secs()? - cpu);
-    }
+    let floor = Timings::measure(
+        runs,
+        || Ok(()),
+        || {
+            bytes = read_and_hash(&files)?;
+            Ok(())
+        },
+    )?;
     let report = ScanReport {
         packages,
         units,
         files: files.len(),
         bytes,
-        scan: scan_times,
-        scan_cpu,
+        uncached: uncached_timings,
+        cold,
+        edited,
+        edited_file: edited_file
+            .strip_prefix(&root)
+            .unwrap_or(&edited_file)
+            .display()
+            .to_string(),
+        fresh,
         metadata,
-        floor: floor_times,
-        floor_cpu,
+        floor,
         peak_rss_kb,
         rss_after_first_kb,
         rss_after_kb,
@@ -290,6 +360,28 @@ pub fn run_scan_worker(manifest: &Path, runs: usize) -> Result<ScanReport, Strin
         return Err(format!("the scan worker failed on {}", manifest.display()));
     }
     serde_json::from_slice(&output.stdout).map_err(|e| format!("scan worker answer: {e}"))
+}
+
+/// The workspace root of `manifest` (a `Cargo.toml` or its directory), absolute.
+fn model_root(manifest: &Path) -> Result<PathBuf, String> {
+    let dir = if manifest.is_dir() {
+        manifest
+    } else {
+        manifest.parent().unwrap_or(Path::new("."))
+    };
+    std::fs::canonicalize(dir).map_err(|e| format!("{}: {e}", dir.display()))
+}
+
+/// The file the `edited` measurement appends to: the middle one, in path order, of the listed
+/// files named `lib.rs` directly in a `src/` directory below `root`.
+fn edited_file(root: &Path, files: &[PathBuf]) -> Result<PathBuf, String> {
+    let libs: Vec<&PathBuf> = files
+        .iter()
+        .filter(|f| f.starts_with(root) && f.ends_with("src/lib.rs"))
+        .collect();
+    libs.get(libs.len() / 2)
+        .map(|f| f.to_path_buf())
+        .ok_or_else(|| format!("no src/lib.rs listed below {}", root.display()))
 }
 
 /// Every distinct file a model lists (all units' `files` and `manifests`), absolute.

@@ -1,7 +1,7 @@
 //! The results of one benchmark run and their rendering as `docs/performance.md`.
 
 use crate::generate::{DEPTH, FANOUT};
-use crate::measure::{median, ScanReport};
+use crate::measure::{median, ScanReport, Timings};
 use std::fmt::Write as _;
 use std::process::Command;
 
@@ -95,8 +95,10 @@ pub struct WorkspaceRow {
     pub name: String,
     /// The in-process measurements.
     pub scan: ScanReport,
-    /// `cargo-unit-sources scan` (native mode), JSON to /dev/null.
+    /// `cargo-unit-sources scan --no-cache` (native mode), JSON to /dev/null.
     pub cli_native: Option<(f64, u64)>,
+    /// `cargo-unit-sources scan --cache-dir D` with a fresh fingerprint in `D`.
+    pub cli_cached: Option<(f64, u64)>,
     /// `cargo-unit-sources scan --mode rustc`.
     pub rustc_mode: Option<(f64, u64)>,
     /// `cargo check --workspace` into an empty target directory.
@@ -105,9 +107,45 @@ pub struct WorkspaceRow {
     pub failures: Vec<String>,
 }
 
+/// The cache states the in-process scan is measured in (see [`ScanReport`]).
+#[derive(Clone, Copy)]
+enum CacheState {
+    Uncached,
+    Cold,
+    Edited,
+    Fresh,
+}
+
+impl CacheState {
+    const ALL: [CacheState; 4] = [
+        CacheState::Fresh,
+        CacheState::Edited,
+        CacheState::Cold,
+        CacheState::Uncached,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            CacheState::Uncached => "no cache",
+            CacheState::Cold => "cold cache",
+            CacheState::Edited => "after an edit",
+            CacheState::Fresh => "unchanged",
+        }
+    }
+}
+
 impl WorkspaceRow {
-    fn scan_secs(&self) -> f64 {
-        median(&self.scan.scan)
+    fn timings(&self, state: CacheState) -> &Timings {
+        match state {
+            CacheState::Uncached => &self.scan.uncached,
+            CacheState::Cold => &self.scan.cold,
+            CacheState::Edited => &self.scan.edited,
+            CacheState::Fresh => &self.scan.fresh,
+        }
+    }
+
+    fn scan_secs(&self, state: CacheState) -> f64 {
+        median(&self.timings(state).wall)
     }
 
     fn metadata_secs(&self) -> f64 {
@@ -115,20 +153,25 @@ impl WorkspaceRow {
     }
 
     /// The scan without its `cargo metadata` run (never below zero).
-    fn scan_only_secs(&self) -> f64 {
-        (self.scan_secs() - self.metadata_secs()).max(0.0)
+    fn scan_only_secs(&self, state: CacheState) -> f64 {
+        (self.scan_secs(state) - self.metadata_secs()).max(0.0)
     }
 
     fn floor_secs(&self) -> f64 {
-        median(&self.scan.floor)
+        median(&self.scan.floor.wall)
     }
 
-    fn cpu_ratio(&self) -> f64 {
-        median(&self.scan.scan_cpu) / median(&self.scan.floor_cpu)
+    fn cpu_secs(&self, state: CacheState) -> f64 {
+        median(&self.timings(state).cpu)
+    }
+
+    fn cpu_ratio(&self, state: CacheState) -> f64 {
+        self.cpu_secs(state) / median(&self.scan.floor.cpu)
     }
 }
 
-/// `nix-instantiate --eval` with the plugin loaded: (median seconds, peak RSS KiB) of each.
+/// `nix-instantiate --eval` with the plugin loaded: (median seconds, peak RSS KiB) of each;
+/// with the plugin's cache (fresh) unless said otherwise.
 pub struct Plugin {
     /// `null`: an evaluation that does nothing.
     pub baseline: (f64, u64),
@@ -136,6 +179,8 @@ pub struct Plugin {
     pub call: (f64, u64),
     /// `builtins.deepSeq (…) null`: every value of the model forced.
     pub deep: (f64, u64),
+    /// The same without the plugin's cache (`RUST_UNIT_SOURCES_CACHE_DIR=`).
+    pub deep_uncached: (f64, u64),
     /// Ten deep calls in a row, each result garbage after the next starts.
     pub ten_deep: (f64, u64),
 }
@@ -218,37 +263,48 @@ pub fn render(results: &Results) -> String {
 fn targets(out: &mut String, results: &Results) {
     let _ = writeln!(
         out,
-        "## Targets (issue 7)\n\n| target | measured | |\n|---|---|---|"
+        "## Targets (issue 7)\n\n\
+         The scan runs in every evaluation; in most of them the workspace is unchanged since the \
+         last one (*unchanged*: the fingerprint in the cache holds), after an edit one file \
+         differs (*after an edit*: the units reading it are walked again, the others taken over \
+         from the fingerprint). *Cold cache* is the first scan of a workspace (it writes the \
+         caches), *no cache* the scan's whole work without them (`--no-cache`).\n\n\
+         | target | measured | |\n|---|---|---|"
     );
     for row in results.rows.iter().filter(|r| r.rustc_mode.is_some()) {
-        let with = row.scan_secs() / row.floor_secs();
-        let without = row.scan_only_secs() / row.floor_secs();
-        let cpu = row.cpu_ratio();
-        let without_text = if row.scan_only_secs() > 0.0 {
-            format!("{without:.1}×")
-        } else {
-            "≈ 0 (scan − metadata is within the noise of `cargo metadata`)".to_string()
-        };
-        let _ = writeln!(
-            out,
-            "| native scan ≤ 2× the read+hash floor, {} | wall: {with:.1}× with `cargo metadata`, \
-             {without_text} without; CPU time: {cpu:.1}× | {} with, {} without, {} in CPU time |",
-            row.name,
-            verdict(with <= 2.0),
-            verdict(without <= 2.0),
-            verdict(cpu <= 2.0)
-        );
-    }
-    for row in &results.rows {
-        if let (Some(native), Some(rustc)) = (row.cli_native, row.rustc_mode) {
-            let speedup = rustc.0 / native.0;
+        for state in CacheState::ALL {
+            let with = row.scan_secs(state) / row.floor_secs();
+            let without = row.scan_only_secs(state) / row.floor_secs();
+            let cpu = row.cpu_ratio(state);
             let _ = writeln!(
                 out,
-                "| native ≥ 100× faster than `--mode rustc`, {} | {speedup:.0}× ({} vs {}) | {} |",
+                "| native scan ≤ 2× the read+hash floor, {}, {} | wall: {with:.1}× with \
+                 `cargo metadata`, {without:.1}× without; CPU time: {cpu:.1}× | {} with, {} \
+                 without, {} in CPU time |",
                 row.name,
-                time(native.0),
+                state.name(),
+                verdict(with <= 2.0),
+                verdict(without <= 2.0),
+                verdict(cpu <= 2.0)
+            );
+        }
+    }
+    for row in &results.rows {
+        if let (Some(native), Some(cached), Some(rustc)) =
+            (row.cli_native, row.cli_cached, row.rustc_mode)
+        {
+            let _ = writeln!(
+                out,
+                "| native ≥ 100× faster than `--mode rustc`, {} | unchanged: {:.0}× ({} vs {}); \
+                 no cache: {:.0}× ({}) | {} unchanged, {} no cache |",
+                row.name,
+                rustc.0 / cached.0,
+                time(cached.0),
                 time(rustc.0),
-                verdict(speedup >= 100.0)
+                rustc.0 / native.0,
+                time(native.0),
+                verdict(rustc.0 / cached.0 >= 100.0),
+                verdict(rustc.0 / native.0 >= 100.0)
             );
         }
     }
@@ -258,51 +314,67 @@ fn targets(out: &mut String, results: &Results) {
         .filter(|r| r.rustc_mode.is_none())
         .collect();
     if let Some(largest) = generated.iter().max_by_key(|r| r.scan.packages) {
-        let secs = largest.scan_secs();
+        let states: Vec<String> = CacheState::ALL
+            .iter()
+            .map(|&s| format!("{} {}", s.name(), time(largest.scan_secs(s))))
+            .collect();
         let _ = writeln!(
             out,
-            "| {} scanned in < 1 s on {} cores | {} in-process ({} units, {} files); {} as the \
-             `cargo-unit-sources` process | {} |",
+            "| {} scanned in < 1 s on {} cores ({} units, {} files) | in-process: {}; the \
+             `cargo-unit-sources` process: unchanged {}, no cache {} | {} unchanged, {} after \
+             an edit, {} no cache |",
             largest.name,
             results.machine.cpus,
-            time(secs),
             largest.scan.units,
             largest.scan.files,
+            states.join(", "),
+            largest.cli_cached.map_or("–".into(), |c| time(c.0)),
             largest.cli_native.map_or("–".into(), |c| time(c.0)),
-            verdict(secs < 1.0)
+            verdict(largest.scan_secs(CacheState::Fresh) < 1.0),
+            verdict(largest.scan_secs(CacheState::Edited) < 1.0),
+            verdict(largest.scan_secs(CacheState::Uncached) < 1.0)
         );
     }
     if let (Some(small), Some(large)) = (
         generated.iter().find(|r| r.scan.packages >= 100),
         generated.iter().max_by_key(|r| r.scan.packages),
     ) {
-        let per_file = |r: &WorkspaceRow| r.scan_only_secs() / r.scan.files as f64;
-        let growth = per_file(large) / per_file(small);
-        let _ = writeln!(
-            out,
-            "| cost linear in files | cost per file (scan − metadata) {:.1} µs at {} files, \
-             {:.1} µs at {} files: ×{growth:.2} | {} |",
-            per_file(small) * 1e6,
-            small.scan.files,
-            per_file(large) * 1e6,
-            large.scan.files,
-            verdict(growth <= 1.5)
-        );
+        for state in [CacheState::Fresh, CacheState::Uncached] {
+            let per_file = |r: &WorkspaceRow| r.scan_only_secs(state) / r.scan.files as f64;
+            let growth = per_file(large) / per_file(small);
+            let _ = writeln!(
+                out,
+                "| cost linear in files, {} | per file (scan − metadata) {:.1} µs at {} files, \
+                 {:.1} µs at {} files: ×{growth:.2} | {} |",
+                state.name(),
+                per_file(small) * 1e6,
+                small.scan.files,
+                per_file(large) * 1e6,
+                large.scan.files,
+                verdict(growth <= 1.5)
+            );
+        }
     }
     let p = &results.plugin;
     let added = p.call.0 - p.baseline.0;
     let added_deep = p.deep.0 - p.baseline.0;
+    let added_uncached = p.deep_uncached.0 - p.baseline.0;
     let _ = writeln!(
         out,
-        "| plugin call on this project's workspace adds < 100 ms to an evaluation | {} \
-         (forced to WHNF), {} (`deepSeq`) | {} |\n",
+        "| plugin call on this project's workspace adds < 100 ms to an evaluation | unchanged: \
+         {} (forced to WHNF), {} (`deepSeq`); no cache: {} (`deepSeq`) | {} unchanged, {} no \
+         cache |\n",
         time(added),
         time(added_deep),
-        verdict(added_deep < 0.1)
+        time(added_uncached),
+        verdict(added_deep < 0.1),
+        verdict(added_uncached < 0.1)
     );
 }
 
 fn floor_table(out: &mut String, results: &Results) {
+    let states = CacheState::ALL;
+    let names: Vec<&str> = states.iter().map(|s| s.name()).collect();
     let _ = writeln!(
         out,
         "## Native scan against its floor\n\n\
@@ -310,33 +382,79 @@ fn floor_table(out: &mut String, results: &Results) {
          target) against the floor: reading every file the model lists (all units' `files` and \
          `manifests`, each once) and hashing it with blake3, on rayon's pool. `cargo metadata` \
          is the `cargo metadata --no-deps --offline` process each scan runs once, timed alone. \
-         CPU time is user + system time of all threads (the scan's without `cargo metadata`).\n\n\
-         | workspace | packages | units | files | MiB | scan | `cargo metadata` | scan − metadata \
-         | floor | scan / floor | (scan − metadata) / floor | scan CPU | floor CPU \
-         | CPU ratio | µs per file (scan − metadata) | peak RSS |\n\
-         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+         The scan in four cache states: *{}* (the fingerprint of the previous scan holds), *{}* \
+         (a comment appended to one library's `src/lib.rs` before each run, the file listed \
+         below: the units reading it are walked again, the others taken over), *{}* (empty \
+         cache directory before each run: the scan also writes both caches) and *{}* (no cache \
+         directory).\n\n\
+         Wall time:\n\n\
+         | workspace | packages | units | files | MiB | `cargo metadata` | floor | {} | \
+         (scan − metadata) / floor: {} |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        names[0],
+        names[1],
+        names[2],
+        names[3],
+        names.join(" | "),
+        names.join(" | "),
     );
     for row in &results.rows {
         let s = &row.scan;
+        let scans: Vec<String> = states.iter().map(|&st| time(row.scan_secs(st))).collect();
+        let ratios: Vec<String> = states
+            .iter()
+            .map(|&st| ratio(row.scan_only_secs(st), row.floor_secs()))
+            .collect();
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {:.1} | {} | {} | {} | {} | {} | {} | {} | {} | {:.1}× | {:.1} \
-             | {} |",
+            "| {} | {} | {} | {} | {:.1} | {} | {} | {} | {} |",
             row.name,
             s.packages,
             s.units,
             s.files,
             s.bytes as f64 / 1024.0 / 1024.0,
-            time(row.scan_secs()),
             time(row.metadata_secs()),
-            time(row.scan_only_secs()),
             time(row.floor_secs()),
-            ratio(row.scan_secs(), row.floor_secs()),
-            ratio(row.scan_only_secs(), row.floor_secs()),
-            time(median(&s.scan_cpu)),
-            time(median(&s.floor_cpu)),
-            row.cpu_ratio(),
-            row.scan_only_secs() / s.files as f64 * 1e6,
+            scans.join(" | "),
+            ratios.join(" | "),
+        );
+    }
+    let edited: Vec<String> = results
+        .rows
+        .iter()
+        .map(|r| format!("{}: `{}`", r.name, r.scan.edited_file))
+        .collect();
+    let _ = writeln!(out, "\nEdited files: {}.", edited.join("; "));
+    let _ = writeln!(
+        out,
+        "\nCPU time (user + system of all threads; `cargo metadata`, a child process, not \
+         included), and µs of wall time per listed file:\n\n\
+         | workspace | floor | {} | scan / floor: {} | µs per file (scan − metadata): {} \
+         | peak RSS |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        names.join(" | "),
+        names.join(" | "),
+        names.join(" | "),
+    );
+    for row in &results.rows {
+        let s = &row.scan;
+        let cpu: Vec<String> = states.iter().map(|&st| time(row.cpu_secs(st))).collect();
+        let ratios: Vec<String> = states
+            .iter()
+            .map(|&st| format!("{:.1}×", row.cpu_ratio(st)))
+            .collect();
+        let per_file: Vec<String> = states
+            .iter()
+            .map(|&st| format!("{:.1}", row.scan_only_secs(st) / s.files as f64 * 1e6))
+            .collect();
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            row.name,
+            time(median(&s.floor.cpu)),
+            cpu.join(" | "),
+            ratios.join(" | "),
+            per_file.join(" | "),
             mib(s.peak_rss_kb),
         );
     }
@@ -354,13 +472,15 @@ fn process_table(out: &mut String, results: &Results) {
     let _ = writeln!(
         out,
         "## Against `--mode rustc` and `cargo check`\n\n\
-         Whole processes: `cargo-unit-sources scan` (JSON to /dev/null) in native mode and with \
-         `--mode rustc` (the native scan, then `rustc --emit=dep-info` for every unit, on \
-         rayon's pool), and `cargo check --workspace --offline` into an empty target \
-         directory. Peak RSS is the largest of the process and any process it waited for.\n\n\
-         | workspace | native | `--mode rustc` | `cargo check` from clean | rustc / native \
-         | check / native | peak RSS native | peak RSS rustc | peak RSS check |\n\
-         |---|---:|---:|---:|---:|---:|---:|---:|---:|"
+         Whole processes: `cargo-unit-sources scan` (JSON to /dev/null) in native mode, with \
+         `--no-cache` and with a fresh fingerprint in its `--cache-dir`; with `--mode rustc \
+         --no-cache` (the native scan, then `rustc --emit=dep-info` for every unit, on rayon's \
+         pool); and `cargo check --workspace --offline` into an empty target directory. Peak \
+         RSS is the largest of the process and any process it waited for.\n\n\
+         | workspace | native, unchanged | native, no cache | `--mode rustc` | `cargo check` \
+         from clean | rustc / native unchanged | rustc / native no cache | check / native no \
+         cache | peak RSS native | peak RSS rustc | peak RSS check |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     );
     for row in &results.rows {
         let Some(native) = row.cli_native else {
@@ -368,18 +488,21 @@ fn process_table(out: &mut String, results: &Results) {
         };
         let show = |entry: Option<(f64, u64)>| entry.map_or("–".into(), |e| time(e.0));
         let show_rss = |entry: Option<(f64, u64)>| entry.map_or("–".into(), |e| mib(e.1));
-        let relative = |entry: Option<(f64, u64)>| {
-            entry.map_or("–".into(), |e| format!("{:.0}×", e.0 / native.0))
+        let relative = |entry: Option<(f64, u64)>, to: f64| {
+            entry.map_or("–".into(), |e| format!("{:.0}×", e.0 / to))
         };
+        let cached = row.cli_cached.map_or(native.0, |c| c.0);
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             row.name,
+            show(row.cli_cached),
             time(native.0),
             show(row.rustc_mode),
             show(row.cargo_check),
-            relative(row.rustc_mode),
-            relative(row.cargo_check),
+            relative(row.rustc_mode, cached),
+            relative(row.rustc_mode, native.0),
+            relative(row.cargo_check, native.0),
             mib(native.1),
             show_rss(row.rustc_mode),
             show_rss(row.cargo_check),
@@ -399,7 +522,9 @@ fn plugin_table(out: &mut String, p: &Plugin) {
         out,
         "## Nix plugin\n\n\
          `nix-instantiate --eval --option plugin-files target/release/librust_unit_sources_nix.so \
-         -E <expression>` on this project's workspace (`W`):\n\n\
+         -E <expression>` on this project's workspace (`W`), with the plugin's cache directory \
+         (`RUST_UNIT_SOURCES_CACHE_DIR`) filled by an untimed run first unless said \
+         otherwise:\n\n\
          | expression | time | added | peak RSS |\n|---|---:|---:|---:|"
     );
     let rows = [
@@ -408,6 +533,10 @@ fn plugin_table(out: &mut String, p: &Plugin) {
         (
             "`builtins.deepSeq (builtins.rustUnitSources W) null`",
             p.deep,
+        ),
+        (
+            "the same, no cache (`RUST_UNIT_SOURCES_CACHE_DIR=`)",
+            p.deep_uncached,
         ),
         ("ten `deepSeq` calls in a row (`foldl'`)", p.ten_deep),
     ];
@@ -476,8 +605,14 @@ fn method(out: &mut String) {
          project, offline from the vendored sources: the same packages, with the features cargo \
          resolves for them, libraries and build scripts (the scan also covers the members' \
          tests, benches and examples, which cargo does not check there).\n\
-         - **This project's workspace**: `cargo check --workspace` from clean compiles its \
-         crates.io dependencies too (into an empty target directory, offline).\n\
+         - **This project's workspace** is scanned in a copy (without `target/` and hidden \
+         directories), since the edit measurement appends to a file; `cargo check --workspace` \
+         from clean builds the repository itself and compiles its crates.io dependencies too \
+         (into an empty target directory, offline).\n\
+         - **Cache states** are measured in the worker's own cache directory; the \
+         `cargo-unit-sources` and plugin processes get theirs (`--cache-dir`, \
+         `RUST_UNIT_SOURCES_CACHE_DIR`), filled by an untimed run first; `--no-cache` and an \
+         empty `RUST_UNIT_SOURCES_CACHE_DIR` turn them off.\n\
          - **The floor** is what any tool listing and hashing the same files must do at least: \
          one `read` and one blake3 per file, in parallel. The scan does that too (every file's \
          digest goes into the unit hashes) and in addition lexes Rust files, resolves modules \
@@ -493,31 +628,50 @@ fn method(out: &mut String) {
          `unit-sources-bench generate --packages N DIR` and `unit-sources-bench crates-io DIR` \
          write the generated and the crates.io workspaces for profiling.\n\n\
          ## Where the time goes\n\n\
-         Instruction counts (callgrind, one thread, `cargo-unit-sources scan` on the crates.io \
-         workspace, measured while working on issue 7): rustc's lexer (`ra-ap-rustc_lexer`) is \
-         about 30% of the scan's instructions; building token trees and extracting items about \
-         40%, a third of that `malloc`/`free` of the trees' vectors; blake3 3%; module \
-         resolution, paths and hash maps the rest. The floor reads and hashes; the scan also lexes \
-         every byte of every Rust file, and the lexer alone costs three to four times the floor's \
-         CPU time, so the scan cannot come within 2× of the floor while it lexes everything. \
-         `cargo metadata` (one process, single-threaded) dominates small workspaces and costs \
-         about 0.6 s on the 1000-package one by itself.\n\n\
-         Optimisations made for issue 7 (same measurement method, before → after):\n\n\
-         - Each candidate path is `stat`ed once per scan (a workspace-wide cache in the \
-         resolver): the walk used to `stat` a module file three times per unit that reads it \
-         (`is_file`, `is_dir`, `exists`) and its missing alternative once per unit. `statx` \
-         calls for the 1000-package workspace, `cargo metadata` included: 297,035 → 144,035.\n\
+         - **Unchanged** (every evaluation of a workspace nobody edited): `cargo metadata`, then \
+         the fingerprint check, which reads and hashes every recorded file (the floor's work; \
+         it streams each file through blake3 without allocating, so it can come in under the \
+         floor) and `lstat`s every probed path (on the generated workspaces, every module's \
+         missing alternative: `x/mod.rs` beside `x.rs`), then decodes the stored model. \
+         `cargo metadata` (one process, single-threaded) is the largest part on every workspace \
+         here and the whole cost on small ones; the scanner cannot make it cheaper. Checking \
+         while cargo runs was tried: on two cores both are CPU-bound and slowed each other \
+         down.\n\
+         - **After an edit**: the check as above, then planning, walking the few units that \
+         read the edited file (lexing only it), and writing the fingerprint and parse cache \
+         again.\n\
+         - **No cache**: instruction counts (callgrind, one thread, `cargo-unit-sources scan` \
+         on the crates.io workspace, measured while working on issue 7): rustc's lexer \
+         (`ra-ap-rustc_lexer`) is about 30% of the scan's instructions; building token trees \
+         and extracting items about 40%, a third of that `malloc`/`free` of the trees' vectors; \
+         blake3 3%; module resolution, paths and hash maps the rest. The lexer alone costs \
+         three to four times the floor's CPU time, so a scan that lexes everything cannot come \
+         within 2× of the floor: hence the caches.\n\n\
+         Optimisations made for issue 7:\n\n\
+         - The scan fingerprint (`rust/unit-sources/src/fingerprint.rs`): cargo's freshness \
+         check applied to the model, per unit. `cargo-unit-sources scan` on the crates.io \
+         workspace, measured while developing it: 626 ms without → 181 ms with a fresh \
+         fingerprint (of which `cargo metadata` about 90 ms); after editing one file, about \
+         290 ms.\n\
+         - The parse cache (`parse_cache.rs`): items by content digest, indexed on load and \
+         decoded on lookup. Without a fingerprint, the crates.io workspace: 881 → 356 ms.\n\
+         - Each candidate path is `stat`ed once per scan (a workspace-wide cache): the walk \
+         used to `stat` a module file three times per unit that reads it and its missing \
+         alternative once per unit; `statx` calls for the 1000-package workspace, `cargo \
+         metadata` included: 297,035 → 144,035. A missing path costs one `lstat`, not `stat` \
+         + `lstat`.\n\
          - Token trees: one shared stack of trees, a group's trees moved once into a vector of \
-         their exact size when it closes (no vector growing per group); newlines counted only \
-         in tokens that can span lines; the lexer's cursor driven directly. Instructions for the \
-         crates.io workspace: 7.24 G → 6.51 G (−10%), same model.\n\
+         their exact size when it closes; newlines counted only in tokens that can span lines; \
+         the lexer's cursor driven directly. Instructions for the crates.io workspace: 7.24 G \
+         → 6.51 G (−10%), same model.\n\
          - Already in place: one `SourceCache` per scan shared by all units and threads (each \
          file read, hashed with blake3 and lexed once, however many units read it), units \
          scanned on rayon's pool, one `cargo metadata` per scan, no process per unit.\n\n\
-         Left out: a parse cache that outlives one call (keyed by content hash, for repeated \
-         plugin calls; the library keeps no process-wide state by design), an on-disk cache for \
-         `--mode rustc`, and a flat token representation that would avoid the trees' \
-         allocations (a rewrite of the extractor).\n",
+         Left out: caching `cargo metadata`'s answer (its inputs, cargo's configuration, \
+         manifests and target auto-discovery, are not the scanner's to enumerate, and a stale \
+         answer would silently drop units), an on-disk cache for `--mode rustc`, and a flat \
+         token representation that would make the uncached scan cheaper (a rewrite of the \
+         extractor).\n",
     );
 }
 
