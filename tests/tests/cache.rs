@@ -272,3 +272,27 @@ fn build_scripts_decide_other_units_cfgs() {
         ],
     );
 }
+
+#[test]
+fn an_unusable_cache_directory_is_skipped() {
+    let workspace = fixture("nested-members");
+    let expected = scan(&workspace, None);
+    let scratch = tempfile::tempdir().unwrap();
+    let not_a_dir = scratch.path().join("file");
+    write(&not_a_dir, "a file where the cache directory would be\n");
+    assert_eq!(scan(&workspace, Some(&not_a_dir.join("cache"))), expected);
+    let damaged = scratch.path().join("damaged");
+    assert_eq!(scan(&workspace, Some(&damaged)), expected);
+    for entry in std::fs::read_dir(&damaged).unwrap() {
+        let path = entry.unwrap().path();
+        let mut bytes = std::fs::read(&path).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 0xff;
+        std::fs::write(&path, bytes).unwrap();
+    }
+    assert_eq!(
+        scan(&workspace, Some(&damaged)),
+        expected,
+        "damaged cache files"
+    );
+}

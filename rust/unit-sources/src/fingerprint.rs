@@ -111,7 +111,17 @@ pub(crate) enum Previous {
 /// A unit of the previous scan whose every observation still holds.
 pub(crate) struct StoredUnit {
     pub sources: UnitSources,
+    /// `sources` as stored (JSON).
+    pub json: String,
     pub observations: Vec<(PathBuf, Observation)>,
+}
+
+/// What one unit's result was computed from, for [`Fingerprint::save`].
+pub(crate) struct UnitInputs {
+    /// The paths its walk asked about.
+    pub touched: Touched,
+    /// Its sources as stored, when taken over from the previous scan (not serialised again).
+    pub stored: Option<String>,
 }
 
 impl Fingerprint {
@@ -175,6 +185,7 @@ impl Fingerprint {
                 .collect();
             let stored = StoredUnit {
                 sources: serde_json::from_str(&unit.sources).ok()?,
+                json: unit.sources,
                 observations,
             };
             units.insert(unit.id, stored);
@@ -183,16 +194,15 @@ impl Fingerprint {
     }
 
     /// Stores `model` with its `key` and what it was computed from: the `observations` (each
-    /// path's, in any order, duplicates allowed), the paths each unit's result depends on
-    /// (`touched`, by unit id), and `global` ones every unit depends on (besides those no unit
-    /// touched). Skipped silently when a path is not UTF-8 or the file cannot be written: the
+    /// path's, in any order, duplicates allowed), each unit's [`UnitInputs`] (by unit id), and
+    /// the `global` paths every unit depends on (besides those no unit touched). Skipped silently when a path is not UTF-8 or the file cannot be written: the
     /// next scan is then a full one.
     pub fn save(
         &self,
         key: [u8; 32],
         model: &Model,
         observations: Vec<(PathBuf, Observation)>,
-        touched: &HashMap<UnitId, Touched>,
+        inputs: &HashMap<UnitId, UnitInputs>,
         global: &Touched,
     ) {
         let observations: Option<Vec<(String, Observation)>> = observations
@@ -220,15 +230,19 @@ impl Fingerprint {
         let mut units = Vec::with_capacity(model.units.len());
         let mut attributed = vec![false; observations.len()];
         for (id, sources) in &model.units {
-            let Some(paths) = touched.get(id) else {
+            let Some(inputs) = inputs.get(id) else {
                 return;
             };
-            let touched = index(&mut paths.iter());
+            let touched = index(&mut inputs.touched.iter());
             for &i in &touched {
                 attributed[i as usize] = true;
             }
-            let Ok(sources) = serde_json::to_string(sources) else {
-                return;
+            let sources = match &inputs.stored {
+                Some(json) => json.clone(),
+                None => match serde_json::to_string(sources) {
+                    Ok(json) => json,
+                    Err(_) => return,
+                },
             };
             units.push(UnitRecord {
                 id: id.clone(),
@@ -340,7 +354,7 @@ mod tests {
         std::fs::create_dir_all(&tree).unwrap();
         let content = |text: &str| Observation::Content(Some(blake3::hash(text.as_bytes()).into()));
         let mut observations = Vec::new();
-        let mut touched = HashMap::new();
+        let mut inputs = HashMap::new();
         let mut model = model("/x");
         for name in ["a", "b"] {
             let path = tree.join(format!("{name}.rs"));
@@ -356,12 +370,19 @@ mod tests {
             }))
             .unwrap();
             model.units.insert(id.clone(), sources);
-            touched.insert(id, Touched::from([path]));
+            let touched = Touched::from([path]);
+            inputs.insert(
+                id,
+                UnitInputs {
+                    touched,
+                    stored: None,
+                },
+            );
         }
         let plan = tree.join("Cargo.toml");
         observations.push((plan.clone(), Observation::Kind(FileKind::Missing)));
         let fingerprint = Fingerprint::new(&cache, &tree, "options");
-        fingerprint.save([1; 32], &model, observations, &touched, &Touched::new());
+        fingerprint.save([1; 32], &model, observations, &inputs, &Touched::new());
         assert_eq!(unchanged(&fingerprint, [1; 32]), Some(model.clone()));
 
         std::fs::write(tree.join("a.rs"), "edited").unwrap();

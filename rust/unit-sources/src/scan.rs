@@ -2,7 +2,7 @@
 
 use crate::build_script::settable_cfgs;
 use crate::cfg::{KnownCfgs, TargetCfg};
-use crate::fingerprint::{Fingerprint, Observation, Previous, StoredUnit};
+use crate::fingerprint::{Fingerprint, Observation, Previous, StoredUnit, UnitInputs};
 use crate::parse_cache::ParseCache;
 use crate::resolver::ModuleResolver;
 use crate::source_cache::{SourceCache, Touched, UnitReads};
@@ -42,7 +42,7 @@ pub struct ScanOptions {
     pub cache_dir: Option<PathBuf>,
 }
 
-/// Where callers keep the parse cache unless told otherwise: `$RUST_UNIT_SOURCES_CACHE_DIR`
+/// Where callers keep the caches unless told otherwise: `$RUST_UNIT_SOURCES_CACHE_DIR`
 /// (set and empty: no cache), else `$XDG_CACHE_HOME/rust-unit-sources`, else
 /// `$HOME/.cache/rust-unit-sources`; `None` when none of them is set.
 pub fn default_cache_dir() -> Option<PathBuf> {
@@ -87,13 +87,7 @@ pub fn scan(options: &ScanOptions) -> Result<Model, Error> {
         .as_deref()
         .map(TargetCfg::query)
         .transpose()?;
-    let mut key = blake3::Hasher::new();
-    key.update(&MODEL_VERSION.to_le_bytes());
-    key.update(&workspace.metadata_digest);
-    if let Some(target_cfg) = &target_cfg {
-        key.update(&target_cfg.digest());
-    }
-    let key: [u8; 32] = key.finalize().into();
+    let key = fingerprint_key(&workspace, target_cfg.as_ref());
     let mut reusable = match fingerprint.as_ref().and_then(|f| f.previous(&key)) {
         Some(Previous::Unchanged(model)) => return Ok(model),
         Some(Previous::Partly(units)) => units,
@@ -126,18 +120,18 @@ pub fn scan(options: &ScanOptions) -> Result<Model, Error> {
         .collect::<Result<Vec<_>, Error>>()?;
     drop((resolver, taken_over));
     let mut observations = Vec::new();
-    let mut touched = HashMap::new();
+    let mut inputs = HashMap::new();
     let mut scanned = BTreeMap::new();
     for (id, unit) in reused {
-        touched.insert(
-            id.clone(),
-            unit.observations.iter().map(|o| o.0.clone()).collect(),
-        );
+        let touched = unit.observations.iter().map(|o| o.0.clone()).collect();
+        let stored = Some(unit.json);
+        inputs.insert(id.clone(), UnitInputs { touched, stored });
         observations.extend(unit.observations);
         scanned.insert(id, unit.sources);
     }
-    for (id, sources, paths) in walked {
-        touched.insert(id.clone(), paths);
+    for (id, sources, touched) in walked {
+        let stored = None;
+        inputs.insert(id.clone(), UnitInputs { touched, stored });
         scanned.insert(id, sources);
     }
     let model = Model {
@@ -154,10 +148,22 @@ pub fn scan(options: &ScanOptions) -> Result<Model, Error> {
         .collect();
     if let Some(fingerprint) = fingerprint {
         observations.extend(cache.observations());
-        fingerprint.save(key, &model, observations, &touched, &global);
+        fingerprint.save(key, &model, observations, &inputs, &global);
     }
     cache.into_parse_cache().save(&live);
     Ok(model)
+}
+
+/// Every input of a scan other than the options and the file system: `cargo metadata`'s
+/// answer, the target's cfgs, and the model's version.
+fn fingerprint_key(workspace: &Workspace, target_cfg: Option<&TargetCfg>) -> [u8; 32] {
+    let mut key = blake3::Hasher::new();
+    key.update(&MODEL_VERSION.to_le_bytes());
+    key.update(&workspace.metadata_digest);
+    if let Some(target_cfg) = target_cfg {
+        key.update(&target_cfg.digest());
+    }
+    key.finalize().into()
 }
 
 /// Fills in each unit's [`KnownCfgs`]: the build's `--cfg` flags, and the names its package's
