@@ -281,7 +281,10 @@ fn targets(out: &mut String, results: &Results) {
             let (without_text, without_verdict) = if row.scan_only_secs(state) > 0.0 {
                 (format!("{without:.1}×"), verdict(without <= 2.0))
             } else {
-                ("≈ 0 (within the noise of `cargo metadata`)".to_string(), "–")
+                (
+                    "≈ 0 (within the noise of `cargo metadata`)".to_string(),
+                    "–",
+                )
             };
             let _ = writeln!(
                 out,
