@@ -195,6 +195,26 @@ fn module_tree_changes_are_seen() {
                 changes_answer: true,
             },
             Change {
+                what: "a data file included by two units, spelled two ways",
+                apply: |ws| {
+                    write(&ws.join("src/shared.txt"), "one\n");
+                    append(
+                        &ws.join("src/lib.rs"),
+                        "\npub const SHARED: &str = include_str!(\"shared.txt\");\n",
+                    );
+                    append(
+                        &ws.join("src/main.rs"),
+                        "\nconst _SHARED: &str = include_str!(\"./shared.txt\");\n",
+                    );
+                },
+                changes_answer: true,
+            },
+            Change {
+                what: "that data file edited (both units' hashes change)",
+                apply: |ws| write(&ws.join("src/shared.txt"), "two\n"),
+                changes_answer: true,
+            },
+            Change {
                 what: "a new binary (cargo's answer changes)",
                 apply: |ws| write(&ws.join("src/bin/tool.rs"), "fn main() {}\n"),
                 changes_answer: true,

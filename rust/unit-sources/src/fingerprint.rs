@@ -195,8 +195,9 @@ impl Fingerprint {
 
     /// Stores `model` with its `key` and what it was computed from: the `observations` (each
     /// path's, in any order, duplicates allowed), each unit's [`UnitInputs`] (by unit id), and
-    /// the `global` paths every unit depends on (besides those no unit touched). Skipped silently when a path is not UTF-8 or the file cannot be written: the
-    /// next scan is then a full one.
+    /// the `global` paths every unit depends on (besides those no unit touched). Skipped
+    /// silently when a path is not UTF-8, a touched path has no observation (its dependency
+    /// could not be recorded), or the file cannot be written: the next scan is then a full one.
     pub fn save(
         &self,
         key: [u8; 32],
@@ -214,18 +215,18 @@ impl Fingerprint {
         };
         observations.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         observations.dedup();
-        let mut indices: HashMap<&str, Vec<u32>> = HashMap::new();
+        // By `Path`, as the source cache's maps are: `a/./b` and `a/b` are one path there.
+        let mut indices: HashMap<&Path, Vec<u32>> = HashMap::new();
         for (i, (path, _)) in observations.iter().enumerate() {
-            indices.entry(path).or_default().push(i as u32);
+            indices.entry(Path::new(path)).or_default().push(i as u32);
         }
-        let index = |paths: &mut dyn Iterator<Item = &PathBuf>| -> Vec<u32> {
-            let mut list: Vec<u32> = paths
-                .filter_map(|p| indices.get(p.to_str()?))
-                .flatten()
-                .copied()
-                .collect();
+        let index = |paths: &mut dyn Iterator<Item = &PathBuf>| -> Option<Vec<u32>> {
+            let mut list = Vec::new();
+            for path in paths {
+                list.extend(indices.get(path.as_path())?);
+            }
             list.sort_unstable();
-            list
+            Some(list)
         };
         let mut units = Vec::with_capacity(model.units.len());
         let mut attributed = vec![false; observations.len()];
@@ -233,7 +234,9 @@ impl Fingerprint {
             let Some(inputs) = inputs.get(id) else {
                 return;
             };
-            let touched = index(&mut inputs.touched.iter());
+            let Some(touched) = index(&mut inputs.touched.iter()) else {
+                return;
+            };
             for &i in &touched {
                 attributed[i as usize] = true;
             }
@@ -250,7 +253,9 @@ impl Fingerprint {
                 touched,
             });
         }
-        let mut global = index(&mut global.iter());
+        let Some(mut global) = index(&mut global.iter()) else {
+            return;
+        };
         global.extend((0..observations.len() as u32).filter(|&i| !attributed[i as usize]));
         global.sort_unstable();
         global.dedup();
