@@ -9,13 +9,25 @@
 //! leave either the old or the new file.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The build this cache belongs to (see `build.rs`).
 const FINGERPRINT: &str = env!("RUST_UNIT_SOURCES_FINGERPRINT");
 
 fn header(kind: &str) -> String {
     format!("rust-unit-sources {kind}\n{FINGERPRINT}\n")
+}
+
+/// The cache file in `dir` for what `key` names (its parts hashed with blake3, each followed
+/// by a NUL byte): `<prefix>-<32 hex digits>.bin`.
+pub(crate) fn path(dir: &Path, prefix: &str, key: &[&[u8]]) -> PathBuf {
+    let mut name = blake3::Hasher::new();
+    for part in key {
+        name.update(part);
+        name.update(&[0]);
+    }
+    let name = name.finalize().to_hex();
+    dir.join(format!("{prefix}-{}.bin", &name[..32]))
 }
 
 /// The payload of the `kind` cache file at `path`, if it exists, was written by this build and

@@ -18,7 +18,7 @@
 //! ([`crate::cache_file`]), means a full scan, which then replaces the record.
 
 use crate::cache_file;
-use crate::source_cache::{list_dir, FileKind, Listing, Touched};
+use crate::source_cache::{file_digest, list_dir, FileKind, Listing, Touched};
 use crate::{Model, UnitId, UnitSources, MODEL_VERSION};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -53,20 +53,11 @@ impl Observation {
     /// What `path` shows now, observed the same way.
     fn now(&self, path: &Path) -> Observation {
         match self {
-            Observation::Content(_) => Observation::Content(content_digest(path)),
+            Observation::Content(_) => Observation::Content(file_digest(path).ok()),
             Observation::Kind(_) => Observation::Kind(FileKind::of(path)),
             Observation::Listing(_) => Observation::listing(&list_dir(path)),
         }
     }
-}
-
-/// The blake3 digest of the content of `path`, streamed through a buffer on the stack (no
-/// allocation per file); `None` when it cannot be read.
-fn content_digest(path: &Path) -> Option<[u8; 32]> {
-    let file = std::fs::File::open(path).ok()?;
-    let mut hasher = blake3::Hasher::new();
-    hasher.update_reader(file).ok()?;
-    Some(hasher.finalize().into())
 }
 
 /// What a fingerprint file holds.
@@ -128,13 +119,9 @@ impl Fingerprint {
     /// The fingerprint stored in `dir` for scans of the (absolute) `manifest` with options
     /// whose text is `options`.
     pub fn new(dir: &Path, manifest: &Path, options: &str) -> Fingerprint {
-        let mut name = blake3::Hasher::new();
-        name.update(manifest.as_os_str().as_encoded_bytes());
-        name.update(&[0]);
-        name.update(options.as_bytes());
-        let name = name.finalize().to_hex();
+        let key = [manifest.as_os_str().as_encoded_bytes(), options.as_bytes()];
         Fingerprint {
-            file: dir.join(format!("scan-{}.bin", &name[..32])),
+            file: cache_file::path(dir, "scan", &key),
         }
     }
 

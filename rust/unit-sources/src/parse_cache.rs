@@ -58,8 +58,7 @@ impl ParseCache {
     /// The cache of the workspace at `root`, stored in `dir`, loaded if a valid one exists
     /// (otherwise empty). Never fails: see the module docs.
     pub fn open(dir: &Path, root: &Path) -> ParseCache {
-        let key = blake3::hash(root.as_os_str().as_encoded_bytes()).to_hex();
-        let file = dir.join(format!("parse-{}.bin", &key[..32]));
+        let file = cache_file::path(dir, "parse", &[root.as_os_str().as_encoded_bytes()]);
         let payload = cache_file::read(&file, KIND).unwrap_or_default();
         let loaded = index(&payload).unwrap_or_default();
         ParseCache {

@@ -298,7 +298,12 @@ fn read(path: &Path) -> Result<Vec<u8>, Error> {
     std::fs::read(path).map_err(|e| Error::in_file(path, format!("cannot read: {e}")))
 }
 
-/// The blake3 digest of the content of `path` (read whole). Errors name the file.
+/// The blake3 digest of the content of `path`, streamed through a buffer on the stack (no
+/// allocation per file). Errors name the file.
 pub(crate) fn file_digest(path: &Path) -> Result<[u8; 32], Error> {
-    Ok(*blake3::hash(&read(path)?).as_bytes())
+    let cannot_read = |e: std::io::Error| Error::in_file(path, format!("cannot read: {e}"));
+    let file = std::fs::File::open(path).map_err(cannot_read)?;
+    let mut hasher = blake3::Hasher::new();
+    hasher.update_reader(file).map_err(cannot_read)?;
+    Ok(hasher.finalize().into())
 }
