@@ -8,6 +8,7 @@
 pub mod rebuilds;
 
 use serde_json::Value;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -64,8 +65,14 @@ pub fn plugin() -> PathBuf {
 
 /// Runs `cargo-unit-sources` with `args`.
 pub fn cli(args: &[&str]) -> Output {
+    cli_with_env(args, &[])
+}
+
+/// Runs `cargo-unit-sources` with `args` and the environment variables `env` set.
+pub fn cli_with_env(args: &[&str], env: &[(&str, &OsStr)]) -> Output {
     Command::new(artifact("cargo-unit-sources"))
         .args(args)
+        .envs(env.iter().copied())
         .output()
         .expect("cargo-unit-sources runs")
 }

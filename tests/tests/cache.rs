@@ -1,23 +1,30 @@
-//! The persistent caches (`--cache-dir`: the parse cache and the scan fingerprint) never
-//! change an answer. A warm scan answers exactly as `--no-cache` does, from the stored record
-//! (the fingerprint file is not rewritten); after each kind of change a scan can depend on
-//! (a file's content, a path appearing or vanishing, a directory's entries, cargo's answer,
-//! a dangling link) the cached scan still answers exactly as `--no-cache` does: same stdout,
-//! stderr and exit code.
+//! The persistent caches (`--cache-dir`: cargo's answer, the parse cache and the scan
+//! fingerprint) never change an answer. A warm scan answers exactly as `--no-cache` does, from
+//! the stored records (cargo does not run, the fingerprint file is not rewritten); after each
+//! kind of change a scan can depend on (a file's content, a path appearing or vanishing, a
+//! directory's entries, cargo's inputs, a dangling link) the cached scan still answers exactly
+//! as `--no-cache` does (same stdout, stderr and exit code), and runs cargo exactly when one of
+//! cargo's inputs changed.
 
-use rust_unit_sources_tests::{cli, copy_tree, examples, fixture, fixtures};
+use rust_unit_sources_tests::{cli_with_env, copy_tree, examples, fixture, fixtures};
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Output;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 /// What a scan answered: exit code, stdout, stderr.
 type Answer = (Option<i32>, String, String);
 
 fn scan(workspace: &Path, cache: Option<&Path>) -> Answer {
-    scan_with(workspace, cache, &[])
+    scan_with(workspace, cache, &[], &[])
 }
 
-fn scan_with(workspace: &Path, cache: Option<&Path>, flags: &[&str]) -> Answer {
+fn scan_with(
+    workspace: &Path,
+    cache: Option<&Path>,
+    flags: &[&str],
+    env: &[(&str, &std::ffi::OsStr)],
+) -> Answer {
     let manifest = workspace.to_str().expect("UTF-8 path");
     let mut args = vec!["scan", "--manifest-path", manifest];
     args.extend_from_slice(flags);
@@ -29,7 +36,7 @@ fn scan_with(workspace: &Path, cache: Option<&Path>, flags: &[&str]) -> Answer {
         status,
         stdout,
         stderr,
-    } = cli(&args);
+    } = cli_with_env(&args, env);
     (
         status.code(),
         String::from_utf8(stdout).expect("UTF-8 stdout"),
@@ -54,13 +61,102 @@ fn fingerprint(cache: &Path) -> (PathBuf, SystemTime) {
     (files[0].clone(), modified)
 }
 
+/// Sets the modification time of every file and directory below `path` an hour back: cargo's
+/// answer is stored only when none of its inputs changed in the seconds before cargo ran.
+fn backdate(path: &Path) {
+    let hour_ago = SystemTime::now() - Duration::from_secs(3600);
+    if path.is_symlink() {
+        return;
+    }
+    if path.is_dir() {
+        for entry in std::fs::read_dir(path).unwrap() {
+            backdate(&entry.unwrap().path());
+        }
+    }
+    std::fs::File::open(path)
+        .and_then(|file| file.set_modified(hour_ago))
+        .unwrap_or_else(|e| panic!("backdate {}: {e}", path.display()));
+}
+
+/// A workspace copy (`ws`) and a cache directory in a scratch directory, scanned with a
+/// `cargo` first on `PATH` that counts its runs before running the real one.
+struct Scratch {
+    dir: tempfile::TempDir,
+    path: OsString,
+    cargo: PathBuf,
+}
+
+impl Scratch {
+    /// A scratch directory whose workspace `create` writes, all of it backdated.
+    fn new(create: impl FnOnce(&Path)) -> Scratch {
+        let dir = tempfile::tempdir().unwrap();
+        create(&dir.path().join("ws"));
+        let path = std::env::var_os("PATH").expect("PATH is set");
+        let real = std::env::split_paths(&path)
+            .map(|d| d.join("cargo"))
+            .find(|c| c.is_file())
+            .expect("cargo on PATH");
+        let bin = dir.path().join("bin");
+        let counter = bin.join("cargo");
+        write(
+            &counter,
+            &format!(
+                "#!/bin/sh\necho run >> '{}'\nexec '{}' \"$@\"\n",
+                dir.path().join("runs").display(),
+                real.display()
+            ),
+        );
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&counter, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let path =
+            std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(&path))).unwrap();
+        backdate(dir.path());
+        Scratch {
+            dir,
+            path,
+            cargo: counter,
+        }
+    }
+
+    fn workspace(&self) -> PathBuf {
+        self.dir.path().join("ws")
+    }
+
+    fn cache(&self) -> PathBuf {
+        self.dir.path().join("cache")
+    }
+
+    /// Scans the workspace with `flags`, with the cache or `--no-cache`.
+    fn scan(&self, cached: bool, flags: &[&str]) -> Answer {
+        let cache = cached.then(|| self.cache());
+        // `cargo test` sets CARGO, which the scanner (as cargo_metadata) runs.
+        let env = [
+            ("PATH", self.path.as_os_str()),
+            ("CARGO", self.cargo.as_os_str()),
+        ];
+        scan_with(&self.workspace(), cache.as_deref(), flags, &env)
+    }
+
+    /// How many times cargo ran so far.
+    fn cargo_runs(&self) -> usize {
+        std::fs::read_to_string(self.dir.path().join("runs"))
+            .map(|runs| runs.lines().count())
+            .unwrap_or(0)
+    }
+
+    /// [`Scratch::scan`] with the cache, and whether it ran cargo.
+    fn cached_scan(&self, flags: &[&str]) -> (Answer, bool) {
+        let before = self.cargo_runs();
+        let answer = self.scan(true, flags);
+        (answer, self.cargo_runs() > before)
+    }
+}
+
 #[test]
 fn warm_scans_answer_from_the_record_as_uncached_scans_do() {
     for workspace in fixtures().into_iter().chain(examples()) {
-        let scratch = tempfile::tempdir().unwrap();
-        let (copy, cache) = (scratch.path().join("ws"), scratch.path().join("cache"));
-        copy_tree(&workspace, &copy);
-        let expected = scan(&copy, None);
+        let scratch = Scratch::new(|copy| copy_tree(&workspace, copy));
+        let expected = scratch.scan(false, &[]);
         assert_eq!(
             expected.0,
             Some(0),
@@ -69,20 +165,20 @@ fn warm_scans_answer_from_the_record_as_uncached_scans_do() {
             expected.2
         );
         assert_eq!(
-            scan(&copy, Some(&cache)),
-            expected,
+            scratch.cached_scan(&[]),
+            (expected.clone(), true),
             "{}: cold",
             workspace.display()
         );
-        let written = fingerprint(&cache);
+        let written = fingerprint(&scratch.cache());
         assert_eq!(
-            scan(&copy, Some(&cache)),
-            expected,
-            "{}: warm",
+            scratch.cached_scan(&[]),
+            (expected, false),
+            "{}: warm (and cargo did not run)",
             workspace.display()
         );
         assert_eq!(
-            fingerprint(&cache),
+            fingerprint(&scratch.cache()),
             written,
             "{}: a warm scan rewrote its fingerprint (it did not answer from it)",
             workspace.display()
@@ -90,11 +186,13 @@ fn warm_scans_answer_from_the_record_as_uncached_scans_do() {
     }
 }
 
-/// One change to a workspace copy, and whether it changes the answer.
+/// One change to a workspace copy, whether it changes the answer, and whether it changes an
+/// input of cargo's answer.
 struct Change {
     what: &'static str,
     apply: fn(&Path),
     changes_answer: bool,
+    runs_cargo: bool,
 }
 
 fn write(path: &Path, text: &str) {
@@ -108,39 +206,59 @@ fn append(path: &Path, text: &str) {
 }
 
 /// Applies each change in turn to a copy of `fixture`, comparing the cached scan with an
-/// uncached one after each, and checking that the fingerprint was rewritten exactly when the
-/// answer changed (a failed scan writes nothing).
+/// uncached one after each, and checking that cargo ran exactly when its inputs changed and
+/// that the fingerprint was rewritten exactly when the answer changed (a failed scan writes
+/// nothing; a new answer from cargo rewrites it too).
 fn check_changes(fixture_name: &str, changes: &[Change]) {
     check_changes_with(fixture_name, &[], changes)
 }
 
 /// [`check_changes`], every scan with `flags`.
 fn check_changes_with(fixture_name: &str, flags: &[&str], changes: &[Change]) {
-    let scratch = tempfile::tempdir().unwrap();
-    let (copy, cache) = (scratch.path().join("ws"), scratch.path().join("cache"));
-    copy_tree(&fixture(fixture_name), &copy);
-    let scan = |cache: Option<&Path>| scan_with(&copy, cache, flags);
-    let mut previous = scan(Some(&cache));
-    assert_eq!(previous, scan(None), "{fixture_name}: before any change");
+    let scratch = Scratch::new(|copy| copy_tree(&fixture(fixture_name), copy));
+    check_changes_in(fixture_name, &scratch, flags, changes);
+}
+
+/// [`check_changes_with`] on the workspace of `scratch`.
+fn check_changes_in(name: &str, scratch: &Scratch, flags: &[&str], changes: &[Change]) {
+    let (mut previous, _) = scratch.cached_scan(flags);
+    assert_eq!(
+        previous,
+        scratch.scan(false, flags),
+        "{name}: before any change"
+    );
+    assert!(
+        !scratch.cached_scan(flags).1,
+        "{name}: cargo's answer was stored"
+    );
+    let cache = scratch.cache();
     for change in changes {
         let before = std::fs::read_dir(&cache).map(|_| fingerprint(&cache)).ok();
         std::thread::sleep(std::time::Duration::from_millis(10));
-        (change.apply)(&copy);
-        let cached = scan(Some(&cache));
-        let uncached = scan(None);
-        assert_eq!(cached, uncached, "{fixture_name}: {}", change.what);
+        (change.apply)(&scratch.workspace());
+        backdate(&scratch.workspace());
+        let (cached, ran) = scratch.cached_scan(flags);
+        let uncached = scratch.scan(false, flags);
+        assert_eq!(cached, uncached, "{name}: {}", change.what);
         assert_eq!(
             cached != previous,
             change.changes_answer,
-            "{fixture_name}: {}: answer changed? {}",
+            "{name}: {}: answer changed? {}",
             change.what,
             uncached.2
         );
-        if cached.0 == Some(0) {
+        assert_eq!(
+            ran, change.runs_cargo,
+            "{name}: {}: cargo ran?",
+            change.what
+        );
+        // A change of cargo's answer (its key) rewrites the fingerprint even when the model
+        // stays the same (a README, a target directory).
+        if cached.0 == Some(0) && (change.changes_answer || !change.runs_cargo) {
             assert_eq!(
                 Some(fingerprint(&cache)) != before,
                 change.changes_answer,
-                "{fixture_name}: {}: the fingerprint was rewritten?",
+                "{name}: {}: the fingerprint was rewritten?",
                 change.what
             );
         }
@@ -157,6 +275,7 @@ fn module_tree_changes_are_seen() {
                 what: "a comment added to a module file",
                 apply: |ws| append(&ws.join("src/cli.rs"), "\n// comment\n"),
                 changes_answer: true, // the unit hashes change
+                runs_cargo: false,
             },
             Change {
                 what: "a module declared and created",
@@ -165,11 +284,13 @@ fn module_tree_changes_are_seen() {
                     append(&ws.join("src/lib.rs"), "\npub mod extra;\n");
                 },
                 changes_answer: true,
+                runs_cargo: false,
             },
             Change {
                 what: "the other candidate file of a module created",
                 apply: |ws| write(&ws.join("src/extra/mod.rs"), "pub fn g() {}\n"),
                 changes_answer: true,
+                runs_cargo: false,
             },
             Change {
                 what: "both candidates removed",
@@ -178,6 +299,7 @@ fn module_tree_changes_are_seen() {
                     std::fs::remove_dir_all(ws.join("src/extra")).unwrap();
                 },
                 changes_answer: true,
+                runs_cargo: false,
             },
             Change {
                 what: "a dangling link where the module file was",
@@ -185,6 +307,7 @@ fn module_tree_changes_are_seen() {
                     std::os::unix::fs::symlink("nowhere.rs", ws.join("src/extra.rs")).unwrap()
                 },
                 changes_answer: true,
+                runs_cargo: false,
             },
             Change {
                 what: "the link replaced by a file",
@@ -193,6 +316,7 @@ fn module_tree_changes_are_seen() {
                     write(&ws.join("src/extra.rs"), "pub fn f() {}\n");
                 },
                 changes_answer: true,
+                runs_cargo: false,
             },
             Change {
                 what: "a data file included by two units, spelled two ways",
@@ -208,26 +332,31 @@ fn module_tree_changes_are_seen() {
                     );
                 },
                 changes_answer: true,
+                runs_cargo: false,
             },
             Change {
                 what: "that data file edited (both units' hashes change)",
                 apply: |ws| write(&ws.join("src/shared.txt"), "two\n"),
                 changes_answer: true,
+                runs_cargo: false,
             },
             Change {
                 what: "a new binary (cargo's answer changes)",
                 apply: |ws| write(&ws.join("src/bin/tool.rs"), "fn main() {}\n"),
                 changes_answer: true,
+                runs_cargo: true,
             },
             Change {
                 what: "a Cargo.lock appears",
                 apply: |ws| write(&ws.join("Cargo.lock"), "version = 4\n"),
                 changes_answer: true,
+                runs_cargo: false,
             },
             Change {
                 what: "an unrelated file outside every unit",
                 apply: |ws| write(&ws.join("notes.txt"), "nothing\n"),
                 changes_answer: false,
+                runs_cargo: false,
             },
         ],
     );
@@ -241,6 +370,7 @@ fn widened_directories_and_build_script_inputs_are_seen() {
             what: "a file matching a widened include appears",
             apply: |ws| write(&ws.join("data/z.txt"), "z\n"),
             changes_answer: true,
+            runs_cargo: false,
         }],
     );
     check_changes(
@@ -250,6 +380,7 @@ fn widened_directories_and_build_script_inputs_are_seen() {
                 what: "a file appears in a package whose build script declares no inputs",
                 apply: |ws| write(&ws.join("assets/new/deeper.txt"), "new\n"),
                 changes_answer: true,
+                runs_cargo: false,
             },
             Change {
                 what: "the build script declares an input",
@@ -260,6 +391,7 @@ fn widened_directories_and_build_script_inputs_are_seen() {
                     )
                 },
                 changes_answer: true,
+                runs_cargo: false,
             },
         ],
     );
@@ -278,6 +410,7 @@ fn build_scripts_decide_other_units_cfgs() {
                 what: "a build script that sets no cfg",
                 apply: |ws| write(&ws.join("build.rs"), "fn main() {}\n"),
                 changes_answer: true,
+                runs_cargo: true,
             },
             Change {
                 what: "the build script now sets the cfg of a module",
@@ -288,9 +421,187 @@ fn build_scripts_decide_other_units_cfgs() {
                     )
                 },
                 changes_answer: true,
+                runs_cargo: false,
             },
         ],
     );
+}
+
+/// A virtual workspace whose members are `crates/*`: `alpha` (2021 edition) and `old` (no
+/// edition: 2015).
+fn member_globs(ws: &Path) {
+    write(
+        &ws.join("Cargo.toml"),
+        "[workspace]\nmembers = [\"crates/*\"]\nresolver = \"2\"\n",
+    );
+    for (name, edition) in [("alpha", "edition = \"2021\"\n"), ("old", "")] {
+        write(
+            &ws.join(format!("crates/{name}/Cargo.toml")),
+            &format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\n{edition}"),
+        );
+        write(
+            &ws.join(format!("crates/{name}/src/lib.rs")),
+            "pub fn f() {}\n",
+        );
+    }
+}
+
+#[test]
+fn cargo_runs_exactly_when_its_inputs_change() {
+    let scratch = Scratch::new(member_globs);
+    let change = |what, apply, changes_answer, runs_cargo| Change {
+        what,
+        apply,
+        changes_answer,
+        runs_cargo,
+    };
+    check_changes_in(
+        "member globs",
+        &scratch,
+        &[],
+        &[
+            change(
+                "a source file edited",
+                |ws| append(&ws.join("crates/alpha/src/lib.rs"), "// edited\n"),
+                true,
+                false,
+            ),
+            change(
+                "a module file added to a 2021-edition package's src/",
+                |ws| {
+                    write(&ws.join("crates/alpha/src/m.rs"), "\n");
+                    append(&ws.join("crates/alpha/src/lib.rs"), "mod m;\n");
+                },
+                true,
+                false,
+            ),
+            change(
+                "a file added to a 2015-edition package's src/ (cargo infers src/<name>.rs)",
+                |ws| write(&ws.join("crates/old/src/notes.txt"), "\n"),
+                false,
+                true,
+            ),
+            change(
+                "a member directory matching the glob",
+                |ws| {
+                    write(
+                        &ws.join("crates/gamma/Cargo.toml"),
+                        "[package]\nname = \"gamma\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+                    );
+                    write(&ws.join("crates/gamma/src/lib.rs"), "\n");
+                },
+                true,
+                true,
+            ),
+            change(
+                "a directory matching the glob without a manifest (cargo fails)",
+                |ws| write(&ws.join("crates/delta/src/lib.rs"), "\n"),
+                true,
+                true,
+            ),
+            change(
+                "its manifest",
+                |ws| {
+                    write(
+                        &ws.join("crates/delta/Cargo.toml"),
+                        "[package]\nname = \"delta\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+                    )
+                },
+                true,
+                true,
+            ),
+            change(
+                "a binary in src/bin",
+                |ws| write(&ws.join("crates/alpha/src/bin/tool.rs"), "fn main() {}\n"),
+                true,
+                true,
+            ),
+            change(
+                "a directory in examples/ without main.rs",
+                |ws| write(&ws.join("crates/alpha/examples/demo/util.rs"), "\n"),
+                false,
+                true,
+            ),
+            change(
+                "its main.rs",
+                |ws| {
+                    write(
+                        &ws.join("crates/alpha/examples/demo/main.rs"),
+                        "mod util;\nfn main() {}\n",
+                    )
+                },
+                true,
+                true,
+            ),
+            change(
+                "a README (cargo infers the package's readme)",
+                |ws| write(&ws.join("crates/alpha/README.md"), "# alpha\n"),
+                false,
+                true,
+            ),
+            change(
+                "a build script",
+                |ws| write(&ws.join("crates/alpha/build.rs"), "fn main() {}\n"),
+                true,
+                true,
+            ),
+            change(
+                "a manifest edited",
+                |ws| append(&ws.join("crates/alpha/Cargo.toml"), "[features]\nx = []\n"),
+                true,
+                true,
+            ),
+            change(
+                "cargo's configuration",
+                |ws| {
+                    write(
+                        &ws.join(".cargo/config.toml"),
+                        "[build]\ntarget-dir = \"elsewhere\"\n",
+                    )
+                },
+                false,
+                true,
+            ),
+            change(
+                "a workspace manifest between the root and the members",
+                |ws| write(&ws.join("crates/Cargo.toml"), "[workspace]\n"),
+                false,
+                true,
+            ),
+            change(
+                "a file outside every package's discovered paths",
+                |ws| write(&ws.join("notes.txt"), "\n"),
+                false,
+                false,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn cargo_answers_from_inputs_changed_while_it_ran_are_not_stored() {
+    let scratch = Scratch::new(member_globs);
+    assert!(scratch.cached_scan(&[]).1, "cold");
+    assert!(!scratch.cached_scan(&[]).1, "stored");
+    append(
+        &scratch.workspace().join("crates/alpha/Cargo.toml"),
+        "[features]\nx = []\n",
+    );
+    let expected = scratch.scan(false, &[]);
+    for attempt in ["edited", "edited a moment ago: not stored"] {
+        assert_eq!(
+            scratch.cached_scan(&[]),
+            (expected.clone(), true),
+            "{attempt}"
+        );
+    }
+    backdate(&scratch.workspace());
+    assert_eq!(
+        scratch.cached_scan(&[]),
+        (expected.clone(), true),
+        "settled"
+    );
+    assert_eq!(scratch.cached_scan(&[]), (expected, false), "stored");
 }
 
 #[test]

@@ -37,6 +37,10 @@ pub(crate) enum Observation {
     Kind(FileKind),
     /// The blake3 digest of the directory's [`Listing`].
     Listing([u8; 32]),
+    /// The blake3 digest of an executable's identity (its resolved path, device, inode, size
+    /// and modification time; zeros when it cannot be `stat`ed), not of its content: hashing
+    /// a toolchain's binary on every check would cost more than running it.
+    Stamp([u8; 32]),
 }
 
 impl Observation {
@@ -50,12 +54,43 @@ impl Observation {
         Observation::Listing(hasher.finalize().into())
     }
 
+    /// The content of `path` now.
+    pub fn content(path: &Path) -> Observation {
+        Observation::Content(file_digest(path).ok())
+    }
+
+    /// The kind of `path` now.
+    pub fn kind(path: &Path) -> Observation {
+        Observation::Kind(FileKind::of(path))
+    }
+
+    /// The entries of the directory `path` now.
+    pub fn listing_of(path: &Path) -> Observation {
+        Observation::listing(&list_dir(path))
+    }
+
+    /// The identity of the executable `path` now.
+    pub fn stamp(path: &Path) -> Observation {
+        use std::os::unix::fs::MetadataExt;
+        let mut hasher = blake3::Hasher::new();
+        if let (Ok(resolved), Ok(meta)) = (std::fs::canonicalize(path), std::fs::metadata(path)) {
+            hasher.update(resolved.as_os_str().as_encoded_bytes());
+            for number in [meta.dev(), meta.ino(), meta.size()] {
+                hasher.update(&number.to_le_bytes());
+            }
+            hasher.update(&meta.mtime().to_le_bytes());
+            hasher.update(&meta.mtime_nsec().to_le_bytes());
+        }
+        Observation::Stamp(hasher.finalize().into())
+    }
+
     /// What `path` shows now, observed the same way.
-    fn now(&self, path: &Path) -> Observation {
+    pub fn now(&self, path: &Path) -> Observation {
         match self {
-            Observation::Content(_) => Observation::Content(file_digest(path).ok()),
-            Observation::Kind(_) => Observation::Kind(FileKind::of(path)),
-            Observation::Listing(_) => Observation::listing(&list_dir(path)),
+            Observation::Content(_) => Observation::content(path),
+            Observation::Kind(_) => Observation::kind(path),
+            Observation::Listing(_) => Observation::listing_of(path),
+            Observation::Stamp(_) => Observation::stamp(path),
         }
     }
 }

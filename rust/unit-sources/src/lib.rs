@@ -26,6 +26,7 @@ mod features;
 mod fingerprint;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
+mod metadata_cache;
 mod model;
 mod oracle;
 mod parse_cache;

@@ -81,7 +81,12 @@ pub fn scan(options: &ScanOptions) -> Result<Model, Error> {
         Fingerprint::new(dir, &manifest, &format!("{options:?}"))
     });
     let dependencies = options.dependencies.then_some(&options.features);
-    let workspace = Workspace::load(&manifest, dependencies, options.target.as_deref())?;
+    let workspace = Workspace::load(
+        &manifest,
+        dependencies,
+        options.target.as_deref(),
+        options.cache_dir.as_deref(),
+    )?;
     let target_cfg = options
         .target
         .as_deref()

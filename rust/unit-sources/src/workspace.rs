@@ -1,10 +1,12 @@
-//! Reading a workspace: `cargo metadata --offline`, run once per scan; `--no-deps` unless the
-//! scan covers dependencies too.
+//! Reading a workspace: `cargo metadata --offline`, run at most once per scan (not at all when
+//! the [`MetadataCache`] holds its answer); `--no-deps` unless the scan covers dependencies too.
 
+use crate::metadata_cache::MetadataCache;
 use crate::{Error, FeatureSelection};
 use cargo_metadata::{DependencyKind, Metadata, MetadataCommand, Package, PackageId};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 /// A workspace as cargo describes it: its root and the packages whose sources lie below it.
 pub(crate) struct Workspace {
@@ -45,12 +47,16 @@ impl Workspace {
     /// `target`, `--filter-platform`; every package of the resolve must then lie below the
     /// root.
     ///
+    /// With a `cache_dir` and without dependencies, cargo's answer is taken from the
+    /// [`MetadataCache`] when its inputs are unchanged, and stored there after cargo runs.
+    ///
     /// Errors carry cargo's own message, folded to one line, when `cargo metadata` fails
     /// (malformed manifest, …).
     pub fn load(
         manifest: &Path,
         dependencies: Option<&FeatureSelection>,
         target: Option<&str>,
+        cache_dir: Option<&Path>,
     ) -> Result<Workspace, Error> {
         let dir = manifest.parent().unwrap_or(Path::new("/"));
         let mut command = MetadataCommand::new();
@@ -69,9 +75,25 @@ impl Workspace {
                 }
             }
         }
+        let cache = cache_dir
+            .filter(|_| dependencies.is_none())
+            .map(|dir| MetadataCache::new(dir, manifest, &options));
+        if let Some(json) = cache.as_ref().and_then(MetadataCache::answer) {
+            if let Ok(metadata) = MetadataCommand::parse(&json) {
+                return Workspace::from_metadata(
+                    metadata,
+                    blake3::hash(json.as_bytes()).into(),
+                    manifest,
+                );
+            }
+        }
+        let started = SystemTime::now();
         let json = run_metadata(command.other_options(options))
             .map_err(|e| metadata_error(manifest, e))?;
         let metadata = MetadataCommand::parse(&json).map_err(|e| metadata_error(manifest, e))?;
+        if let Some(cache) = cache {
+            cache.save(manifest, &json, &metadata, started);
+        }
         Workspace::from_metadata(metadata, blake3::hash(json.as_bytes()).into(), manifest)
     }
 
