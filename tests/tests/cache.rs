@@ -7,7 +7,7 @@
 //! cargo's inputs changed.
 
 use rust_unit_sources_tests::{cli_with_env, copy_tree, examples, fixture, fixtures};
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::{Duration, SystemTime};
@@ -23,7 +23,7 @@ fn scan_with(
     workspace: &Path,
     cache: Option<&Path>,
     flags: &[&str],
-    env: &[(&str, &std::ffi::OsStr)],
+    env: &[(&str, &OsStr)],
 ) -> Answer {
     let manifest = workspace.to_str().expect("UTF-8 path");
     let mut args = vec!["scan", "--manifest-path", manifest];
@@ -79,11 +79,13 @@ fn backdate(path: &Path) {
 }
 
 /// A workspace copy (`ws`) and a cache directory in a scratch directory, scanned with a
-/// `cargo` first on `PATH` that counts its runs before running the real one.
+/// `cargo` and a `rustc` first on `PATH` (and as `$CARGO` and `$RUSTC`) that count their runs
+/// (`rustc -vV` aside) before running the real ones.
 struct Scratch {
     dir: tempfile::TempDir,
     path: OsString,
     cargo: PathBuf,
+    rustc: PathBuf,
 }
 
 impl Scratch {
@@ -92,29 +94,34 @@ impl Scratch {
         let dir = tempfile::tempdir().unwrap();
         create(&dir.path().join("ws"));
         let path = std::env::var_os("PATH").expect("PATH is set");
-        let real = std::env::split_paths(&path)
-            .map(|d| d.join("cargo"))
-            .find(|c| c.is_file())
-            .expect("cargo on PATH");
         let bin = dir.path().join("bin");
-        let counter = bin.join("cargo");
-        write(
-            &counter,
-            &format!(
-                "#!/bin/sh\necho run >> '{}'\nexec '{}' \"$@\"\n",
-                dir.path().join("runs").display(),
-                real.display()
-            ),
-        );
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&counter, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let counter = |tool: &str| {
+            let real = std::env::split_paths(&path)
+                .map(|d| d.join(tool))
+                .find(|c| c.is_file())
+                .unwrap_or_else(|| panic!("{tool} on PATH"));
+            let counter = bin.join(tool);
+            write(
+                &counter,
+                &format!(
+                    "#!/bin/sh\n[ \"$1\" = -vV ] || echo run >> '{}'\nexec '{}' \"$@\"\n",
+                    dir.path().join(format!("runs-{tool}")).display(),
+                    real.display()
+                ),
+            );
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&counter, std::fs::Permissions::from_mode(0o755)).unwrap();
+            counter
+        };
+        let (cargo, rustc) = (counter("cargo"), counter("rustc"));
         let path =
             std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(&path))).unwrap();
         backdate(dir.path());
         Scratch {
             dir,
             path,
-            cargo: counter,
+            cargo,
+            rustc,
         }
     }
 
@@ -128,27 +135,34 @@ impl Scratch {
 
     /// Scans the workspace with `flags`, with the cache or `--no-cache`.
     fn scan(&self, cached: bool, flags: &[&str]) -> Answer {
+        self.scan_in(cached, flags, &[])
+    }
+
+    /// [`Scratch::scan`] with the variables `extra` set too.
+    fn scan_in(&self, cached: bool, flags: &[&str], extra: &[(&str, &OsStr)]) -> Answer {
         let cache = cached.then(|| self.cache());
         // `cargo test` sets CARGO, which the scanner (as cargo_metadata) runs.
-        let env = [
+        let mut env = vec![
             ("PATH", self.path.as_os_str()),
             ("CARGO", self.cargo.as_os_str()),
+            ("RUSTC", self.rustc.as_os_str()),
         ];
+        env.extend_from_slice(extra);
         scan_with(&self.workspace(), cache.as_deref(), flags, &env)
     }
 
-    /// How many times cargo ran so far.
-    fn cargo_runs(&self) -> usize {
-        std::fs::read_to_string(self.dir.path().join("runs"))
+    /// How many times `tool` (`cargo` or `rustc`) ran so far.
+    fn runs(&self, tool: &str) -> usize {
+        std::fs::read_to_string(self.dir.path().join(format!("runs-{tool}")))
             .map(|runs| runs.lines().count())
             .unwrap_or(0)
     }
 
     /// [`Scratch::scan`] with the cache, and whether it ran cargo.
     fn cached_scan(&self, flags: &[&str]) -> (Answer, bool) {
-        let before = self.cargo_runs();
+        let before = self.runs("cargo");
         let answer = self.scan(true, flags);
-        (answer, self.cargo_runs() > before)
+        (answer, self.runs("cargo") > before)
     }
 }
 
@@ -602,6 +616,54 @@ fn cargo_answers_from_inputs_changed_while_it_ran_are_not_stored() {
         "settled"
     );
     assert_eq!(scratch.cached_scan(&[]), (expected, false), "stored");
+}
+
+#[test]
+fn the_oracle_reruns_rustc_exactly_for_units_whose_inputs_changed() {
+    let scratch = Scratch::new(|ws| {
+        write(
+            &ws.join("Cargo.toml"),
+            "[package]\nname = \"oracle\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        );
+        write(
+            &ws.join("src/lib.rs"),
+            "mod a;\npub const V: Option<&str> = option_env!(\"UNIT_SOURCES_ORACLE_VAR\");\n",
+        );
+        write(&ws.join("src/a.rs"), "pub fn f() {}\n");
+        write(&ws.join("src/main.rs"), "fn main() {}\n");
+    });
+    let rustc = ["--mode", "rustc"];
+    // (the uncached answer, how many rustc runs the cached scan made)
+    let step_in = |what: &str, env: &[(&str, &OsStr)]| {
+        backdate(&scratch.workspace());
+        let before = scratch.runs("rustc");
+        let cached = scratch.scan_in(true, &rustc, env);
+        let runs = scratch.runs("rustc") - before;
+        let uncached = scratch.scan_in(false, &rustc, env);
+        assert_eq!(uncached.0, Some(0), "{what}: {}", uncached.2);
+        assert_eq!(cached, uncached, "{what}");
+        (cached, runs)
+    };
+    let step = |what: &str| step_in(what, &[]);
+    // lib, lib-test, bin, bin-test.
+    let (first, runs) = step("cold");
+    assert_eq!(runs, 4, "cold: every unit");
+    assert_eq!(step("warm"), (first.clone(), 0), "warm: no unit");
+    write(&scratch.workspace().join("notes.txt"), "\n");
+    assert_eq!(step("an unrelated file"), (first.clone(), 0));
+    append(&scratch.workspace().join("src/a.rs"), "// edited\n");
+    let (edited, runs) = step("a module of the library edited");
+    assert_ne!(edited, first, "the library's hashes change");
+    assert_eq!(runs, 2, "the library and its test harness");
+    write(&scratch.workspace().join("src/b.rs"), "\n");
+    append(&scratch.workspace().join("src/main.rs"), "mod b;\n");
+    let (added, runs) = step("a module declared in the binary");
+    assert!(added.1.contains("\"src/b.rs\""), "{}", added.1);
+    assert_eq!(runs, 2, "the binary and its test harness");
+    let set = [("UNIT_SOURCES_ORACLE_VAR", OsStr::new("set"))];
+    let (_, runs) = step_in("a variable the library reads is set", &set);
+    assert_eq!(runs, 2, "the library and its test harness");
+    assert_eq!(step_in("and unchanged", &set).1, 0);
 }
 
 #[test]

@@ -32,11 +32,13 @@ pub struct ScanFlags {
     /// units, cargo's resolved features, and `externs` naming them.
     #[arg(long)]
     pub dependencies: bool,
-    /// Keep the parse cache in DIR (default: `$RUST_UNIT_SOURCES_CACHE_DIR`, else
-    /// `$XDG_CACHE_HOME/rust-unit-sources`, else `~/.cache/rust-unit-sources`).
+    /// Keep the caches (cargo metadata's answer, the scan's fingerprint, the parse cache,
+    /// rustc's dep-info for --mode rustc/check) in DIR (default: `$RUST_UNIT_SOURCES_CACHE_DIR`,
+    /// else `$XDG_CACHE_HOME/rust-unit-sources`, else `~/.cache/rust-unit-sources`).
     #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
     pub cache_dir: Option<PathBuf>,
-    /// Lex every file, with no parse cache (the result is the same).
+    /// Use no cache: run cargo (and rustc for --mode rustc/check) and lex every file (the
+    /// answer is the same).
     #[arg(long)]
     pub no_cache: bool,
 }

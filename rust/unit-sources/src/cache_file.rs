@@ -10,6 +10,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 /// The build this cache belongs to (see `build.rs`).
 const FINGERPRINT: &str = env!("RUST_UNIT_SOURCES_FINGERPRINT");
@@ -50,6 +51,22 @@ pub(crate) fn write(path: &Path, kind: &str, payload: &[u8]) -> std::io::Result<
     temporary.write_all(payload)?;
     temporary.persist(path)?;
     Ok(())
+}
+
+/// How long before a computation started a change to one of its inputs must have happened
+/// for its result to be stored: file systems with coarse timestamps round them.
+const SETTLED: Duration = Duration::from_secs(2);
+
+/// Whether `path` (followed if a link) was last modified well before `started` (see
+/// [`SETTLED`]), so that what is observed of it now is what a computation started then read.
+/// A path that cannot be `stat`ed counts as settled (its observation says it is missing).
+pub(crate) fn settled(path: &Path, started: SystemTime) -> bool {
+    let threshold = started
+        .checked_sub(SETTLED)
+        .unwrap_or(SystemTime::UNIX_EPOCH);
+    std::fs::metadata(path)
+        .and_then(|meta| meta.modified())
+        .map_or(true, |modified| modified < threshold)
 }
 
 #[cfg(test)]

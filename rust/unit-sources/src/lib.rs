@@ -21,6 +21,7 @@
 mod build_script;
 mod cache_file;
 mod cfg;
+mod dep_info_cache;
 mod error;
 mod features;
 mod fingerprint;

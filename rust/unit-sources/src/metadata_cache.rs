@@ -37,14 +37,10 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 /// The [`cache_file`] kind of a stored answer.
 const KIND: &str = "cargo metadata";
-
-/// How long before cargo started a change to an observed path must have happened for the
-/// answer to be stored (file systems with coarse timestamps round them).
-const SETTLED: Duration = Duration::from_secs(2);
 
 /// What a stored answer holds.
 #[derive(Serialize, Deserialize)]
@@ -113,17 +109,11 @@ impl MetadataCache {
         let Some(paths) = inputs(manifest, metadata) else {
             return;
         };
-        let threshold = started
-            .checked_sub(SETTLED)
-            .unwrap_or(SystemTime::UNIX_EPOCH);
         let observations: Option<Vec<(String, Observation)>> = paths
             .into_par_iter()
             .map(|(path, seen)| {
                 let observation = seen.observe(&path);
-                let modified = std::fs::metadata(&path).and_then(|m| m.modified());
-                if modified.is_ok_and(|modified| modified >= threshold) {
-                    return None;
-                }
+                cache_file::settled(&path, started).then_some(())?;
                 Some((path.into_os_string().into_string().ok()?, observation))
             })
             .collect();
@@ -142,7 +132,7 @@ impl MetadataCache {
 }
 
 /// How a path is observed.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Seen {
     Content,
     Kind,
@@ -287,4 +277,50 @@ fn observe_member_globs(root: &Path, paths: &mut BTreeSet<(PathBuf, Seen)>) -> O
         paths.insert((base, Seen::Listing));
     }
     Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `observe_member_globs` adds for a root manifest whose members are `members`.
+    fn globs(members: &str) -> Option<BTreeSet<(PathBuf, Seen)>> {
+        let root = tempfile::tempdir().unwrap();
+        for dir in ["crates/a/impl", "crates/b"] {
+            std::fs::create_dir_all(root.path().join(dir)).unwrap();
+        }
+        let manifest = format!("[workspace]\nmembers = {members}\n");
+        std::fs::write(root.path().join("Cargo.toml"), manifest).unwrap();
+        let mut paths = BTreeSet::new();
+        observe_member_globs(root.path(), &mut paths)?;
+        let relative = |(path, seen): (PathBuf, Seen)| {
+            (path.strip_prefix(root.path()).unwrap().to_path_buf(), seen)
+        };
+        Some(paths.into_iter().map(relative).collect())
+    }
+
+    #[test]
+    fn member_globs_are_observed_or_refused() {
+        let set = |paths: &[(&str, Seen)]| {
+            Some(
+                paths
+                    .iter()
+                    .map(|(p, s)| (PathBuf::from(p), *s))
+                    .collect::<BTreeSet<_>>(),
+            )
+        };
+        assert_eq!(globs(r#"["crates/a"]"#), set(&[]), "no wildcard");
+        assert_eq!(
+            globs(r#"["crates/*/impl"]"#),
+            set(&[
+                ("crates", Seen::Listing),
+                ("crates/a/impl", Seen::Kind),
+                ("crates/a/impl/Cargo.toml", Seen::Kind),
+                ("crates/b/impl", Seen::Kind),
+                ("crates/b/impl/Cargo.toml", Seen::Kind),
+            ])
+        );
+        assert_eq!(globs(r#"["crates/**"]"#), None);
+        assert_eq!(globs(r#"["*/*"]"#), None);
+    }
 }

@@ -6,14 +6,17 @@
 //! cargo's `CARGO_*` variables and an `OUT_DIR` holding an empty file for each of the unit's
 //! `outDirIncludes` (what its build script would generate).
 
+use crate::dep_info_cache::DepInfoCache;
 use crate::model::unit_hash;
 use crate::relpath::normalize;
 use crate::source_cache::file_digest;
 use crate::{Error, Model, RelPath, UnitId, UnitKind, UnitSources};
 use rayon::prelude::*;
 use std::collections::BTreeSet;
+use std::ffi::OsString;
 use std::path::Path;
 use std::process::Command;
+use std::time::SystemTime;
 
 /// What rustc's dep-info lists for one unit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +28,19 @@ pub struct DepInfo {
     /// The names of the `# env-dep:` lines (variables read by `env!` / `option_env!`), sorted.
     pub env: Vec<String>,
 }
+
+/// The variables the oracle sets for rustc, as cargo would.
+const SET_VARIABLES: [&str; 9] = [
+    "CARGO_MANIFEST_DIR",
+    "CARGO_MANIFEST_PATH",
+    "CARGO_PKG_NAME",
+    "CARGO_PKG_VERSION",
+    "CARGO_PKG_VERSION_MAJOR",
+    "CARGO_PKG_VERSION_MINOR",
+    "CARGO_PKG_VERSION_PATCH",
+    "CARGO_CRATE_NAME",
+    "OUT_DIR",
+];
 
 /// Runs rustc's dep-info pass for `unit` of the workspace at `root`, with scratch files in
 /// `scratch` (a directory; `OUT_DIR` is created empty below it).
@@ -78,16 +94,19 @@ pub fn rustc_dep_info(
         command.arg("--cfg").arg(format!("feature=\"{feature}\""));
     }
     let mut version = unit.version.splitn(3, '.');
-    command
-        .env("CARGO_MANIFEST_DIR", &package_dir)
-        .env("CARGO_MANIFEST_PATH", package_dir.join("Cargo.toml"))
-        .env("CARGO_PKG_NAME", &unit.package)
-        .env("CARGO_PKG_VERSION", &unit.version)
-        .env("CARGO_PKG_VERSION_MAJOR", version.next().unwrap_or("0"))
-        .env("CARGO_PKG_VERSION_MINOR", version.next().unwrap_or("0"))
-        .env("CARGO_PKG_VERSION_PATCH", version.next().unwrap_or("0"))
-        .env("CARGO_CRATE_NAME", unit.target.replace('-', "_"))
-        .env("OUT_DIR", &out_dir);
+    let mut version = || OsString::from(version.next().unwrap_or("0"));
+    let values: [OsString; 9] = [
+        package_dir.clone().into(),
+        package_dir.join("Cargo.toml").into(),
+        unit.package.clone().into(),
+        unit.version.clone().into(),
+        version(),
+        version(),
+        version(),
+        unit.target.replace('-', "_").into(),
+        out_dir.clone().into(),
+    ];
+    command.envs(SET_VARIABLES.iter().zip(values));
     let output = command
         .output()
         .map_err(|e| Error::new(format!("{id}: cannot run rustc: {e}")))?;
@@ -103,17 +122,36 @@ pub fn rustc_dep_info(
 /// from `rustc --emit=dep-info`, no `unresolved`, and `hash` recomputed. Units run in
 /// parallel. `build-script-run` units are left out: running a script is not rustc's business.
 ///
-/// Errors: the first unit whose dep-info pass fails (see [`rustc_dep_info`]).
-pub fn rustc_model(native: &Model) -> Result<Model, Error> {
+/// With a `cache_dir`, a unit whose configuration, rustc (`rustc -vV`), listed files and read
+/// variables are unchanged since the last call takes its dep-info from the cache instead of
+/// running rustc ([`crate::dep_info_cache`]).
+///
+/// Errors: the first unit whose dep-info pass fails (see [`rustc_dep_info`]), or `rustc -vV`
+/// failing when there is a cache.
+pub fn rustc_model(native: &Model, cache_dir: Option<&Path>) -> Result<Model, Error> {
     let root = Path::new(&native.root);
     let scratch = tempfile::tempdir()
         .map_err(|e| Error::new(format!("cannot create a scratch directory: {e}")))?;
+    let rustc = match cache_dir {
+        Some(_) => rustc_identity()?,
+        None => String::new(),
+    };
+    let cache = DepInfoCache::open(cache_dir, root);
     let units = native
         .units
         .par_iter()
         .filter(|(_, unit)| unit.kind != UnitKind::BuildScriptRun)
         .map(|(id, unit)| {
-            let info = rustc_dep_info(root, id.as_str(), unit, scratch.path())?;
+            let key = unit_key(&rustc, root, id, unit);
+            let info = match cache.get(&key, root) {
+                Some(info) => info,
+                None => {
+                    let started = SystemTime::now();
+                    let info = rustc_dep_info(root, id.as_str(), unit, scratch.path())?;
+                    cache.insert(key, &info, root, &SET_VARIABLES, started);
+                    info
+                }
+            };
             let files: BTreeSet<RelPath> = info.files.iter().cloned().collect();
             let manifests: BTreeSet<RelPath> = unit.manifests.iter().cloned().collect();
             let hash = unit_hash(&files, &manifests, |path| {
@@ -130,11 +168,61 @@ pub fn rustc_model(native: &Model) -> Result<Model, Error> {
             Ok((id.clone(), sources))
         })
         .collect::<Result<_, Error>>()?;
+    cache.save();
     Ok(Model {
         version: native.version,
         root: native.root.clone(),
         units,
     })
+}
+
+/// `rustc -vV` (version, commit, host, LLVM) of the rustc the oracle runs.
+fn rustc_identity() -> Result<String, Error> {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let output = Command::new(&rustc)
+        .arg("-vV")
+        .output()
+        .map_err(|e| Error::new(format!("cannot run rustc -vV: {e}")))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(Error::new(format!("rustc -vV failed: {}", stderr.trim())));
+    }
+    Ok(format!(
+        "{}\n{}",
+        rustc.to_string_lossy(),
+        String::from_utf8_lossy(&output.stdout)
+    ))
+}
+
+/// The digest of what decides a unit's dep-info besides its files and variables: rustc, the
+/// workspace root, and everything [`rustc_dep_info`] passes for the unit.
+fn unit_key(rustc: &str, root: &Path, id: &UnitId, unit: &UnitSources) -> [u8; 32] {
+    let mut key = blake3::Hasher::new();
+    let mut part = |bytes: &[u8]| {
+        key.update(&(bytes.len() as u64).to_le_bytes());
+        key.update(bytes);
+    };
+    part(rustc.as_bytes());
+    part(root.as_os_str().as_encoded_bytes());
+    for text in [
+        id.as_str(),
+        &unit.package,
+        &unit.version,
+        &unit.target,
+        unit.kind.as_str(),
+        &unit.edition,
+        unit.root_file.as_str(),
+        unit.manifest.as_str(),
+    ] {
+        part(text.as_bytes());
+    }
+    for list in [&unit.crate_types, &unit.features, &unit.out_dir_includes] {
+        part(&(list.len() as u64).to_le_bytes());
+        for item in list {
+            part(item.as_bytes());
+        }
+    }
+    key.finalize().into()
 }
 
 /// How a native scan of one unit compares with rustc's dep-info for it.
