@@ -231,6 +231,7 @@ fn scan_row(name: &str, dir: &Path, options: &Options) -> Result<WorkspaceRow, S
         cli_native: None,
         cli_cached: None,
         rustc_mode: None,
+        rustc_cached: None,
         cargo_check: None,
         failures: Vec::new(),
     })
@@ -285,6 +286,14 @@ fn cli_scans(
     Ok(())
 }
 
+/// Removes `dir` and everything in it, if it exists.
+fn remove_dir(dir: &Path) -> Result<(), String> {
+    match std::fs::remove_dir_all(dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.to_string()),
+        _ => Ok(()),
+    }
+}
+
 /// Every measurement of a real workspace: in-process, the CLI in both modes, and `cargo check`
 /// in `check_dir` (the workspace, or a project building the same packages).
 fn full_row(
@@ -297,13 +306,20 @@ fn full_row(
 ) -> Result<WorkspaceRow, String> {
     let mut row = scan_row(name, dir, options)?;
     cli_scans(&mut row, dir, options, binaries, work)?;
-    eprintln!("bench: {name}: cargo-unit-sources scan --mode rustc");
+    eprintln!("bench: {name}: cargo-unit-sources scan --mode rustc, cold and warm cache");
+    let rustc_cache = work.join("rustc-cache");
     let mut rustc = Command::new(&binaries.cli);
     rustc
-        .args(["scan", "--no-cache", "--mode", "rustc", "--manifest-path"])
+        .args(["scan", "--mode", "rustc", "--cache-dir"])
+        .arg(&rustc_cache)
+        .arg("--manifest-path")
         .arg(dir);
-    let rustc = repeat(options.slow_runs, &rustc, || Ok(()));
-    row.rustc_mode = tolerate(&mut row.failures, "--mode rustc", rustc);
+    let cold = repeat(options.slow_runs, &rustc, || remove_dir(&rustc_cache));
+    row.rustc_mode = tolerate(&mut row.failures, "--mode rustc", cold);
+    if row.rustc_mode.is_some() {
+        let warm = repeat(options.runs, &rustc, || Ok(()));
+        row.rustc_cached = tolerate(&mut row.failures, "--mode rustc, warm", warm);
+    }
     if !options.skip_cargo_check {
         eprintln!("bench: {name}: cargo check from clean");
         let target = work.join("check-target");
@@ -312,10 +328,7 @@ fn full_row(
             .current_dir(check_dir)
             .args(["check", "--workspace", "--offline", "--quiet"])
             .env("CARGO_TARGET_DIR", &target);
-        let clean = || match std::fs::remove_dir_all(&target) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.to_string()),
-            _ => Ok(()),
-        };
+        let clean = || remove_dir(&target);
         let checked = repeat(options.slow_runs, &check, clean);
         row.cargo_check = tolerate(&mut row.failures, "cargo check", checked);
         clean()?;
