@@ -37,8 +37,8 @@ pub(crate) enum Observation {
     Kind(FileKind),
     /// The blake3 digest of the directory's [`Listing`].
     Listing([u8; 32]),
-    /// The blake3 digest of an executable's identity (its resolved path, device, inode, size
-    /// and modification time; zeros when it cannot be `stat`ed), not of its content: hashing
+    /// The blake3 digest of an executable's identity (its resolved path, device, inode, size,
+    /// mode and modification time; nothing when it cannot be `stat`ed), not of its content: hashing
     /// a toolchain's binary on every check would cost more than running it.
     Stamp([u8; 32]),
 }
@@ -75,7 +75,7 @@ impl Observation {
         let mut hasher = blake3::Hasher::new();
         if let (Ok(resolved), Ok(meta)) = (std::fs::canonicalize(path), std::fs::metadata(path)) {
             hasher.update(resolved.as_os_str().as_encoded_bytes());
-            for number in [meta.dev(), meta.ino(), meta.size()] {
+            for number in [meta.dev(), meta.ino(), meta.size(), u64::from(meta.mode())] {
                 hasher.update(&number.to_le_bytes());
             }
             hasher.update(&meta.mtime().to_le_bytes());
