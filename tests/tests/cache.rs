@@ -616,6 +616,28 @@ fn cargo_answers_from_inputs_changed_while_it_ran_are_not_stored() {
         "settled"
     );
     assert_eq!(scratch.cached_scan(&[]), (expected, false), "stored");
+    // Only the existence of src/lib.rs is cargo's input: editing it in place a moment before
+    // cargo runs (for another change) does not keep the answer from being stored.
+    append(
+        &scratch.workspace().join("crates/alpha/Cargo.toml"),
+        "y = []\n",
+    );
+    backdate(&scratch.workspace());
+    append(
+        &scratch.workspace().join("crates/alpha/src/lib.rs"),
+        "// edited\n",
+    );
+    let expected = scratch.scan(false, &[]);
+    assert_eq!(
+        scratch.cached_scan(&[]),
+        (expected.clone(), true),
+        "manifest"
+    );
+    assert_eq!(
+        scratch.cached_scan(&[]),
+        (expected, false),
+        "stored after all"
+    );
 }
 
 #[test]

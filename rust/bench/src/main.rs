@@ -224,6 +224,10 @@ fn bench(options: &Options) -> Result<(), String> {
 
 /// The in-process measurements of one workspace.
 fn scan_row(name: &str, dir: &Path, options: &Options) -> Result<WorkspaceRow, String> {
+    // The caches store nothing computed from files changed in the last two seconds (they
+    // could be changing still): let the workspace just written settle, or the first scans
+    // would measure cargo running again and again.
+    std::thread::sleep(std::time::Duration::from_secs(3));
     eprintln!("bench: {name}: native scan, cargo metadata, floor");
     Ok(WorkspaceRow {
         name: name.to_string(),

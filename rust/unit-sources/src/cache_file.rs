@@ -57,16 +57,31 @@ pub(crate) fn write(path: &Path, kind: &str, payload: &[u8]) -> std::io::Result<
 /// for its result to be stored: file systems with coarse timestamps round them.
 const SETTLED: Duration = Duration::from_secs(2);
 
-/// Whether `path` (followed if a link) was last modified well before `started` (see
-/// [`SETTLED`]), so that what is observed of it now is what a computation started then read.
-/// A path that cannot be `stat`ed counts as settled (its observation says it is missing).
-pub(crate) fn settled(path: &Path, started: SystemTime) -> bool {
+/// What of a path an observation depends on, for [`settled`].
+#[derive(Clone, Copy)]
+pub(crate) enum Watched {
+    /// Its content (a file's bytes, a directory's entries): its modification time.
+    Content,
+    /// Only whether it exists and what it is: the modification time of its directory, which
+    /// changes when an entry is created, removed or renamed, and not when a file is edited in
+    /// place.
+    Existence,
+}
+
+/// Whether `path` changed as `watched` says well before `started` (see [`SETTLED`]), so that
+/// what is observed of it now is what a computation started then saw. A path (or, for
+/// existence, a directory) that cannot be `stat`ed counts as settled.
+pub(crate) fn settled(path: &Path, started: SystemTime, watched: Watched) -> bool {
     let threshold = started
         .checked_sub(SETTLED)
         .unwrap_or(SystemTime::UNIX_EPOCH);
-    std::fs::metadata(path)
-        .and_then(|meta| meta.modified())
-        .map_or(true, |modified| modified < threshold)
+    let witness = match watched {
+        Watched::Content => Some(path),
+        Watched::Existence => path.parent(),
+    };
+    witness
+        .and_then(|p| std::fs::metadata(p).and_then(|meta| meta.modified()).ok())
+        .map_or(true, |changed| changed < threshold)
 }
 
 #[cfg(test)]

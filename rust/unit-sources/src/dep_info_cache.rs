@@ -17,7 +17,7 @@
 //! holds the entries of the last call's units; damaged or foreign files are ignored
 //! ([`crate::cache_file`]).
 
-use crate::cache_file;
+use crate::cache_file::{self, Watched};
 use crate::oracle::DepInfo;
 use crate::source_cache::file_digest;
 use crate::RelPath;
@@ -116,7 +116,7 @@ impl DepInfoCache {
             .iter()
             .map(|path| {
                 let absolute = root.join(path.as_str());
-                cache_file::settled(&absolute, started).then_some(())?;
+                cache_file::settled(&absolute, started, Watched::Content).then_some(())?;
                 Some((path.clone(), file_digest(&absolute).ok()?))
             })
             .collect::<Option<Vec<_>>>();

@@ -22,14 +22,16 @@
 //! When every observation holds, the stored answer is cargo's answer. A workspace whose inputs
 //! this list may not cover is never stored: a glob with a wildcard below its first wildcard
 //! component (or `**`), a configuration that `include`s other files, a `cargo` not found on
-//! `PATH`, a path that is not UTF-8. So is an answer any of whose observed paths was modified
-//! (by its modification time) while cargo ran or shortly before, since the observations, taken after cargo answered,
-//! could then show a later state than cargo read. (A path observed as missing that appears while
-//! cargo runs is caught only where a directory listing covers it; the [`crate::fingerprint`]
-//! has the same window.) With dependencies (`Cargo.lock`, vendored
+//! `PATH`, a path that is not UTF-8. Nor is an answer any of whose inputs changed while cargo
+//! ran or shortly before, since the observations, taken after cargo answered, could then show
+//! a later state than cargo read. That is judged by modification times: of the path, or of its
+//! directory where only its existence is observed (`src/main.rs`: editing it does not count,
+//! creating or removing it does). A file observed by content that is created while cargo runs
+//! (a `.cargo/config.toml`, a `Cargo.toml` above the workspace) is not caught; the
+//! [`crate::fingerprint`] has the same window. With dependencies (`Cargo.lock`, vendored
 //! sources, source replacement) cargo always runs.
 
-use crate::cache_file;
+use crate::cache_file::{self, Watched};
 use crate::fingerprint::Observation;
 use crate::source_cache::list_dir;
 use cargo_metadata::{Edition, Metadata};
@@ -113,7 +115,11 @@ impl MetadataCache {
             .into_par_iter()
             .map(|(path, seen)| {
                 let observation = seen.observe(&path);
-                cache_file::settled(&path, started).then_some(())?;
+                let watched = match seen {
+                    Seen::Kind => Watched::Existence,
+                    _ => Watched::Content,
+                };
+                cache_file::settled(&path, started, watched).then_some(())?;
                 Some((path.into_os_string().into_string().ok()?, observation))
             })
             .collect();
