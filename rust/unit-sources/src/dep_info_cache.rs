@@ -72,8 +72,9 @@ impl DepInfoCache {
     }
 
     /// The dep-info stored under `key` (a unit's configuration digest) for the workspace at
-    /// `root`, if every file it lists and every variable it read are unchanged.
-    pub fn get(&self, key: &[u8; 32], root: &Path) -> Option<DepInfo> {
+    /// `root`, with the digest of each of its files, if every file it lists and every variable
+    /// it read are unchanged.
+    pub fn get(&self, key: &[u8; 32], root: &Path) -> Option<(DepInfo, Vec<[u8; 32]>)> {
         let entry = self.stored.get(key)?;
         let files_hold = entry.files.iter().all(|(path, digest)| {
             file_digest(&root.join(path.as_str())).ok().as_ref() == Some(digest)
@@ -90,20 +91,22 @@ impl DepInfoCache {
             out_dir_files: entry.out_dir_files.clone(),
             env: entry.env.clone(),
         };
+        let digests = entry.files.iter().map(|(_, digest)| *digest).collect();
         self.current
             .lock()
             .expect("cache lock")
             .insert(*key, entry.clone());
-        Some(info)
+        Some((info, digests))
     }
 
-    /// Records `info`, computed by rustc from `started` on for the unit `key`, whose variables
-    /// `set` the oracle set itself; nothing is recorded when a listed file cannot be read or
-    /// changed since shortly before `started`.
+    /// Records `info`, computed by rustc from `started` on for the unit `key`, with the
+    /// `digests` of its files (in order) and the variables `set` the oracle set itself; nothing
+    /// is recorded when a listed file changed since shortly before `started`.
     pub fn insert(
         &self,
         key: [u8; 32],
         info: &DepInfo,
+        digests: &[[u8; 32]],
         root: &Path,
         set: &[&str],
         started: SystemTime,
@@ -111,18 +114,19 @@ impl DepInfoCache {
         if self.file.is_none() {
             return;
         }
+        let settled = info
+            .files
+            .iter()
+            .all(|path| cache_file::settled(&root.join(path.as_str()), started, Watched::Content));
+        if !settled {
+            return;
+        }
         let files = info
             .files
             .iter()
-            .map(|path| {
-                let absolute = root.join(path.as_str());
-                cache_file::settled(&absolute, started, Watched::Content).then_some(())?;
-                Some((path.clone(), file_digest(&absolute).ok()?))
-            })
-            .collect::<Option<Vec<_>>>();
-        let Some(files) = files else {
-            return;
-        };
+            .cloned()
+            .zip(digests.iter().copied())
+            .collect();
         let values = info
             .env
             .iter()

@@ -12,7 +12,7 @@ use crate::relpath::normalize;
 use crate::source_cache::file_digest;
 use crate::{Error, Model, RelPath, UnitId, UnitKind, UnitSources};
 use rayon::prelude::*;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::ffi::OsString;
 use std::path::Path;
 use std::process::Command;
@@ -143,19 +143,26 @@ pub fn rustc_model(native: &Model, cache_dir: Option<&Path>) -> Result<Model, Er
         .filter(|(_, unit)| unit.kind != UnitKind::BuildScriptRun)
         .map(|(id, unit)| {
             let key = unit_key(&rustc, root, id, unit);
-            let info = match cache.get(&key, root) {
-                Some(info) => info,
+            let (info, digests) = match cache.get(&key, root) {
+                Some(hit) => hit,
                 None => {
                     let started = SystemTime::now();
                     let info = rustc_dep_info(root, id.as_str(), unit, scratch.path())?;
-                    cache.insert(key, &info, root, &SET_VARIABLES, started);
-                    info
+                    let digests = info
+                        .files
+                        .iter()
+                        .map(|path| file_digest(&root.join(path.as_str())))
+                        .collect::<Result<Vec<_>, Error>>()?;
+                    cache.insert(key, &info, &digests, root, &SET_VARIABLES, started);
+                    (info, digests)
                 }
             };
+            let listed: HashMap<&RelPath, [u8; 32]> = info.files.iter().zip(digests).collect();
             let files: BTreeSet<RelPath> = info.files.iter().cloned().collect();
             let manifests: BTreeSet<RelPath> = unit.manifests.iter().cloned().collect();
-            let hash = unit_hash(&files, &manifests, |path| {
-                file_digest(&root.join(path.as_str()))
+            let hash = unit_hash(&files, &manifests, |path| match listed.get(path) {
+                Some(digest) => Ok(*digest),
+                None => file_digest(&root.join(path.as_str())),
             })?;
             let sources = UnitSources {
                 files: info.files,

@@ -80,11 +80,7 @@ impl Workspace {
             .map(|dir| MetadataCache::new(dir, manifest, &options));
         if let Some(json) = cache.as_ref().and_then(MetadataCache::answer) {
             if let Ok(metadata) = MetadataCommand::parse(&json) {
-                return Workspace::from_metadata(
-                    metadata,
-                    blake3::hash(json.as_bytes()).into(),
-                    manifest,
-                );
+                return Workspace::from_metadata(metadata, &json, manifest);
             }
         }
         let started = SystemTime::now();
@@ -94,14 +90,12 @@ impl Workspace {
         if let Some(cache) = cache {
             cache.save(manifest, &json, &metadata, started);
         }
-        Workspace::from_metadata(metadata, blake3::hash(json.as_bytes()).into(), manifest)
+        Workspace::from_metadata(metadata, &json, manifest)
     }
 
-    fn from_metadata(
-        metadata: Metadata,
-        metadata_digest: [u8; 32],
-        manifest: &Path,
-    ) -> Result<Workspace, Error> {
+    /// The workspace cargo's answer `json` (parsed as `metadata`) describes.
+    fn from_metadata(metadata: Metadata, json: &str, manifest: &Path) -> Result<Workspace, Error> {
+        let metadata_digest = blake3::hash(json.as_bytes()).into();
         let root = PathBuf::from(metadata.workspace_root.as_std_path());
         let mut resolved: BTreeMap<PackageId, Resolved> = BTreeMap::new();
         for node in metadata.resolve.iter().flat_map(|r| &r.nodes) {
