@@ -5,6 +5,7 @@
 //! (`cargo build --release --workspace`): `target/release/cargo-unit-sources` and
 //! `target/release/librust_unit_sources_nix.so`.
 
+pub mod doc_sections;
 pub mod rebuilds;
 
 use serde_json::Value;

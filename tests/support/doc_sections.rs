@@ -1,0 +1,69 @@
+//! Sections of a Markdown file written by different benchmark commands: a section runs from
+//! its `## ` heading line to the next `## ` heading or the end of the file.
+
+/// The heading of the seed proof's section of `docs/rebuilds.md` (written by `seed-proof`,
+/// kept by `rebuild-bench`).
+pub const SEED_PROOF_HEADING: &str = "## The seed proof: cargo 0.96.0's own workspace";
+
+/// The section of `text` under `heading` (the heading line included), if it has one.
+pub fn section<'a>(text: &'a str, heading: &str) -> Option<&'a str> {
+    let start = heading_at(text, heading)?;
+    let rest = &text[start + heading.len()..];
+    let end = rest
+        .find("\n## ")
+        .map_or(text.len(), |at| start + heading.len() + at + 1);
+    Some(&text[start..end])
+}
+
+/// `text` with the section under `heading` replaced by `body` (which starts with the heading),
+/// or with `body` appended when `text` has no such section.
+pub fn with_section(text: &str, heading: &str, body: &str) -> String {
+    match section(text, heading) {
+        Some(old) => {
+            let start = heading_at(text, heading).unwrap_or_default();
+            format!("{}{body}{}", &text[..start], &text[start + old.len()..])
+        }
+        None if text.is_empty() || text.ends_with("\n\n") => format!("{text}{body}"),
+        None if text.ends_with('\n') => format!("{text}\n{body}"),
+        None => format!("{text}\n\n{body}"),
+    }
+}
+
+/// Where the line `heading` starts in `text`.
+fn heading_at(text: &str, heading: &str) -> Option<usize> {
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        if line.trim_end_matches('\n') == heading {
+            return Some(at);
+        }
+        at += line.len();
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_section_is_replaced_in_place_or_appended() {
+        let text = "# T\n\nintro\n\n## A\n\na\n\n## B\n\nb\n";
+        assert_eq!(section(text, "## A"), Some("## A\n\na\n\n"));
+        assert_eq!(section(text, "## B"), Some("## B\n\nb\n"));
+        assert_eq!(section(text, "## C"), None);
+        assert_eq!(
+            with_section(text, "## A", "## A\n\nnew\n\n"),
+            "# T\n\nintro\n\n## A\n\nnew\n\n## B\n\nb\n"
+        );
+        assert_eq!(
+            with_section(text, "## B", "## B\n\nnew\n"),
+            "# T\n\nintro\n\n## A\n\na\n\n## B\n\nnew\n"
+        );
+        assert_eq!(with_section("# T\n", "## C", "## C\n"), "# T\n\n## C\n");
+        assert_eq!(
+            section("## Ab\n", "## A"),
+            None,
+            "a heading is a whole line"
+        );
+    }
+}

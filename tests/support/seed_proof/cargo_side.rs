@@ -1,0 +1,160 @@
+//! The cargo side of the seed proof: `cargo build --workspace` (every library, binary and build
+//! script of the members, and what they need) offline from the vendored sources, naming the
+//! units cargo compiled (`"fresh": false` in `--message-format json`) or whose build script it
+//! ran, as the model names them.
+
+use crate::nix_side::{first_error, tail, Unit};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant, SystemTime};
+
+/// One cargo build.
+pub struct Built {
+    /// The units cargo compiled or whose build script it ran.
+    pub rebuilt: BTreeSet<String>,
+    /// Its wall time.
+    pub time: Duration,
+}
+
+/// Cargo on the workspace, with its target directory outside it.
+pub struct CargoSide {
+    workspace: PathBuf,
+    target_dir: PathBuf,
+    /// Package id → (name, version).
+    packages: BTreeMap<String, (String, String)>,
+}
+
+impl CargoSide {
+    /// Cargo on `workspace`, building into `target_dir`.
+    pub fn new(workspace: &Path, target_dir: &Path) -> Result<CargoSide, String> {
+        let output = Command::new("cargo")
+            .args(["metadata", "--format-version", "1", "--offline", "--locked"])
+            .current_dir(workspace)
+            .output()
+            .map_err(|e| format!("cannot run cargo: {e}"))?;
+        if !output.status.success() {
+            return Err(format!(
+                "cargo metadata: {}",
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
+        let metadata: Value =
+            serde_json::from_slice(&output.stdout).map_err(|e| format!("cargo metadata: {e}"))?;
+        let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+        let packages = metadata["packages"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|p| (text(&p["id"]), (text(&p["name"]), text(&p["version"]))))
+            .collect();
+        Ok(CargoSide {
+            workspace: workspace.to_path_buf(),
+            target_dir: target_dir.to_path_buf(),
+            packages,
+        })
+    }
+
+    /// The build command, as a user would type it.
+    pub fn command_line(&self) -> String {
+        format!(
+            "cd {} && CARGO_TARGET_DIR={} cargo build --workspace --offline --locked --message-format json",
+            self.workspace.display(),
+            self.target_dir.display()
+        )
+    }
+
+    /// Builds; names the units as `units` (the model's, by id) does, and others as
+    /// `<package>@<version>/<kind>/<target>`.
+    pub fn build(&self, units: &BTreeMap<String, Unit>) -> Result<Built, String> {
+        let started_at = SystemTime::now();
+        let started = Instant::now();
+        let output = Command::new("cargo")
+            .args([
+                "build",
+                "--workspace",
+                "--offline",
+                "--locked",
+                "--message-format",
+                "json",
+            ])
+            .env("CARGO_TARGET_DIR", &self.target_dir)
+            .current_dir(&self.workspace)
+            .output()
+            .map_err(|e| format!("cannot run cargo: {e}"))?;
+        let time = started.elapsed();
+        if !output.status.success() {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            return Err(format!(
+                "cargo build failed: {}\n{}\n(reproduce: {})",
+                first_error(&stderr),
+                tail(&stderr, 30),
+                self.command_line()
+            ));
+        }
+        let ids: BTreeMap<(&str, &str, &str, &str), &str> = units
+            .iter()
+            .map(|(id, u)| {
+                (
+                    (&*u.package, &*u.version, &*u.kind, &*u.target),
+                    id.as_str(),
+                )
+            })
+            .collect();
+        let mut rebuilt = BTreeSet::new();
+        for line in String::from_utf8_lossy(&output.stdout).lines() {
+            let message: Value =
+                serde_json::from_str(line).map_err(|e| format!("cargo printed {line:?}: {e}"))?;
+            let Some((name, version)) = message["package_id"]
+                .as_str()
+                .and_then(|id| self.packages.get(id))
+            else {
+                continue;
+            };
+            let (kind, target) = match message["reason"].as_str() {
+                Some("compiler-artifact") if message["fresh"] == false => {
+                    let target = &message["target"];
+                    let kind = match target["kind"][0].as_str().unwrap_or_default() {
+                        "lib" | "rlib" | "dylib" | "cdylib" | "staticlib" => "lib",
+                        "custom-build" => "build-script",
+                        other => other,
+                    };
+                    (
+                        kind,
+                        target["name"].as_str().unwrap_or_default().to_string(),
+                    )
+                }
+                Some("build-script-executed") if ran_since(&message, started_at) => {
+                    let unit = units.values().find(|u| {
+                        u.package == *name && u.version == *version && u.kind == "build-script-run"
+                    });
+                    (
+                        "build-script-run",
+                        unit.map_or("build-script-build".into(), |u| u.target.clone()),
+                    )
+                }
+                _ => continue,
+            };
+            rebuilt.insert(
+                match ids.get(&(name.as_str(), version.as_str(), kind, target.as_str())) {
+                    Some(id) => id.to_string(),
+                    None => format!("{name}@{version}/{kind}/{target}"),
+                },
+            );
+        }
+        Ok(Built { rebuilt, time })
+    }
+}
+
+/// Whether the build script of a `build-script-executed` message ran at `since` or later (its
+/// `output` file, beside `OUT_DIR`, was written then).
+fn ran_since(message: &Value, since: SystemTime) -> bool {
+    let Some(out_dir) = message["out_dir"].as_str() else {
+        return false;
+    };
+    let output = Path::new(out_dir).with_file_name("output");
+    std::fs::metadata(output)
+        .and_then(|m| m.modified())
+        .is_ok_and(|ran| ran >= since)
+}

@@ -1,0 +1,366 @@
+//! `seed-proof`: the seed proof of issue 15, a benchmark command (`scripts/seed-proof`).
+//!
+//! On cargo 0.96.0's own workspace, assembled from crates.io (`rust-unit-sources-seed`), it
+//! builds every library, binary and build script of the workspace with `nix/build-units.nix`
+//! (one derivation per unit; the model from the plugin with `dependencies = true`), runs the
+//! built `cargo --version` and builds a hello-world crate with that cargo. Then, one at a
+//! time, it makes each edit of [`edits`] and reports the units Nix rebuilt against the units
+//! cargo rebuilt (by name), and the wall time of the per-unit builder, of the same builder
+//! with the whole workspace as every unit's `src`, and of cargo, with the evaluation time and
+//! the number of derivations. With every step done it writes its section of
+//! `docs/rebuilds.md`.
+//!
+//! Each edit appends a line naming this run, so that no earlier run's outputs are in the
+//! store already.
+
+mod cargo_side;
+mod nix_side;
+mod report;
+
+use cargo_side::CargoSide;
+use clap::Parser;
+use nix_side::{Evaluated, NixSide, Setup};
+use report::{Measured, Report, Row, Smoke};
+use rust_unit_sources_seed::{cargo_workspace, process, Cache};
+use rust_unit_sources_tests::{host_triple, real_rustc, repo_root};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+#[derive(Parser)]
+#[command(
+    name = "seed-proof",
+    about = "The seed proof: cargo 0.96.0's workspace, per-unit Nix builds vs cargo"
+)]
+struct Args {
+    /// The checkout whose `nix/` and `target/release/librust_unit_sources_nix.so` are used
+    /// (default: this repository).
+    #[arg(long)]
+    builder: Option<PathBuf>,
+    /// What the report calls the builder (default: this repository's commit).
+    #[arg(long)]
+    builder_label: Option<String>,
+    /// More arguments of `build-units.nix`, as a Nix attribute set (merged last).
+    #[arg(long, default_value = "")]
+    builder_args: String,
+    /// The assembled workspace to copy (default: assembled, or reused, in the seed cache).
+    #[arg(long)]
+    workspace: Option<PathBuf>,
+    /// Where the copy is built (emptied first; default: `<seed cache>/seed-proof`).
+    #[arg(long)]
+    scratch: Option<PathBuf>,
+    /// Leave out the whole-workspace baseline (it rebuilds every unit for every edit).
+    #[arg(long)]
+    no_baseline: bool,
+    /// Do not write docs/rebuilds.md.
+    #[arg(long)]
+    no_docs: bool,
+    /// Only build the workspace once with the per-unit builder and print every failure in full
+    /// (any workspace: `--workspace DIR`); no cargo, no edits, no report.
+    #[arg(long)]
+    build_only: bool,
+}
+
+/// An edit of the proof: a line appended to a file of the workspace.
+pub struct Edit {
+    /// What is edited, in words.
+    pub what: &'static str,
+    /// The file, relative to the workspace.
+    pub file: &'static str,
+    /// The line appended.
+    pub line: String,
+}
+
+/// The edits, one at a time, with lines naming `run`.
+fn edits(run: u128) -> Vec<Edit> {
+    let edit = |what, file, comment| Edit {
+        what,
+        file,
+        line: format!("{comment} seed-proof edit {run}\n"),
+    };
+    vec![
+        edit("one line in the root library", "src/cargo/lib.rs", "//"),
+        edit("a comment in the root manifest", "Cargo.toml", "#"),
+        edit("a comment in the lock file", "Cargo.lock", "#"),
+        edit(
+            "one line in a nested member",
+            "crates/cargo-util/src/paths.rs",
+            "//",
+        ),
+    ]
+}
+
+fn main() -> ExitCode {
+    match run(Args::parse()) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(message) => {
+            eprintln!("seed-proof: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs the proof; whether every step succeeded.
+fn run(args: Args) -> Result<bool, String> {
+    let cache = Cache::from_env()?;
+    let scratch = args
+        .scratch
+        .unwrap_or_else(|| cache.dir().join("seed-proof"));
+    if scratch.exists() {
+        std::fs::remove_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
+    }
+    let source = match args.workspace {
+        Some(dir) => dir,
+        None => {
+            say("assembling cargo's workspace (or reusing it)");
+            let root = cache
+                .dir()
+                .join(format!("workspaces/cargo-{}", cargo_workspace::VERSION));
+            cargo_workspace::assemble(&root, &cache)?.root
+        }
+    };
+    let workspace = scratch.join("ws");
+    say(&format!(
+        "copying {} to {}",
+        source.display(),
+        workspace.display()
+    ));
+    rust_unit_sources_seed::copy_workspace(&source, &workspace)?;
+    let builder = args.builder.unwrap_or_else(repo_root);
+    let setup = Setup {
+        builder_args: args.builder_args,
+        builder: builder.clone(),
+        workspace: workspace.clone(),
+        rustc: real_rustc(),
+        target: host_triple(),
+        max_jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let per_unit = NixSide::new(&setup, &scratch.join("per-unit.nix"), false)?;
+    if args.build_only {
+        return build_only(&per_unit);
+    }
+    let whole = NixSide::new(&setup, &scratch.join("whole-workspace.nix"), true)?;
+    let cargo = CargoSide::new(&workspace, &scratch.join("cargo-target"))?;
+    let mut report = Report::new(
+        args.builder_label.unwrap_or_else(|| describe(&builder)),
+        setup.max_jobs,
+        per_unit.eval_command(),
+        cargo.command_line(),
+    );
+
+    say("first build: per-unit");
+    let (first, mut units) = measure_nix(&per_unit);
+    report.smoke = first
+        .built
+        .as_ref()
+        .ok()
+        .map(|_| smoke(units.as_ref(), &scratch));
+    let first_whole = measure_whole(&whole, args.no_baseline);
+    say("first build: cargo");
+    let first_cargo = cargo.build(
+        units
+            .as_ref()
+            .map(|e| &e.units)
+            .unwrap_or(&Default::default()),
+    );
+    report.first = Some(Row::new(
+        "first build",
+        None,
+        first,
+        first_whole,
+        first_cargo,
+    ));
+    report.print_last();
+
+    for edit in edits(rust_unit_sources_tests::rebuilds::run_token()) {
+        say(&format!("edit: {} ({})", edit.what, edit.file));
+        append(&workspace, &edit)?;
+        let (per, evaluated) = measure_nix(&per_unit);
+        if evaluated.is_some() {
+            units = evaluated;
+        }
+        let whole_measured = measure_whole(&whole, args.no_baseline);
+        let by_cargo = cargo.build(
+            units
+                .as_ref()
+                .map(|e| &e.units)
+                .unwrap_or(&Default::default()),
+        );
+        let kept = std::fs::read_to_string(workspace.join(edit.file))
+            .is_ok_and(|t| t.ends_with(&edit.line));
+        let mut row = Row::new(edit.what, Some(edit.file), per, whole_measured, by_cargo);
+        if !kept {
+            row.notes.push(format!(
+                "`{}` lost the edit during the builds (rewritten)",
+                edit.file
+            ));
+        }
+        report.rows.push(row);
+        report.print_last();
+    }
+
+    let text = report.markdown(&summary(&source));
+    println!("{text}");
+    let complete = report.complete();
+    if complete && !args.no_docs {
+        let path = repo_root().join("docs/rebuilds.md");
+        let old = std::fs::read_to_string(&path).unwrap_or_default();
+        let new = rust_unit_sources_tests::doc_sections::with_section(
+            &old,
+            rust_unit_sources_tests::doc_sections::SEED_PROOF_HEADING,
+            &text,
+        );
+        std::fs::write(&path, new).map_err(|e| format!("{}: {e}", path.display()))?;
+        say(&format!("wrote {}", path.display()));
+    } else if !complete {
+        say(&format!(
+            "incomplete: docs/rebuilds.md left alone; the scratch tree is {}",
+            scratch.display()
+        ));
+    }
+    Ok(complete)
+}
+
+/// Evaluates and realises `side`; the measurement and the evaluation (if it succeeded).
+fn measure_nix(side: &NixSide) -> (Measured, Option<Evaluated>) {
+    match side.evaluate() {
+        Err(error) => (Measured::failed_evaluation(error), None),
+        Ok(evaluated) => {
+            let built = side.realise(&evaluated);
+            (Measured::new(&evaluated, built), Some(evaluated))
+        }
+    }
+}
+
+/// The baseline, unless left out.
+fn measure_whole(side: &NixSide, skip: bool) -> Option<Measured> {
+    if skip {
+        return None;
+    }
+    say("  the whole workspace as every unit's src");
+    Some(measure_nix(side).0)
+}
+
+/// Builds once; whether every unit built (what failed goes to stderr in full).
+fn build_only(side: &NixSide) -> Result<bool, String> {
+    say("building every unit once");
+    let evaluated = match side.evaluate() {
+        Ok(evaluated) => evaluated,
+        Err(error) => {
+            eprintln!("{error}");
+            return Ok(false);
+        }
+    };
+    say(&format!(
+        "evaluated in {:.1} s: {} derivations",
+        evaluated.time.as_secs_f64(),
+        evaluated.units.len()
+    ));
+    match side.realise(&evaluated) {
+        Ok(built) => {
+            say(&format!(
+                "built {} units in {:.1} s",
+                built.rebuilt.len(),
+                built.time.as_secs_f64()
+            ));
+            Ok(true)
+        }
+        Err(error) => {
+            eprintln!("{error}");
+            Ok(false)
+        }
+    }
+}
+
+/// Runs the built `cargo --version`, then builds and runs a hello-world crate with it.
+fn smoke(units: Option<&Evaluated>, scratch: &Path) -> Smoke {
+    let attempt = || -> Result<Smoke, String> {
+        let units = units.ok_or("no evaluation")?;
+        let (_, unit) = units
+            .units
+            .iter()
+            .find(|(_, u)| u.package == "cargo" && u.kind == "bin" && u.target == "cargo")
+            .ok_or("the model has no cargo binary")?;
+        let cargo = nix_side::output_of(&unit.drv)?.join("bin/cargo");
+        let home = scratch.join("hello-cargo-home");
+        // The built cargo, with its own CARGO_HOME, in `dir`; what it printed.
+        let built_cargo = |args: &[&str], dir: &Path| {
+            let output = process::run(
+                Command::new(&cargo)
+                    .args(args)
+                    .current_dir(dir)
+                    .env("CARGO_HOME", &home)
+                    .env_remove("CARGO_TARGET_DIR"),
+            )?;
+            Ok::<String, String>(String::from_utf8_lossy(&output).into_owned())
+        };
+        let version = built_cargo(&["--version"], scratch)?;
+        built_cargo(&["new", "--vcs", "none", "--bin", "hello"], scratch)?;
+        built_cargo(&["build", "--offline"], &scratch.join("hello"))?;
+        let hello = process::run(&mut Command::new(scratch.join("hello/target/debug/hello")))?;
+        let hello = String::from_utf8_lossy(&hello);
+        Ok(Smoke {
+            version: version.trim().to_string(),
+            hello: Ok(hello.trim().to_string()),
+        })
+    };
+    attempt().unwrap_or_else(|error| Smoke {
+        version: String::new(),
+        hello: Err(error),
+    })
+}
+
+/// Appends the edit's line to its file.
+fn append(workspace: &Path, edit: &Edit) -> Result<(), String> {
+    let path = workspace.join(edit.file);
+    let mut text =
+        std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text.push_str(&edit.line);
+    std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The builder checkout's commit (`git describe`), or its path.
+fn describe(builder: &Path) -> String {
+    let output = Command::new("git")
+        .args(["log", "-1", "--format=%h %s"])
+        .current_dir(builder)
+        .output();
+    match output {
+        Ok(o) if o.status.success() => format!(
+            "`{}` at {}",
+            builder.display(),
+            String::from_utf8_lossy(&o.stdout).trim()
+        ),
+        _ => format!("`{}`", builder.display()),
+    }
+}
+
+/// What the assembled workspace at `root` holds, in words.
+fn summary(root: &Path) -> String {
+    let Some(workspace) = rust_unit_sources_seed::recorded(root) else {
+        return format!("`{}` (not assembled by seed-workspaces)", root.display());
+    };
+    let dropped: Vec<String> = workspace
+        .dropped_members
+        .iter()
+        .map(|d| format!("`{d}`"))
+        .collect();
+    format!(
+        "{} packages (the root package `cargo` and its nested members), {} vendored crates; \
+         dropped from `workspace.members` (not published): {}",
+        workspace.members.len(),
+        workspace.vendored,
+        if dropped.is_empty() {
+            "none".to_string()
+        } else {
+            dropped.join(", ")
+        }
+    )
+}
+
+fn say(message: &str) {
+    eprintln!("seed-proof: {message}");
+}

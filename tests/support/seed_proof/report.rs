@@ -1,0 +1,332 @@
+//! The seed proof's measurements and their Markdown report.
+
+use crate::cargo_side;
+use crate::nix_side::{Built, Evaluated};
+use rust_unit_sources_tests::doc_sections::SEED_PROOF_HEADING;
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+/// One Nix build: evaluation, then realisation.
+pub struct Measured {
+    /// The evaluation's wall time and number of derivations.
+    pub eval: Result<(Duration, usize), String>,
+    /// The realisation.
+    pub built: Result<Built, String>,
+}
+
+impl Measured {
+    /// A build after `evaluated`.
+    pub fn new(evaluated: &Evaluated, built: Result<Built, String>) -> Measured {
+        Measured {
+            eval: Ok((evaluated.time, evaluated.units.len())),
+            built,
+        }
+    }
+
+    /// An evaluation that failed.
+    pub fn failed_evaluation(error: String) -> Measured {
+        Measured {
+            eval: Err(error),
+            built: Err("not evaluated".into()),
+        }
+    }
+
+    fn ok(&self) -> bool {
+        self.eval.is_ok() && self.built.is_ok()
+    }
+
+    fn rebuilt(&self) -> Option<&BTreeSet<String>> {
+        self.built.as_ref().ok().map(|b| &b.rebuilt)
+    }
+
+    /// Table cells: derivations, evaluation, build, units.
+    fn cells(&self) -> [String; 4] {
+        let (eval, drvs) = match &self.eval {
+            Ok((time, drvs)) => (seconds(*time), drvs.to_string()),
+            Err(_) => ("failed".into(), "—".into()),
+        };
+        let (build, units) = match &self.built {
+            Ok(built) => (seconds(built.time), built.rebuilt.len().to_string()),
+            Err(_) if self.eval.is_ok() => ("failed".into(), "—".into()),
+            Err(_) => ("—".into(), "—".into()),
+        };
+        [drvs, eval, build, units]
+    }
+
+    fn failure(&self) -> Option<&str> {
+        match (&self.eval, &self.built) {
+            (Err(e), _) | (Ok(_), Err(e)) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// One step of the proof: the first build or an edit.
+pub struct Row {
+    /// What was done.
+    pub what: &'static str,
+    /// The file edited.
+    pub file: Option<&'static str>,
+    /// The per-unit builder.
+    pub per_unit: Measured,
+    /// The whole-workspace baseline, unless left out.
+    pub whole: Option<Measured>,
+    /// Cargo.
+    pub cargo: Result<cargo_side::Built, String>,
+    /// Anything else noticed.
+    pub notes: Vec<String>,
+}
+
+impl Row {
+    /// A step and its measurements.
+    pub fn new(
+        what: &'static str,
+        file: Option<&'static str>,
+        per_unit: Measured,
+        whole: Option<Measured>,
+        cargo: Result<cargo_side::Built, String>,
+    ) -> Row {
+        Row {
+            what,
+            file,
+            per_unit,
+            whole,
+            cargo,
+            notes: vec![],
+        }
+    }
+
+    fn ok(&self) -> bool {
+        self.per_unit.ok()
+            && self.whole.as_ref().is_none_or(Measured::ok)
+            && self.cargo.is_ok()
+            && self.notes.is_empty()
+    }
+
+    /// Whether Nix rebuilt exactly what cargo rebuilt (`None` when either failed).
+    fn agrees(&self) -> Option<bool> {
+        let nix = self.per_unit.rebuilt()?;
+        let cargo = &self.cargo.as_ref().ok()?.rebuilt;
+        Some(nix == cargo)
+    }
+
+    fn label(&self) -> String {
+        match self.file {
+            Some(file) => format!("{} (`{file}`)", self.what),
+            None => self.what.to_string(),
+        }
+    }
+
+    fn table_line(&self) -> String {
+        let [drvs, eval, build, units] = self.per_unit.cells();
+        let whole = match &self.whole {
+            Some(m) => {
+                let [_, eval, build, units] = m.cells();
+                format!("{eval} | {build} | {units}")
+            }
+            None => "— | — | —".into(),
+        };
+        let (cargo_time, cargo_units) = match &self.cargo {
+            Ok(built) => (seconds(built.time), built.rebuilt.len().to_string()),
+            Err(_) => ("failed".into(), "—".into()),
+        };
+        let agrees = match self.agrees() {
+            Some(true) => "yes",
+            Some(false) => "**no**",
+            None => "—",
+        };
+        format!(
+            "| {} | {drvs} | {eval} | {build} | {units} | {whole} | {cargo_time} | {cargo_units} | {agrees} |",
+            self.label()
+        )
+    }
+
+    /// The units rebuilt, by name (not for the first build, which rebuilds everything).
+    fn units_line(&self) -> Option<String> {
+        let cargo = &self.cargo.as_ref().ok()?.rebuilt;
+        let nix = self.per_unit.rebuilt()?;
+        let mut line = format!("- {}: cargo {}", self.label(), names(cargo));
+        if nix == cargo {
+            line.push_str("; Nix the same.");
+        } else {
+            let nix_only: BTreeSet<String> = nix.difference(cargo).cloned().collect();
+            let cargo_only: BTreeSet<String> = cargo.difference(nix).cloned().collect();
+            let _ = write!(line, "; Nix {}", names(nix));
+            if !nix_only.is_empty() {
+                let _ = write!(line, "; **Nix only**: {}", names(&nix_only));
+            }
+            if !cargo_only.is_empty() {
+                let _ = write!(line, "; **cargo only**: {}", names(&cargo_only));
+            }
+            line.push('.');
+        }
+        Some(line)
+    }
+
+    fn failures(&self) -> Vec<String> {
+        let mut found = vec![];
+        if let Some(e) = self.per_unit.failure() {
+            found.push(format!("per-unit: {e}"));
+        }
+        if let Some(e) = self.whole.as_ref().and_then(Measured::failure) {
+            found.push(format!("whole workspace: {e}"));
+        }
+        if let Err(e) = &self.cargo {
+            found.push(format!("cargo: {e}"));
+        }
+        found.extend(self.notes.iter().cloned());
+        found
+    }
+}
+
+/// What the built cargo did.
+pub struct Smoke {
+    /// What `cargo --version` printed.
+    pub version: String,
+    /// What the hello-world binary it built printed, or the first failure.
+    pub hello: Result<String, String>,
+}
+
+/// The whole proof.
+pub struct Report {
+    builder: String,
+    jobs: usize,
+    eval_command: String,
+    cargo_command: String,
+    /// The built cargo's test, once the first build is done.
+    pub smoke: Option<Smoke>,
+    /// The first build.
+    pub first: Option<Row>,
+    /// The edits.
+    pub rows: Vec<Row>,
+}
+
+impl Report {
+    /// An empty report on the builder described by `builder`.
+    pub fn new(
+        builder: String,
+        jobs: usize,
+        eval_command: String,
+        cargo_command: String,
+    ) -> Report {
+        Report {
+            builder,
+            jobs,
+            eval_command,
+            cargo_command,
+            smoke: None,
+            first: None,
+            rows: vec![],
+        }
+    }
+
+    /// Whether every step succeeded (Nix and cargo agreeing is reported, not required).
+    pub fn complete(&self) -> bool {
+        self.first.as_ref().is_some_and(Row::ok)
+            && self.rows.iter().all(Row::ok)
+            && self.smoke.as_ref().is_some_and(|s| s.hello.is_ok())
+    }
+
+    /// Prints the last step's table line and failures to stderr (progress).
+    pub fn print_last(&self) {
+        if let Some(row) = self.rows.last().or(self.first.as_ref()) {
+            eprintln!("{}", row.table_line());
+            for failure in row.failures() {
+                eprintln!("  {failure}");
+            }
+        }
+    }
+
+    /// The report, starting with its heading ([`SEED_PROOF_HEADING`]); `workspace` says what
+    /// the workspace holds.
+    pub fn markdown(&self, workspace: &str) -> String {
+        let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+        let mut text = format!(
+            "{SEED_PROOF_HEADING}\n\n\
+             Measured by `scripts/seed-proof` on {cores} cores, in one run, with the builder of {}. \
+             The workspace: cargo 0.96.0's own, assembled from crates.io alone by \
+             `target/release/seed-workspaces assemble` (`rust/seed`): {workspace}. \
+             Nix builds what `cargo build --workspace` builds, the members' libraries and binaries \
+             and their dependency closure (build scripts compiled and run, vendored libraries), one \
+             derivation per unit (`--max-jobs {}`), the model from the plugin with \
+             `dependencies = true`. *per-unit*: each unit's `unitSrc`; *whole workspace*: the same \
+             builder with the whole workspace as every unit's `src`; *cargo*: `cargo build \
+             --workspace --offline --locked` (its default jobs), units compiled (`\"fresh\": false`) \
+             or build scripts run. *eval*: `nix-instantiate --eval --read-write-mode` (the plugin's \
+             scan, the unit sources copied to the store, the derivations written); *build*: \
+             `nix-store --realise`. Each edit appends one line to the file.\n\n",
+            self.builder, self.jobs,
+        );
+        let _ = writeln!(
+            text,
+            "| step | derivations | per-unit: eval | build | units | whole workspace: eval | build | units | cargo: time | units | Nix = cargo |\n\
+             |---|--:|--:|--:|--:|--:|--:|--:|--:|--:|:-:|"
+        );
+        for row in self.first.iter().chain(&self.rows) {
+            let _ = writeln!(text, "{}", row.table_line());
+        }
+        text.push('\n');
+        match &self.smoke {
+            Some(Smoke {
+                version,
+                hello: Ok(hello),
+                ..
+            }) => {
+                let _ = writeln!(
+                    text,
+                    "The built cargo (`cargo/bin/cargo`) prints `{version}`; a hello-world crate it built printed `{hello}`.\n"
+                );
+            }
+            Some(Smoke { hello: Err(e), .. }) => {
+                let _ = writeln!(text, "The built cargo failed: {}\n", first_line(e));
+            }
+            None => text.push_str("Nothing was built, so the built cargo was not tried.\n\n"),
+        }
+        let units: Vec<String> = self.rows.iter().filter_map(Row::units_line).collect();
+        if !units.is_empty() {
+            let _ = writeln!(
+                text,
+                "Units rebuilt, by name (per-unit Nix against cargo):\n\n{}\n",
+                units.join("\n")
+            );
+        }
+        let failures: Vec<String> = self
+            .first
+            .iter()
+            .chain(&self.rows)
+            .flat_map(|row| {
+                row.failures()
+                    .into_iter()
+                    .map(move |f| format!("- {}: {}", row.what, first_line(&f)))
+            })
+            .collect();
+        if !failures.is_empty() {
+            let _ = writeln!(text, "Failures (first lines):\n\n{}\n", failures.join("\n"));
+        }
+        let _ = writeln!(
+            text,
+            "To evaluate by hand: `{}`; cargo's side: `{}`.",
+            self.eval_command, self.cargo_command
+        );
+        text
+    }
+}
+
+fn seconds(time: Duration) -> String {
+    format!("{:.1} s", time.as_secs_f64())
+}
+
+fn names(set: &BTreeSet<String>) -> String {
+    if set.is_empty() {
+        return "nothing".into();
+    }
+    set.iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or_default()
+}
