@@ -29,6 +29,15 @@ pub fn with_section(text: &str, heading: &str, body: &str) -> String {
     }
 }
 
+/// `report` (the rebuild bench's part of `docs/rebuilds.md`) followed by the seed proof's
+/// section of `old`, the file as it was, if it has one.
+pub fn keep_section(old: &str, report: String) -> String {
+    match section(old, SEED_PROOF_HEADING) {
+        Some(seed) => with_section(&report, SEED_PROOF_HEADING, seed),
+        None => report,
+    }
+}
+
 /// Where the line `heading` starts in `text`.
 fn heading_at(text: &str, heading: &str) -> Option<usize> {
     let mut at = 0;

@@ -6,7 +6,6 @@
 //! Run: `cargo run --release -p rust-unit-sources-tests --bin rebuild-bench` (after
 //! `cargo build --release --workspace`, for the plugin).
 
-use rust_unit_sources_tests::doc_sections::{section, with_section, SEED_PROOF_HEADING};
 use rust_unit_sources_tests::rebuilds::{apply, cases, run_token, CargoSide, NixSide};
 use rust_unit_sources_tests::repo_root;
 use std::fmt::Write as _;
@@ -102,9 +101,6 @@ fn main() {
     // The seed proof's section (written by `seed-proof`) stays.
     let path = repo_root().join("docs/rebuilds.md");
     let old = std::fs::read_to_string(&path).unwrap_or_default();
-    let report = match section(&old, SEED_PROOF_HEADING) {
-        Some(seed) => with_section(&report, SEED_PROOF_HEADING, seed),
-        None => report,
-    };
+    let report = rust_unit_sources_tests::doc_sections::keep_section(&old, report);
     std::fs::write(path, report).expect("write docs/rebuilds.md");
 }
