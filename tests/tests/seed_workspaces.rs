@@ -1,0 +1,129 @@
+//! The seed workspaces (`rust/seed`): cargo 0.96.0's own workspace and the popular crates,
+//! assembled from crates.io into a temporary directory, then read by cargo offline with
+//! `--locked`: exactly the members, versions and paths of cargo's repository, its original
+//! manifests, the pinned lock's packages, every dependency vendored.
+//!
+//! Needs crates.io the first time (or the packages in the seed cache and cargo's registry
+//! cache): without it the test fails, saying so.
+
+use rust_unit_sources_seed::{cargo_workspace, popular, Cache, Member, Workspace};
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+
+/// `cargo metadata --offline --locked` of the workspace at `root` (which fails unless the
+/// vendored sources and the lock file answer everything): (members, packages).
+fn cargo_reads(root: &Path) -> (usize, usize) {
+    let output = Command::new("cargo")
+        .args(["metadata", "--format-version", "1", "--offline", "--locked"])
+        .current_dir(root)
+        .output()
+        .expect("cargo runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let metadata: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let count = |key: &str| metadata[key].as_array().map_or(0, Vec::len);
+    (count("workspace_members"), count("packages"))
+}
+
+fn manifest(path: &Path) -> toml::Table {
+    toml::from_str(&std::fs::read_to_string(path).expect("a manifest")).expect("TOML")
+}
+
+fn member(name: &str, version: &str, path: &str) -> Member {
+    Member {
+        name: name.into(),
+        version: version.into(),
+        path: path.into(),
+    }
+}
+
+#[test]
+fn cargo_s_own_workspace_is_rebuilt_from_crates_io() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("cargo");
+    let cache = Cache::from_env().unwrap();
+    let workspace = cargo_workspace::assemble(&root, &cache)
+        .unwrap_or_else(|e| panic!("assembling needs crates.io the first time: {e}"));
+    assert_eq!(
+        workspace,
+        Workspace {
+            root: root.clone(),
+            members: vec![
+                member("cargo", "0.96.0", ""),
+                member("cargo-credential", "0.4.10", "credential/cargo-credential"),
+                member("cargo-platform", "0.3.3", "crates/cargo-platform"),
+                member("cargo-util", "0.2.28", "crates/cargo-util"),
+                member("cargo-util-schemas", "0.13.0", "crates/cargo-util-schemas"),
+                member("crates-io", "0.40.18", "crates/crates-io"),
+                member("rustfix", "0.9.5", "crates/rustfix"),
+                member("cargo-test-support", "0.11.1", "crates/cargo-test-support"),
+                member(
+                    "cargo-credential-libsecret",
+                    "0.5.6",
+                    "credential/cargo-credential-libsecret"
+                ),
+                member(
+                    "cargo-credential-macos-keychain",
+                    "0.4.21",
+                    "credential/cargo-credential-macos-keychain"
+                ),
+                member(
+                    "cargo-credential-wincred",
+                    "0.4.21",
+                    "credential/cargo-credential-wincred"
+                ),
+                member("cargo-test-macro", "0.4.10", "crates/cargo-test-macro"),
+            ],
+            dropped_members: vec!["benches/benchsuite".into(), "benches/capture".into()],
+            vendored: 462,
+        }
+    );
+    // The original manifests: the root keeps its [workspace] table, the members inherit.
+    let root_manifest = manifest(&root.join("Cargo.toml"));
+    assert_eq!(
+        root_manifest["workspace"]["members"],
+        toml::Value::Array(vec!["crates/*".into(), "credential/*".into()])
+    );
+    assert!(root_manifest["workspace"]["dependencies"]["cargo-util"]["path"].is_str());
+    for m in &workspace.members[1..] {
+        let lints = &manifest(&root.join(&m.path).join("Cargo.toml"))["lints"];
+        assert_eq!(lints["workspace"].as_bool(), Some(true), "{}", m.name);
+        assert!(!root.join(&m.path).join("Cargo.toml.orig").exists());
+    }
+    // The lock's 474 packages include optional ones of features off by default (reqwest's
+    // transport, vendored openssl); cargo's resolve under the default features has 423.
+    assert_eq!(cargo_reads(&root), (12, 423));
+    // Assembled again from the same pins: kept as it is.
+    let marker = root.join("vendor/marker");
+    std::fs::write(&marker, "").unwrap();
+    assert_eq!(cargo_workspace::assemble(&root, &cache).unwrap(), workspace);
+    assert!(marker.exists(), "the workspace was assembled anew");
+}
+
+#[test]
+fn the_popular_crates_are_vendored_with_native_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("popular");
+    let workspace = popular::assemble(&root)
+        .unwrap_or_else(|e| panic!("assembling needs crates.io the first time: {e}"));
+    assert_eq!(workspace.members, [member("popular-crates", "0.0.0", "")]);
+    assert_eq!(workspace.vendored, 187);
+    let dependencies = &manifest(&root.join("Cargo.toml"))["dependencies"];
+    for name in [
+        "serde",
+        "tokio",
+        "libz-sys",
+        "openssl",
+        "libsqlite3-sys",
+        "zstd",
+        "ring",
+    ] {
+        assert!(dependencies.get(name).is_some(), "{name}");
+        assert!(root.join("vendor").join(name).is_dir(), "{name} vendored");
+    }
+    assert_eq!(cargo_reads(&root), (1, 188));
+}
