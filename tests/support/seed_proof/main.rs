@@ -148,8 +148,19 @@ fn run(args: Args) -> Result<bool, String> {
         cargo.command_line(),
     );
 
+    let workspace_summary = summary(&source);
+    // The report so far, rewritten after every step: what survives an interrupted run.
+    let so_far = scratch.join("report.md");
+    let write_so_far = |report: &Report| {
+        report.print_last();
+        if let Err(e) = std::fs::write(&so_far, report.markdown(&workspace_summary)) {
+            say(&format!("{}: {e}", so_far.display()));
+        }
+    };
+
     say("first build: per-unit");
     let (first, mut units) = measure_nix(&per_unit);
+    report.first_units = units.as_ref().map(|e| e.units.keys().cloned().collect());
     report.smoke = first
         .built
         .as_ref()
@@ -170,7 +181,7 @@ fn run(args: Args) -> Result<bool, String> {
         first_whole,
         first_cargo,
     ));
-    report.print_last();
+    write_so_far(&report);
 
     for edit in edits(rust_unit_sources_tests::rebuilds::run_token()) {
         say(&format!("edit: {} ({})", edit.what, edit.file));
@@ -196,10 +207,10 @@ fn run(args: Args) -> Result<bool, String> {
             ));
         }
         report.rows.push(row);
-        report.print_last();
+        write_so_far(&report);
     }
 
-    let text = report.markdown(&summary(&source));
+    let text = report.markdown(&workspace_summary);
     println!("{text}");
     let complete = report.complete();
     if complete && !args.no_docs {

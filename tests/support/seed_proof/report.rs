@@ -198,6 +198,8 @@ pub struct Report {
     pub smoke: Option<Smoke>,
     /// The first build.
     pub first: Option<Row>,
+    /// The ids of the first evaluation's units (every derivation of the build).
+    pub first_units: Option<BTreeSet<String>>,
     /// The edits.
     pub rows: Vec<Row>,
 }
@@ -217,6 +219,7 @@ impl Report {
             cargo_command,
             smoke: None,
             first: None,
+            first_units: None,
             rows: vec![],
         }
     }
@@ -283,6 +286,9 @@ impl Report {
             }
             None => text.push_str("Nothing was built, so the built cargo was not tried.\n\n"),
         }
+        if let Some(line) = self.first_build_line() {
+            let _ = writeln!(text, "{line}\n");
+        }
         let units: Vec<String> = self.rows.iter().filter_map(Row::units_line).collect();
         if !units.is_empty() {
             let _ = writeln!(
@@ -310,6 +316,45 @@ impl Report {
             self.eval_command, self.cargo_command
         );
         text
+    }
+
+    /// The first build's units: the derivations of the evaluation against what cargo compiled
+    /// or ran from an empty target directory, and how many Nix found in the store already.
+    fn first_build_line(&self) -> Option<String> {
+        let first = self.first.as_ref()?;
+        let all = self.first_units.as_ref()?;
+        let cargo = &first.cargo.as_ref().ok()?.rebuilt;
+        let mut line = format!(
+            "First build: cargo compiled or ran {} units from an empty target directory; Nix \
+             evaluated {} derivations",
+            cargo.len(),
+            all.len()
+        );
+        match first.per_unit.rebuilt() {
+            Some(built) if built.len() < all.len() => {
+                let _ = write!(
+                    line,
+                    " and built {} of them (the others were in the store from an earlier run)",
+                    built.len()
+                );
+            }
+            Some(_) => line.push_str(" and built every one"),
+            None => {}
+        }
+        if all == cargo {
+            line.push_str("; the units are the same.");
+        } else {
+            let nix_only: BTreeSet<String> = all.difference(cargo).cloned().collect();
+            let cargo_only: BTreeSet<String> = cargo.difference(all).cloned().collect();
+            if !nix_only.is_empty() {
+                let _ = write!(line, "; **Nix only**: {}", names(&nix_only));
+            }
+            if !cargo_only.is_empty() {
+                let _ = write!(line, "; **cargo only**: {}", names(&cargo_only));
+            }
+            line.push('.');
+        }
+        Some(line)
     }
 }
 
