@@ -11,12 +11,18 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// The baseline's `unitSrc`: the whole workspace (without its build directory `target/`;
-/// vendored crates have directories of that name too) for every unit.
-const WHOLE_WORKSPACE_SRC: &str = r#"unitSrc = { root, unit }: builtins.path {
-      path = root;
-      name = "workspace-source";
-      filter = path: type: path != toString root + "/target";
-    };"#;
+/// vendored crates have directories of that name too) for every unit, copied to the store once
+/// per evaluation as a Nix build of a workspace does (`builtins.path` with a filter is not
+/// memoised: one call per unit would hash the workspace's 570 MB once per unit).
+const WHOLE_WORKSPACE_SRC: &str = r#"unitSrc =
+      let
+        src = builtins.path {
+          path = root;
+          name = "workspace-source";
+          filter = path: type: path != toString root + "/target";
+        };
+      in
+      { root, unit }: src;"#;
 
 /// What the build is for: the host.
 pub struct Setup {
