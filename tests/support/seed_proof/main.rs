@@ -51,6 +51,12 @@ struct Args {
     /// Leave out the whole-workspace baseline (it rebuilds every unit for every edit).
     #[arg(long)]
     no_baseline: bool,
+    /// Build the baseline for the first build and these edits only (numbered from 1, in the
+    /// order of the report; comma-separated); for the other edits, only evaluate it and count
+    /// the derivations that changed (each edit changes every unit's `src`, so building it
+    /// costs what a cold build costs). Default: every edit.
+    #[arg(long, value_name = "EDITS", value_delimiter = ',')]
+    baseline_edits: Option<Vec<usize>>,
     /// Do not write docs/rebuilds.md.
     #[arg(long)]
     no_docs: bool,
@@ -166,7 +172,8 @@ fn run(args: Args) -> Result<bool, String> {
         .as_ref()
         .ok()
         .map(|_| smoke(units.as_ref(), &scratch));
-    let first_whole = measure_whole(&whole, args.no_baseline);
+    let mut whole_before = None;
+    let first_whole = measure_whole(&whole, args.no_baseline, false, &mut whole_before);
     say("first build: cargo");
     let first_cargo = cargo.build(
         units
@@ -183,14 +190,24 @@ fn run(args: Args) -> Result<bool, String> {
     ));
     write_so_far(&report);
 
-    for edit in edits(rust_unit_sources_tests::rebuilds::run_token()) {
+    for (done, edit) in edits(rust_unit_sources_tests::rebuilds::run_token())
+        .into_iter()
+        .enumerate()
+    {
         say(&format!("edit: {} ({})", edit.what, edit.file));
         append(&workspace, &edit)?;
         let (per, evaluated) = measure_nix(&per_unit);
         if evaluated.is_some() {
             units = evaluated;
         }
-        let whole_measured = measure_whole(&whole, args.no_baseline);
+        let whole_measured = measure_whole(
+            &whole,
+            args.no_baseline,
+            args.baseline_edits
+                .as_ref()
+                .is_some_and(|built| !built.contains(&(done + 1))),
+            &mut whole_before,
+        );
         let by_cargo = cargo.build(
             units
                 .as_ref()
@@ -243,13 +260,42 @@ fn measure_nix(side: &NixSide) -> (Measured, Option<Evaluated>) {
     }
 }
 
-/// The baseline, unless left out.
-fn measure_whole(side: &NixSide, skip: bool) -> Option<Measured> {
+/// The baseline, unless left out; with `evaluate_only`, evaluated and compared with `before`
+/// (the previous evaluation, replaced by this one) but not built.
+fn measure_whole(
+    side: &NixSide,
+    skip: bool,
+    evaluate_only: bool,
+    before: &mut Option<Evaluated>,
+) -> Option<Measured> {
     if skip {
         return None;
     }
-    say("  the whole workspace as every unit's src");
-    Some(measure_nix(side).0)
+    if !evaluate_only {
+        say("  the whole workspace as every unit's src");
+        let (measured, evaluated) = measure_nix(side);
+        *before = evaluated;
+        return Some(measured);
+    }
+    say("  the whole workspace as every unit's src (evaluated, not built)");
+    Some(match side.evaluate() {
+        Err(error) => Measured::failed_evaluation(error),
+        Ok(evaluated) => {
+            let changed = evaluated
+                .units
+                .iter()
+                .filter(|(id, unit)| {
+                    before
+                        .as_ref()
+                        .and_then(|b| b.units.get(*id))
+                        .is_none_or(|old| old.drv != unit.drv)
+                })
+                .count();
+            let measured = Measured::evaluated_only(&evaluated, changed);
+            *before = Some(evaluated);
+            measured
+        }
+    })
 }
 
 /// Builds once; whether every unit built (what failed goes to stderr in full).

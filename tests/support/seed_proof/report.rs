@@ -13,6 +13,9 @@ pub struct Measured {
     pub eval: Result<(Duration, usize), String>,
     /// The realisation.
     pub built: Result<Built, String>,
+    /// When the realisation was left out: how many derivations differ from the previous
+    /// evaluation's (`built` is then unused).
+    pub not_built: Option<usize>,
 }
 
 impl Measured {
@@ -21,6 +24,17 @@ impl Measured {
         Measured {
             eval: Ok((evaluated.time, evaluated.units.len())),
             built,
+            not_built: None,
+        }
+    }
+
+    /// An evaluation only, `changed` of whose derivations differ from the previous
+    /// evaluation's.
+    pub fn evaluated_only(evaluated: &Evaluated, changed: usize) -> Measured {
+        Measured {
+            eval: Ok((evaluated.time, evaluated.units.len())),
+            built: Err("not built".into()),
+            not_built: Some(changed),
         }
     }
 
@@ -29,11 +43,12 @@ impl Measured {
         Measured {
             eval: Err(error),
             built: Err("not evaluated".into()),
+            not_built: None,
         }
     }
 
     fn ok(&self) -> bool {
-        self.eval.is_ok() && self.built.is_ok()
+        self.eval.is_ok() && (self.built.is_ok() || self.not_built.is_some())
     }
 
     fn rebuilt(&self) -> Option<&BTreeSet<String>> {
@@ -46,17 +61,21 @@ impl Measured {
             Ok((time, drvs)) => (seconds(*time), drvs.to_string()),
             Err(_) => ("failed".into(), "—".into()),
         };
-        let (build, units) = match &self.built {
-            Ok(built) => (seconds(built.time), built.rebuilt.len().to_string()),
-            Err(_) if self.eval.is_ok() => ("failed".into(), "—".into()),
-            Err(_) => ("—".into(), "—".into()),
+        let (build, units) = match (&self.built, self.not_built) {
+            (_, Some(changed)) if self.eval.is_ok() => {
+                ("not built".into(), format!("({changed} changed)"))
+            }
+            (Ok(built), _) => (seconds(built.time), built.rebuilt.len().to_string()),
+            (Err(_), _) if self.eval.is_ok() => ("failed".into(), "—".into()),
+            (Err(_), _) => ("—".into(), "—".into()),
         };
         [drvs, eval, build, units]
     }
 
     fn failure(&self) -> Option<&str> {
         match (&self.eval, &self.built) {
-            (Err(e), _) | (Ok(_), Err(e)) => Some(e),
+            (Err(e), _) => Some(e),
+            (Ok(_), Err(e)) if self.not_built.is_none() => Some(e),
             _ => None,
         }
     }
@@ -258,7 +277,8 @@ impl Report {
              --workspace --offline --locked` (its default jobs), units compiled (`\"fresh\": false`) \
              or build scripts run. *eval*: `nix-instantiate --eval --read-write-mode` (the plugin's \
              scan, the unit sources copied to the store, the derivations written); *build*: \
-             `nix-store --realise`. Each edit appends one line to the file.\n\n",
+             `nix-store --realise`; *not built (N changed)*: evaluated only, N derivations differing \
+             from the previous evaluation's. Each edit appends one line to the file.\n\n",
             self.builder, self.jobs,
         );
         let _ = writeln!(
@@ -391,6 +411,7 @@ mod tests {
                 rebuilt: set(rebuilt),
                 time: Duration::from_millis(31_040),
             }),
+            not_built: None,
         }
     }
 
@@ -447,6 +468,48 @@ mod tests {
             ["per-unit: error: boom\nmore", "cargo: cargo build failed"]
         );
         assert!(!failed.ok());
+    }
+
+    #[test]
+    fn a_baseline_evaluated_only_counts_its_changed_derivations_and_is_no_failure() {
+        let evaluated = Evaluated {
+            units: ["a/lib/a", "a/bin/a", "b/lib/b"]
+                .iter()
+                .map(|id| {
+                    let unit = crate::nix_side::Unit {
+                        package: "a".into(),
+                        version: "0.1.0".into(),
+                        kind: "lib".into(),
+                        target: "a".into(),
+                        drv: format!("/nix/store/{id}.drv"),
+                    };
+                    (id.to_string(), unit)
+                })
+                .collect(),
+            time: Duration::from_millis(9_960),
+        };
+        let row = Row::new(
+            "one line",
+            Some("src/lib.rs"),
+            nix(&["a/lib/a"], 3),
+            Some(Measured::evaluated_only(&evaluated, 3)),
+            cargo(&["a/lib/a"]),
+        );
+        assert_eq!(
+            row.table_line(),
+            "| one line (`src/lib.rs`) | 3 | 10.2 s | 31.0 s | 1 | 10.0 s | not built | (3 changed) | 13.0 s | 1 | yes |"
+        );
+        assert!(row.ok());
+        assert!(row.failures().is_empty());
+        let failed = Row::new(
+            "one line",
+            Some("src/lib.rs"),
+            nix(&["a/lib/a"], 3),
+            Some(Measured::failed_evaluation("error: boom".into())),
+            cargo(&["a/lib/a"]),
+        );
+        assert!(!failed.ok());
+        assert_eq!(failed.failures(), ["whole workspace: error: boom"]);
     }
 
     #[test]
