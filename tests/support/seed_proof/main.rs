@@ -281,17 +281,7 @@ fn measure_whole(
     Some(match side.evaluate() {
         Err(error) => Measured::failed_evaluation(error),
         Ok(evaluated) => {
-            let changed = evaluated
-                .units
-                .iter()
-                .filter(|(id, unit)| {
-                    before
-                        .as_ref()
-                        .and_then(|b| b.units.get(*id))
-                        .is_none_or(|old| old.drv != unit.drv)
-                })
-                .count();
-            let measured = Measured::evaluated_only(&evaluated, changed);
+            let measured = Measured::evaluated_only(&evaluated, evaluated.changed(before.as_ref()));
             *before = Some(evaluated);
             measured
         }

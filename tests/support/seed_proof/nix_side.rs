@@ -65,6 +65,21 @@ pub struct Evaluated {
     pub time: Duration,
 }
 
+impl Evaluated {
+    /// How many of the units' derivations differ from those of `before` (a unit new since
+    /// `before` counts; every unit without it).
+    pub fn changed(&self, before: Option<&Evaluated>) -> usize {
+        self.units
+            .iter()
+            .filter(|(id, unit)| {
+                before
+                    .and_then(|b| b.units.get(*id))
+                    .is_none_or(|old| old.drv != unit.drv)
+            })
+            .count()
+    }
+}
+
 /// One realisation.
 pub struct Built {
     /// The ids of the units whose derivations Nix built.
@@ -291,4 +306,43 @@ fn log_tail(drv: &str) -> String {
 pub fn tail(text: &str, lines: usize) -> String {
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn evaluated(units: &[(&str, &str)]) -> Evaluated {
+        let unit = |drv: &str| Unit {
+            package: "a".into(),
+            version: "0.1.0".into(),
+            kind: "lib".into(),
+            target: "a".into(),
+            drv: drv.into(),
+        };
+        Evaluated {
+            units: units
+                .iter()
+                .map(|(id, drv)| (id.to_string(), unit(drv)))
+                .collect(),
+            time: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn changed_counts_new_units_and_units_with_another_derivation() {
+        let before = evaluated(&[
+            ("a/lib/a", "1.drv"),
+            ("b/lib/b", "2.drv"),
+            ("gone", "3.drv"),
+        ]);
+        let after = evaluated(&[
+            ("a/lib/a", "1.drv"),
+            ("b/lib/b", "4.drv"),
+            ("c/lib/c", "5.drv"),
+        ]);
+        assert_eq!(after.changed(Some(&before)), 2);
+        assert_eq!(after.changed(Some(&after)), 0);
+        assert_eq!(after.changed(None), 3);
+    }
 }
