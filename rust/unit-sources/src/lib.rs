@@ -36,9 +36,13 @@ mod relpath;
 mod resolver;
 mod scan;
 mod source_cache;
+#[cfg(any(test, feature = "fuzzing"))]
+mod standalone;
 mod syntax;
 mod toolchain;
 mod unit;
+#[cfg(test)]
+mod walk_fixture_tests;
 mod workspace;
 
 pub use error::Error;
