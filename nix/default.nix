@@ -116,14 +116,16 @@ let
     # where cargo runs rustc (CARGO_MANIFEST_DIR); `workspace_member` for buildRustCrate.
     packageDir = unit: dirOf unit.manifest;
 
-    # A source holding exactly `files` (relative to `root`) and the directories leading to
-    # them: `builtins.path` with a filter, so the store path depends only on those files'
-    # names, contents and executable bits (and `name`). `root`: a path (`./.`) or an absolute
-    # string. Files that do not exist are skipped.
+    # A source holding exactly `files` (relative to `root`), the directories `dirs` (empty
+    # unless they hold some of the files) and the directories leading to them: `builtins.path`
+    # with a filter, so the store path depends only on those files' names, contents and
+    # executable bits (and `name`). `root`: a path (`./.`) or an absolute string. Files that do
+    # not exist are skipped.
     filesSrc =
       {
         root,
         files,
+        dirs ? [ ],
         name ? "source",
       }:
       let
@@ -131,7 +133,7 @@ let
         prefix = if rootString == "/" then "/" else rootString + "/";
         prefixLength = stringLength prefix;
         keepFiles = nameSet files;
-        keepDirs = nameSet (concatMap ancestors files);
+        keepDirs = nameSet (concatMap ancestors files ++ concatMap (d: [ d ] ++ ancestors d) dirs);
       in
       builtins.path {
         path = root;

@@ -7,7 +7,7 @@
 //! equal, and equal to the expected set written in `rebuilds::cases`, for an edit of the root
 //! library, of a nested member, of `build.rs`, of an integration test, and for no edit at all.
 
-use rust_unit_sources_tests::rebuilds::{apply, cases, run_token, CargoSide, NixSide};
+use rust_unit_sources_tests::rebuilds::{apply, cases, make_unique, run_token, CargoSide, NixSide};
 use std::process::Command;
 
 #[test]
@@ -16,8 +16,11 @@ fn an_edit_rebuilds_exactly_what_cargo_rebuilds() {
     let nix = NixSide::new(&scratch.path().join("nix"), false);
     let cargo = CargoSide::new(&scratch.path().join("cargo"));
 
-    // The first builds: cargo compiles everything; Nix builds what its store lacks (all of
-    // it on a fresh store, less after an earlier run: unit sources are content-addressed).
+    // The first builds: cargo compiles everything; Nix builds what its store lacks (every
+    // member unit, made unique to this run; vendored crates only on a fresh store).
+    let run = run_token();
+    let copies = [nix.workspace.as_path(), cargo.workspace.as_path()];
+    make_unique(&copies, run);
     nix.build();
     assert_eq!(
         cargo.build().len(),
@@ -34,11 +37,8 @@ fn an_edit_rebuilds_exactly_what_cargo_rebuilds() {
         "    compiling 2 unit(s) for unix\n"
     );
 
-    let copies = [nix.workspace.as_path(), cargo.workspace.as_path()];
-    for case in cases(run_token()) {
-        if let Some(edit) = &case.edit {
-            apply(&copies, edit);
-        }
+    for case in cases(run) {
+        apply(&copies, &case);
         let by_nix = nix.build();
         let by_cargo = cargo.build();
         assert_eq!(

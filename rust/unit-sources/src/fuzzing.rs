@@ -49,6 +49,8 @@ pub fn tree(root: &Path) -> Result<Vec<RelPath>, Error> {
         manifests: Vec::new(),
         deps: Vec::new(),
         externs: BTreeMap::new(),
+        immutable: false,
+        build: None,
     };
     let cache = SourceCache::new(ParseCache::disabled());
     let resolver = ModuleResolver::new(&workspace, None, &cache);

@@ -701,6 +701,12 @@ impl UnitWalk<'_, '_> {
         self.out_dir.clear();
         self.unresolved = analysis.widened;
         let mut inputs = BTreeSet::new();
+        if self.unit.immutable {
+            // A registry or git package never changes (cargo tracks its version), and its
+            // script may read any of its files.
+            self.resolver
+                .files_below(self.reads, &self.unit.package_dir, false, &mut self.files);
+        }
         if analysis.inputs.is_empty() {
             self.resolver
                 .files_below(self.reads, &self.unit.package_dir, false, &mut self.files);
@@ -826,6 +832,7 @@ impl UnitWalk<'_, '_> {
             run_inputs: run.as_ref().map(|r| r.0.clone()),
             run_env: run.as_ref().map(|r| r.1.clone()),
             run_inputs_exact: run.map(|r| r.2),
+            build: None,
             hash,
         })
     }
