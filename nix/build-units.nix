@@ -42,6 +42,9 @@
   # `lib/pkgconfig` and `share/pkgconfig` go on PKG_CONFIG_PATH, `include/` on CPATH and
   # `lib/` on LIBRARY_PATH.
   buildInputs ? [ ],
+  # Integration tests' and benches' CARGO_TARGET_TMPDIR: a directory they may write to when
+  # they run (cargo's `target/tmp`).
+  targetTmpdir ? "/tmp",
   # Per package: package name -> unit -> extra environment for that package's derivations
   # (e.g. `{ openssl-sys = unit: { OPENSSL_NO_VENDOR = "1"; }; }`).
   crateOverrides ? { },
@@ -54,7 +57,7 @@
     library.filesSrc {
       inherit root;
       files = unit.files;
-      dirs = [ (library.packageDir unit) ];
+      dirs = [ (library.packageDir unit) ] ++ unit.dirs or [ ];
       name = "${unit.package}-${unit.kind}-${unit.target}-source";
     }
   ),
@@ -92,7 +95,8 @@ let
   # What every builder gets: the toolchain and the host tools and libraries.
   toolEnv = {
     inherit rustc target;
-    PATH = searchPath (map (d: "${d}/bin") nativeBuildInputs ++ [ path ]);
+    # rustc on PATH too: proc-macros and build scripts may run it (cargo's test macros do).
+    PATH = searchPath (map (d: "${d}/bin") nativeBuildInputs ++ [ (dirOf rustc) path ]);
     PKG_CONFIG_PATH = searchPath (
       builtins.concatMap (d: [
         "${d}/lib/pkgconfig"
@@ -170,6 +174,18 @@ let
           linkArgs = lines (build.linkArgs or [ ]);
           cargo = if cargo == null then "" else cargo;
         }
+        // builtins.listToAttrs (
+          map (name: {
+            name = "CARGO_BIN_EXE_${name}";
+            value = "${built.${build.binExes.${name}}}/bin/${name}";
+          }) (builtins.attrNames (build.binExes or { }))
+        )
+        // (
+          if unit.kind == "test" || unit.kind == "bench" then
+            { CARGO_TARGET_TMPDIR = targetTmpdir; }
+          else
+            { }
+        )
         // overrides unit;
     };
 

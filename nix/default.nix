@@ -146,9 +146,10 @@ let
           if type == "directory" then keepDirs ? ${rel} else keepFiles ? ${rel};
       };
 
-    # The source of one unit: its `files` and `manifests` (see `filesSrc`), laid out as in the
-    # workspace (the crate is at `packageDir unit` inside it). Its store path changes when one
-    # of those files changes, and only then.
+    # The source of one unit: its `files` and `manifests` (see `filesSrc`) and the directories
+    # its paths go through (`dirs`), laid out as in the workspace (the crate is at
+    # `packageDir unit` inside it). Its store path changes when one of those files changes,
+    # and only then.
     unitSrc =
       {
         root,
@@ -158,6 +159,7 @@ let
       self.filesSrc {
         inherit root name;
         files = self.unitFiles unit;
+        dirs = unit.dirs or [ ];
       };
 
     # Every unit's source: id → `unitSrc`. `root` defaults to the model's (prefer `./.`).
@@ -181,6 +183,7 @@ let
       self.filesSrc {
         inherit root name;
         files = concatMap (id: self.unitFiles (unitOf model id)) ids ++ extraFiles;
+        dirs = concatMap (id: (unitOf model id).dirs or [ ]) ids;
       };
 
     # The source of what buildRustCrate (crate2nix) compiles for `package`: its units of
@@ -239,6 +242,7 @@ let
             "Cargo.lock"
           ]
           ++ extraFiles;
+        dirs = concatMap (id: (unitOf model id).dirs or [ ]) ids;
       };
 
     # crate2nix / buildRustCrate overrides: package name → (attrs → { src; workspace_member; })

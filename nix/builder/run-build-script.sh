@@ -26,7 +26,13 @@ unset RUSTFLAGS RUSTC_WRAPPER RUSTC_WORKSPACE_WRAPPER
 for run in $depRuns; do . "$run/dep-env"; done
 
 cd "$pkg"
-"$buildScript/build-script" > "$out/output"
+if ! "$buildScript/build-script" > "$out/output"; then
+  # As cargo: what the script printed (cc-rs reports the compiler's errors there).
+  echo "error: failed to run the build script of $CARGO_PKG_NAME $CARGO_PKG_VERSION" >&2
+  echo "--- stdout" >&2
+  cat "$out/output" >&2
+  exit 1
+fi
 
 quote() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
 envify() { printf '%s' "$1" | tr 'a-z-' 'A-Z_'; }

@@ -16,7 +16,7 @@ const WHOLE_WORKSPACE_SRC: &str = r#"
     unitSrc = { root, unit }: builtins.path {
       path = root;
       name = "workspace-source";
-      filter = path: type: baseNameOf path != "target";
+      filter = path: type: path != toString root + "/target";
     };"#;
 
 /// The units of the root package that link its library: what an edit of the library rebuilds.
@@ -221,14 +221,23 @@ impl NixSide {
     /// A copy of the example in `dir`/ws and the expression building it; with
     /// `whole_workspace`, every unit gets the whole workspace as `src` (the baseline).
     pub fn new(dir: &Path, whole_workspace: bool) -> NixSide {
+        let example = repo_root().join("examples/cargo-like");
+        NixSide::of(&example, dir, whole_workspace, "dev")
+    }
+
+    /// A copy of the workspace `source` in `dir`/ws and the expression building it with the
+    /// cargo profile `profile`, with the machine's C compiler and pkg-config on `PATH` (as
+    /// the builder's `path`); with `whole_workspace`, every unit gets the whole workspace as
+    /// `src`.
+    pub fn of(source: &Path, dir: &Path, whole_workspace: bool, profile: &str) -> NixSide {
         let workspace = dir.join("ws");
-        copy_tree(&repo_root().join("examples/cargo-like"), &workspace);
+        copy_tree(source, &workspace);
         let expression = dir.join("build.nix");
         let text = format!(
             r#"let
   root = /. + {root};
   library = import (/. + {nix}) {{ }};
-  model = library.fromPlugin {{ src = root; features = [ ]; dependencies = true; target = {target}; }};
+  model = library.fromPlugin {{ src = root; features = [ ]; dependencies = true; target = {target}; profile = "{profile}"; }};
 in
 import (/. + {build_units}) {{ inherit model root; rustc = {rustc}; target = {target};{baseline} }}
 "#,
@@ -248,6 +257,23 @@ import (/. + {build_units}) {{ inherit model root; rustc = {rustc}; target = {ta
             workspace,
             expression,
         }
+    }
+
+    /// The ids of every unit the expression builds.
+    pub fn units(&self) -> BTreeSet<String> {
+        let units = format!("import {}", nix_string(&self.expression));
+        let names = self
+            .nix("nix-instantiate")
+            .args(["--eval", "--strict", "--json", "-E"])
+            .arg(format!("builtins.attrNames ({units})"))
+            .output()
+            .unwrap();
+        assert!(
+            names.status.success(),
+            "{}",
+            String::from_utf8_lossy(&names.stderr)
+        );
+        serde_json::from_slice(&names.stdout).unwrap()
     }
 
     fn nix(&self, program: &str) -> Command {
@@ -332,13 +358,21 @@ pub struct CargoSide {
     /// `name@version` when several packages share the name), to name cargo's artifacts as
     /// units.
     packages: BTreeMap<String, String>,
+    /// Whether a member has a `[[bench]]` (`--bench '*'` fails without one).
+    benches: bool,
 }
 
 impl CargoSide {
     /// A copy of the example in `dir`/ws, read with `cargo metadata` and scanned (for the ids).
     pub fn new(dir: &Path) -> CargoSide {
+        CargoSide::copy(&repo_root().join("examples/cargo-like"), dir)
+    }
+
+    /// A copy of the workspace `source` in `dir`/ws, read with `cargo metadata` and scanned
+    /// (for the ids).
+    pub fn copy(source: &Path, dir: &Path) -> CargoSide {
         let workspace = dir.join("ws");
-        copy_tree(&repo_root().join("examples/cargo-like"), &workspace);
+        copy_tree(source, &workspace);
         CargoSide::of(workspace)
     }
 
@@ -383,9 +417,23 @@ impl CargoSide {
                 ))
             })
             .collect();
+        let members: Vec<&Value> = metadata["workspace_members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .collect();
+        let benches = metadata["packages"].as_array().unwrap().iter().any(|p| {
+            members.contains(&&p["id"])
+                && p["targets"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|t| t["kind"][0] == "bench")
+        });
         CargoSide {
             workspace,
             packages,
+            benches,
         }
     }
 
@@ -401,9 +449,12 @@ impl CargoSide {
                 "--bins",
                 "--examples",
                 "--tests",
-                "--bench",
-                "*",
             ])
+            .args(if self.benches {
+                &["--bench", "*"][..]
+            } else {
+                &[]
+            })
             .args(["--offline", "--message-format", "json"])
             .current_dir(&self.workspace)
             .output()

@@ -5,9 +5,20 @@
 //! model (`--all-targets` would add bench-harness builds of libraries and binaries, which share
 //! the files of their test-harness units and are not units of their own). The sets must be
 //! equal, and equal to the expected set written in `rebuilds::cases`, for an edit of the root
-//! library, of a nested member, of `build.rs`, of an integration test, and for no edit at all.
+//! library, of a nested member, of `build.rs`, of an integration test, for no edit at all, for
+//! comments in the root and a member `Cargo.toml` and in `Cargo.lock` (nothing), for a
+//! dependency added to one member and for a feature turned on.
+//!
+//! Two fixtures are built the same way: `two-versions` (two versions of itoa, one renamed,
+//! linked into one binary; a proc-macro; an rlib + cdylib library) and `native-links` (build
+//! scripts compiling C with the vendored `cc` crate and passing `links` metadata to a
+//! dependent's build script; an edit of the C source rebuilds exactly cargo's set; the release
+//! profile with a workspace override).
 
-use rust_unit_sources_tests::rebuilds::{apply, cases, make_unique, run_token, CargoSide, NixSide};
+use rust_unit_sources_tests::fixture;
+use rust_unit_sources_tests::rebuilds::{
+    apply, cases, make_unique, run_token, CargoSide, Case, Edit, NixSide,
+};
 use std::process::Command;
 
 #[test]
@@ -48,4 +59,118 @@ fn an_edit_rebuilds_exactly_what_cargo_rebuilds() {
         );
         assert_eq!(by_nix, case.expected, "{}", case.what);
     }
+}
+
+/// Runs a built binary and returns its standard output.
+fn run(binary: &std::path::Path) -> String {
+    let ran = Command::new(binary).output().unwrap();
+    assert!(
+        ran.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+    String::from_utf8(ran.stdout).unwrap()
+}
+
+#[test]
+fn two_versions_of_one_crate_link_into_one_binary() {
+    let scratch = tempfile::tempdir().unwrap();
+    let fixture = fixture("two-versions");
+    let nix = NixSide::of(&fixture, &scratch.path().join("nix"), false, "dev");
+    let cargo = CargoSide::copy(&fixture, &scratch.path().join("cargo"));
+    make_unique(
+        &[nix.workspace.as_path(), cargo.workspace.as_path()],
+        run_token(),
+    );
+    let units = nix.units();
+    assert!(
+        units.contains("itoa@0.4.8/lib/itoa") && units.contains("itoa@1.0.19/lib/itoa"),
+        "{units:?}"
+    );
+    assert_eq!(
+        cargo.build(),
+        units,
+        "the model's units are what cargo compiles"
+    );
+    nix.build();
+    assert_eq!(
+        run(&nix.output("app/bin/app").join("bin/app")),
+        "itoa 1: 1234, itoa 0.4: 5678, legacy: 9012, app 0.1.0\n"
+    );
+    let legacy = nix.output("legacy/lib/legacy").join("lib");
+    let mut kinds: Vec<String> = std::fs::read_dir(&legacy)
+        .unwrap()
+        .map(|e| {
+            let name = e.unwrap().file_name().to_string_lossy().into_owned();
+            name.rsplit('.').next().unwrap().to_string()
+        })
+        .collect();
+    kinds.sort();
+    assert_eq!(kinds, ["rlib", "so"], "crate-type = [\"rlib\", \"cdylib\"]");
+}
+
+#[test]
+fn native_build_scripts_pass_links_metadata_and_compile_c() {
+    let scratch = tempfile::tempdir().unwrap();
+    let fixture = fixture("native-links");
+    let nix = NixSide::of(&fixture, &scratch.path().join("nix"), false, "dev");
+    let cargo = CargoSide::copy(&fixture, &scratch.path().join("cargo"));
+    let token = run_token();
+    let copies = [nix.workspace.as_path(), cargo.workspace.as_path()];
+    make_unique(&copies, token);
+    assert_eq!(
+        cargo.build(),
+        nix.units(),
+        "the model's units are what cargo compiles"
+    );
+    nix.build();
+    let binary = |side: &NixSide| {
+        side.output("native-user/bin/native-user")
+            .join("bin/native-user")
+    };
+    assert_eq!(
+        run(&binary(&nix)),
+        "sum 5 scaled 57 version 7 profile debug debug-assertions true overflow-checks true link-arg true\n"
+    );
+
+    // The C source of the -sys crate: its build script reruns (rerun-if-changed=csrc), and so
+    // does the dependent's, which reads its `links` metadata; then what links either.
+    let edit = Case {
+        what: "C source of native-sys",
+        edits: vec![Edit {
+            file: "native-sys/csrc/native.c",
+            from: "int native_add",
+            to: format!("/* {token} */\nint native_add"),
+        }],
+        expected: [
+            "native-sys/build-script-run/build-script-build",
+            "native-sys/lib-test/native_sys",
+            "native-sys/lib/native_sys",
+            "native-user/bin-test/native-user",
+            "native-user/bin/native-user",
+            "native-user/build-script-run/build-script-build",
+            "native-user/lib-test/native_user",
+            "native-user/lib/native_user",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect(),
+    };
+    apply(&copies, &edit);
+    let (by_nix, by_cargo) = (nix.build(), cargo.build());
+    assert_eq!(
+        by_nix, by_cargo,
+        "{}: Nix rebuilt what cargo did not, or the reverse",
+        edit.what
+    );
+    assert_eq!(by_nix, edit.expected, "{}", edit.what);
+
+    // The release profile, with the workspace's override (overflow-checks = true).
+    let release = NixSide::of(&fixture, &scratch.path().join("release"), false, "release");
+    make_unique(&[release.workspace.as_path()], token);
+    release.build();
+    assert_eq!(
+        run(&binary(&release)),
+        "sum 5 scaled 57 version 7 profile release debug-assertions false overflow-checks true link-arg true\n"
+    );
 }

@@ -71,6 +71,9 @@ pub(crate) struct UnitBuild {
     pub package: Arc<PackageFacts>,
     /// For tests and benches: whether rustc builds the libtest harness (`harness = true`).
     pub harness: bool,
+    /// Whether the target is a proc-macro (its test harness too): cargo then passes
+    /// `--extern proc_macro`.
+    pub proc_macro: bool,
     /// The resolved profile ([`assign_profiles`]); for a `build-script-run` unit, that of the
     /// unit it runs for (the package's library), as cargo's.
     pub profile: Option<Profile>,
@@ -169,8 +172,9 @@ pub(crate) fn assign_profiles(
     let weakened: Vec<bool> = resolved
         .iter()
         .map(|r| {
-            r.as_ref()
-                .map_or(true, |(p, host)| !p.debug() || (*host && p.debuginfo.deferred))
+            r.as_ref().map_or(true, |(p, host)| {
+                !p.debug() || (*host && p.debuginfo.deferred)
+            })
         })
         .collect();
     for (i, r) in resolved.iter_mut().enumerate() {
@@ -248,6 +252,12 @@ pub(crate) fn build_info(
         memo.insert(id, names.clone());
         names
     }
+    let mut bins: HashMap<&std::path::Path, BTreeMap<String, UnitId>> = HashMap::new();
+    for unit in units.iter().filter(|u| u.kind == UnitKind::Bin) {
+        bins.entry(&unit.package_dir)
+            .or_default()
+            .insert(unit.target.clone(), unit.id.clone());
+    }
     let mut memo = HashMap::new();
     for unit in units {
         let names = collect(&unit.id, &by_id, scanned, &mut memo);
@@ -271,7 +281,14 @@ pub(crate) fn build_info(
                         // reads `CARGO_PKG_DESCRIPTION` with `std::env::var`).
                         names.extend(METADATA_VARIABLES);
                     }
-                    compile_info(unit, build, profile, &names)
+                    let mut info = compile_info(unit, build, profile, &names);
+                    if matches!(unit.kind, UnitKind::Test | UnitKind::Bench) {
+                        info.bin_exes = bins
+                            .get(unit.package_dir.as_path())
+                            .cloned()
+                            .unwrap_or_default();
+                    }
+                    info
                 }
             };
             Some((unit.id.clone(), info))
@@ -355,6 +372,9 @@ fn compile_info(
     if unit.kind == UnitKind::ProcMacro {
         flags.extend(["-C".to_string(), "prefer-dynamic".to_string()]);
     }
+    if build.proc_macro {
+        flags.extend(["--extern".to_string(), "proc_macro".to_string()]);
+    }
     if !package.member {
         flags.extend(["--cap-lints".to_string(), "allow".to_string()]);
     }
@@ -405,6 +425,7 @@ fn compile_info(
         extern_file,
         link_libs: Some(matches!(unit.kind, UnitKind::Lib | UnitKind::LibTest) || !package.has_lib),
         link_args,
+        bin_exes: BTreeMap::new(),
     }
 }
 
@@ -460,6 +481,7 @@ fn run_info(unit: &PlannedUnit, build: &UnitBuild, profile: &Profile) -> BuildIn
         extern_file: None,
         link_libs: None,
         link_args: Vec::new(),
+        bin_exes: BTreeMap::new(),
     }
 }
 

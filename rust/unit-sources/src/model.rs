@@ -69,6 +69,11 @@ pub struct UnitSources {
     /// (every `rerun-if-changed` literal), rather than a widened superset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run_inputs_exact: Option<bool>,
+    /// Directories a path rustc opens goes through before a `..` (`#[path = "../x.rs"]` in
+    /// `a/b/mod.rs` goes through `a/b`): they must exist for it to open the file, though they
+    /// may hold none of `files`. Sorted; omitted when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dirs: Vec<RelPath>,
     /// With dependencies only: what building the unit needs beyond its files, as cargo
     /// decides it (see `docs/schema.md`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -111,6 +116,10 @@ pub struct BuildInfo {
     /// `bin=<name>`, `tests`, `benches`, `examples`, `cdylib`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub link_args: Vec<String>,
+    /// Integration tests and benches: the package's binaries, by name (cargo builds them
+    /// first and sets `CARGO_BIN_EXE_<name>` to their paths).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub bin_exes: BTreeMap<String, UnitId>,
 }
 
 /// A construct the scanner could not resolve statically.

@@ -795,6 +795,12 @@ impl UnitWalk<'_, '_> {
             .iter()
             .map(|p| rel(p))
             .collect::<Result<_, _>>()?;
+        let dirs: BTreeSet<RelPath> = self
+            .files
+            .iter()
+            .flat_map(|p| traversed_dirs(p))
+            .map(|p| rel(&p))
+            .collect::<Result<_, _>>()?;
         let reads = self.reads;
         let hash = unit_hash(&files, &manifests, |path| {
             reads.digest(&resolver.workspace.root.join(path.as_str()))
@@ -832,8 +838,23 @@ impl UnitWalk<'_, '_> {
             run_inputs: run.as_ref().map(|r| r.0.clone()),
             run_env: run.as_ref().map(|r| r.1.clone()),
             run_inputs_exact: run.map(|r| r.2),
+            dirs: dirs.into_iter().collect(),
             build: None,
             hash,
         })
     }
+}
+
+/// The directories the kernel walks through before a `..` of `path` (`a/b/../c.rs`: `a/b`),
+/// which must exist for rustc to open it, though they may hold no file it reads.
+fn traversed_dirs(path: &Path) -> Vec<PathBuf> {
+    let mut walked = PathBuf::new();
+    let mut dirs = Vec::new();
+    for component in path.components() {
+        if component == std::path::Component::ParentDir {
+            dirs.push(crate::relpath::normalize(&walked));
+        }
+        walked.push(component);
+    }
+    dirs
 }

@@ -342,6 +342,7 @@ pub(crate) fn plan_units(
                     build: facts.as_ref().map(|facts| UnitBuild {
                         package: Arc::clone(facts),
                         harness,
+                        proc_macro: target.is_proc_macro(),
                         profile: None,
                         host: false,
                     }),
