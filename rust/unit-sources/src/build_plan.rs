@@ -44,6 +44,8 @@ pub(crate) struct PackageFacts {
     pub metadata_env: BTreeMap<&'static str, String>,
     /// Every feature the package declares (for `--check-cfg`).
     pub declared_features: Vec<String>,
+    /// The rustc flags of its `[lints]` ([`crate::lints::lint_flags`]).
+    pub lint_flags: Vec<String>,
     /// Whether the package has a library target (cargo then passes `rustc-link-lib` to it
     /// only).
     pub has_lib: bool,
@@ -339,10 +341,18 @@ fn compile_info(
             flags.extend(["--crate-type".to_string(), crate_type.to_string()]);
         }
     }
-    flags.extend(profile.rustc_flags(FlagsFor {
-        host: build.host,
-        links_final,
-    }));
+    // Proc-macros (their test harness too) link the standard library dynamically, and so do
+    // the dylibs of packages outside the workspace (cargo's `prefer_dynamic`).
+    if build.proc_macro || (crate_types.contains(&"dylib") && !package.member) {
+        flags.extend(["-C".to_string(), "prefer-dynamic".to_string()]);
+    }
+    flags.extend(profile.rustc_flags(
+        FlagsFor {
+            host: build.host,
+            links_final,
+        },
+        &package.lint_flags,
+    ));
     if test {
         if build.harness {
             flags.push("--test".into());
@@ -364,14 +374,13 @@ fn compile_info(
         "--check-cfg".to_string(),
         format!("cfg(feature, values({}))", declared.join(", ")),
     ]);
-    let metadata = unit_metadata(unit, package, &flags);
+    let trailing = profile.trailing_flags();
+    let metadata = unit_metadata(unit, package, &[flags.as_slice(), &trailing].concat());
     flags.extend(["-C".to_string(), format!("metadata={metadata}")]);
     if is_lib {
         flags.extend(["-C".to_string(), format!("extra-filename=-{metadata}")]);
     }
-    if unit.kind == UnitKind::ProcMacro {
-        flags.extend(["-C".to_string(), "prefer-dynamic".to_string()]);
-    }
+    flags.extend(trailing);
     if build.proc_macro {
         flags.extend(["--extern".to_string(), "proc_macro".to_string()]);
     }
@@ -495,10 +504,7 @@ fn envify(name: &str) -> String {
 
 /// The `(table, name)` pairs of the targets a manifest declares with `harness = false`:
 /// `("lib", "")` for the library, `("bin" | "test" | "bench" | "example", name)` otherwise.
-pub(crate) fn without_harness(manifest: &str) -> HashSet<(String, String)> {
-    let Ok(table) = manifest.parse::<toml::Table>() else {
-        return HashSet::new();
-    };
+pub(crate) fn without_harness(table: &toml::Table) -> HashSet<(String, String)> {
     let off = |t: &toml::Table| t.get("harness").and_then(toml::Value::as_bool) == Some(false);
     let mut found = HashSet::new();
     if let Some(lib) = table.get("lib").and_then(toml::Value::as_table) {
@@ -529,7 +535,9 @@ mod tests {
     #[test]
     fn harness_flags() {
         let found = without_harness(
-            "[lib]\nharness = false\n[[bench]]\nname = \"b\"\nharness = false\n[[test]]\nname = \"t\"\n",
+            &"[lib]\nharness = false\n[[bench]]\nname = \"b\"\nharness = false\n[[test]]\nname = \"t\"\n"
+                .parse()
+                .unwrap(),
         );
         assert_eq!(
             found,

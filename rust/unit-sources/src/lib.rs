@@ -29,6 +29,7 @@ mod features;
 mod fingerprint;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
+mod lints;
 mod metadata_cache;
 mod model;
 mod oracle;

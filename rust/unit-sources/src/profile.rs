@@ -108,8 +108,10 @@ pub(crate) struct FlagsFor {
 }
 
 impl Profile {
-    /// The flags cargo passes for this profile (`build_base_args`, `lto_args`), in cargo's order.
-    pub fn rustc_flags(&self, unit: FlagsFor) -> Vec<String> {
+    /// The flags cargo passes for this profile (`build_base_args`, `lto_args`) before the
+    /// features, in cargo's order, with the package's `[lints]` flags (`lints`) where cargo puts
+    /// them; [`Profile::trailing_flags`] come after `-C metadata`.
+    pub fn rustc_flags(&self, unit: FlagsFor, lints: &[String]) -> Vec<String> {
         let mut flags = Vec::new();
         let mut codegen = |flag: String| flags.extend(["-C".to_string(), flag]);
         if self.opt_level != "0" {
@@ -139,6 +141,8 @@ impl Profile {
                 codegen(format!("split-debuginfo={split}"));
             }
         }
+        flags.extend(lints.iter().cloned());
+        let mut codegen = |flag: String| flags.extend(["-C".to_string(), flag]);
         if self.opt_level != "0" {
             if self.debug_assertions {
                 codegen("debug-assertions=on".into());
@@ -156,11 +160,17 @@ impl Profile {
         } else if !self.overflow_checks {
             codegen("overflow-checks=off".into());
         }
+        flags
+    }
+
+    /// The flags cargo passes for this profile after `-C metadata` (`rpath`, `strip`).
+    pub fn trailing_flags(&self) -> Vec<String> {
+        let mut flags = Vec::new();
         if self.rpath {
-            codegen("rpath".into());
+            flags.extend(["-C".to_string(), "rpath".to_string()]);
         }
         if let Some(strip) = self.strip.as_deref().filter(|s| *s != "none") {
-            codegen(format!("strip={strip}"));
+            flags.extend(["-C".to_string(), format!("strip={strip}")]);
         }
         flags
     }
@@ -406,7 +416,7 @@ mod tests {
             links_final: true,
         };
         assert_eq!(
-            dev.rustc_flags(bin),
+            dev.rustc_flags(bin, &[]),
             ["-C", "embed-bitcode=no", "-C", "debuginfo=2"]
         );
         let release = none
@@ -414,7 +424,7 @@ mod tests {
             .unwrap();
         assert_eq!(release.root, "release");
         assert_eq!(
-            release.rustc_flags(bin),
+            release.rustc_flags(bin, &[]),
             ["-C", "opt-level=3", "-C", "embed-bitcode=no"]
         );
         let host = none
@@ -423,10 +433,13 @@ mod tests {
         assert_eq!(host.opt_level, "0");
         assert!(!host.debug_assertions && host.debuginfo.deferred);
         assert_eq!(
-            host.rustc_flags(FlagsFor {
-                host: true,
-                links_final: true
-            }),
+            host.rustc_flags(
+                FlagsFor {
+                    host: true,
+                    links_final: true
+                },
+                &[]
+            ),
             ["-C", "embed-bitcode=no", "-C", "debug-assertions=off"]
         );
     }
@@ -481,10 +494,13 @@ mod tests {
             ("release", "3", "thin")
         );
         assert_eq!(
-            custom.rustc_flags(FlagsFor {
-                host: false,
-                links_final: true
-            }),
+            custom.rustc_flags(
+                FlagsFor {
+                    host: false,
+                    links_final: true
+                },
+                &[]
+            ),
             [
                 "-C",
                 "opt-level=3",

@@ -2,6 +2,7 @@
 
 use crate::build_plan::{without_harness, PackageFacts, UnitBuild, METADATA_VARIABLES};
 use crate::cfg::KnownCfgs;
+use crate::lints::lint_flags;
 use crate::source_cache::{FileKind, SourceCache};
 use crate::workspace::{LocalPackage, Workspace};
 use crate::{Error, FeatureSelection};
@@ -179,6 +180,13 @@ pub(crate) fn plan_units(
         .iter()
         .map(|p| (&p.package.id, p))
         .collect();
+    // The root manifest, for members' `lints.workspace = true` (scans with dependencies).
+    let root_manifest: Option<toml::Table> = workspace
+        .packages
+        .iter()
+        .any(|p| p.resolved.is_some())
+        .then(|| cache.text(&workspace.root.join("Cargo.toml"))?.parse().ok())
+        .flatten();
     let mut units = Vec::new();
     for local in &workspace.packages {
         let package = &local.package;
@@ -242,16 +250,21 @@ pub(crate) fn plan_units(
                     }),
             )
             .collect();
-        let facts = local
-            .resolved
-            .as_ref()
-            .map(|_| Arc::new(package_facts(workspace, local)));
-        let harness_off = match (&facts, local.member) {
-            (Some(_), true) => without_harness(
-                &cache
-                    .text(package.manifest_path.as_std_path())
-                    .unwrap_or_default(),
-            ),
+        let manifest: Option<toml::Table> = local.resolved.as_ref().and_then(|_| {
+            cache
+                .text(package.manifest_path.as_std_path())?
+                .parse()
+                .ok()
+        });
+        let facts = local.resolved.as_ref().map(|_| {
+            let lints = manifest
+                .as_ref()
+                .map(|m| lint_flags(m, root_manifest.as_ref()))
+                .unwrap_or_default();
+            Arc::new(package_facts(workspace, local, lints))
+        });
+        let harness_off = match (&manifest, local.member) {
+            (Some(manifest), true) => without_harness(manifest),
             _ => Default::default(),
         };
         for target in &package.targets {
@@ -422,7 +435,7 @@ fn source_key(workspace: &Workspace, package: &Package) -> String {
 }
 
 /// What the builder takes from cargo's description of `local`.
-fn package_facts(workspace: &Workspace, local: &LocalPackage) -> PackageFacts {
+fn package_facts(workspace: &Workspace, local: &LocalPackage, lints: Vec<String>) -> PackageFacts {
     let p = &local.package;
     let text = |value: &Option<String>| value.clone().unwrap_or_default();
     let path = |value: &Option<cargo_metadata::camino::Utf8PathBuf>| {
@@ -454,6 +467,7 @@ fn package_facts(workspace: &Workspace, local: &LocalPackage) -> PackageFacts {
         links: p.links.clone(),
         metadata_env: METADATA_VARIABLES.into_iter().zip(values).collect(),
         declared_features: p.features.keys().cloned().collect(),
+        lint_flags: lints,
         has_lib: p
             .targets
             .iter()
