@@ -14,6 +14,11 @@
 # the build is for; its features are the build's. Registry dependencies are vendored below the
 # workspace root (`cargo vendor`): each is a unit like the others.
 #
+# A unit carrying an `error` (a file it must read is missing, unreadable or malformed) builds
+# to a derivation that fails with `rust-unit-sources: <id>: <error>`, without reading its
+# `files` (forcing them is that same error): every other unit evaluates and builds, and only
+# what depends on the broken unit fails with it.
+#
 # Returns an attribute set: unit id -> derivation.
 {
   # The unit model.
@@ -209,8 +214,24 @@ let
         // overrides unit;
     };
 
+  broken =
+    id: unit:
+    derivationOf {
+      name = drvName id;
+      script = ./builder/broken-unit.sh;
+      env = {
+        error = "rust-unit-sources: ${id}: ${unit.error}";
+      };
+    };
+
   built = builtins.mapAttrs (
-    id: unit: if unit.kind == "build-script-run" then run id unit else compile id unit
+    id: unit:
+    if unit ? error then
+      broken id unit
+    else if unit.kind == "build-script-run" then
+      run id unit
+    else
+      compile id unit
   ) units;
 in
 built

@@ -5,7 +5,7 @@
 # Plain Nix: works on Nix 2.8 without nixpkgs. `lib` (nixpkgs' lib) is only used by
 # `unitFileset`: `import ./nix { inherit lib; }` (the overlay's `pkgs.rustUnitSources` does).
 #
-# The model both loaders return: the schema's attribute set `{ version = 1; root; units; }`,
+# The model both loaders return: the schema's attribute set `{ version = 2; root; units; }`,
 # with `root` the workspace directory as an absolute *string* (what the plugin returns; for
 # `fromFile`, the directory `units.nix` names, resolved against the file's own directory).
 # Units from `units.nix` have no `hash` unless it was generated with `--hashes`.
@@ -31,7 +31,7 @@ let
     ;
 
   # The model version this library reads.
-  modelVersion = 1;
+  modelVersion = 2;
 
   checkVersion =
     what: model:

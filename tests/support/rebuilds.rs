@@ -230,6 +230,18 @@ impl NixSide {
     /// the builder's `path`); with `whole_workspace`, every unit gets the whole workspace as
     /// `src`.
     pub fn of(source: &Path, dir: &Path, whole_workspace: bool, profile: &str) -> NixSide {
+        NixSide::with_model(source, dir, whole_workspace, profile, "model: model")
+    }
+
+    /// As [`NixSide::of`], building the model `transform` (a Nix function) makes of the
+    /// plugin's.
+    pub fn with_model(
+        source: &Path,
+        dir: &Path,
+        whole_workspace: bool,
+        profile: &str,
+        transform: &str,
+    ) -> NixSide {
         let workspace = dir.join("ws");
         copy_tree(source, &workspace);
         let expression = dir.join("build.nix");
@@ -237,7 +249,7 @@ impl NixSide {
             r#"let
   root = /. + {root};
   library = import (/. + {nix}) {{ }};
-  model = library.fromPlugin {{ src = root; features = [ ]; dependencies = true; target = {target}; profile = "{profile}"; }};
+  model = ({transform}) (library.fromPlugin {{ src = root; features = [ ]; dependencies = true; target = {target}; profile = "{profile}"; }});
 in
 import (/. + {build_units}) {{ inherit model root; rustc = {rustc}; target = {target};{baseline} }}
 "#,
@@ -327,6 +339,45 @@ import (/. + {build_units}) {{ inherit model root; rustc = {rustc}; target = {ta
                     .unwrap_or_else(|| panic!("built {drv}, not a unit"))
                     .clone()
             })
+            .collect()
+    }
+
+    /// Builds every unit it can (`--keep-going`): whether all built, and Nix's stderr.
+    pub fn build_keep_going(&self) -> (bool, String) {
+        let units = format!("import {}", nix_string(&self.expression));
+        let output = self
+            .nix("nix-build")
+            .args(["--no-out-link", "--keep-going", "-E"])
+            .arg(format!("builtins.attrValues ({units})"))
+            .output()
+            .unwrap();
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+
+    /// The ids of the units whose outputs are in the store (built now or before).
+    pub fn units_in_store(&self) -> BTreeSet<String> {
+        let units = format!("import {}", nix_string(&self.expression));
+        let outs = self
+            .nix("nix-instantiate")
+            .args(["--eval", "--strict", "--json", "-E"])
+            .arg(format!(
+                "builtins.mapAttrs (id: unit: unit.outPath) ({units})"
+            ))
+            .output()
+            .unwrap();
+        assert!(
+            outs.status.success(),
+            "{}",
+            String::from_utf8_lossy(&outs.stderr)
+        );
+        serde_json::from_slice::<BTreeMap<String, PathBuf>>(&outs.stdout)
+            .unwrap()
+            .into_iter()
+            .filter(|(_, out)| out.exists())
+            .map(|(id, _)| id)
             .collect()
     }
 

@@ -51,7 +51,7 @@ const UTIL_LIB: &[&str] = &[
 #[test]
 fn nested_members_units_and_files() {
     let model = cli_model(&fixture("nested-members"), &[]);
-    assert_eq!(model["version"], 1);
+    assert_eq!(model["version"], 2);
     assert_eq!(model["root"], fixture("nested-members").to_str().unwrap());
     assert_eq!(
         files_by_unit(&model),
@@ -502,6 +502,8 @@ fn two_versions_of_a_dependency_get_versioned_ids() {
             "--crate-type",
             "proc-macro",
             "-C",
+            "prefer-dynamic",
+            "-C",
             "embed-bitcode=no",
             "--check-cfg",
             "cfg(docsrs,test)",
@@ -511,8 +513,6 @@ fn two_versions_of_a_dependency_get_versioned_ids() {
             &format!("metadata={metadata}"),
             "-C",
             &format!("extra-filename=-{metadata}"),
-            "-C",
-            "prefer-dynamic",
             "--extern",
             "proc_macro",
         ]
@@ -642,21 +642,21 @@ fn build_fields_follow_cargo_for_each_profile() {
             "embed-bitcode=no",
             "-C",
             "overflow-checks=on",
-            "-C",
-            "strip=debuginfo",
             "--check-cfg",
             "cfg(docsrs,test)",
             "--check-cfg",
             "cfg(feature, values())",
             "-C",
             "metadata=M",
+            "-C",
+            "strip=debuginfo",
         ]
     );
     assert_eq!(
         flags(&unit(
             &release,
             "native-user/build-script/build-script-build"
-        ))[5..13],
+        ))[5..],
         [
             "-C",
             "embed-bitcode=no",
@@ -664,6 +664,12 @@ fn build_fields_follow_cargo_for_each_profile() {
             "debug-assertions=off",
             "-C",
             "overflow-checks=on",
+            "--check-cfg",
+            "cfg(docsrs,test)",
+            "--check-cfg",
+            "cfg(feature, values())",
+            "-C",
+            "metadata=M",
             "-C",
             "strip=debuginfo",
         ]

@@ -95,7 +95,7 @@ fn two_versions_of_one_crate_link_into_one_binary() {
     nix.build();
     assert_eq!(
         run(&nix.output("app/bin/app").join("bin/app")),
-        "itoa 1: 1234, itoa 0.4: 5678, legacy: 9012, app 0.1.0\n"
+        "itoa 1: 1234, itoa 0.4: 5678, legacy: 9012, app 0.1.0, panic unwind, debug-assertions true\n"
     );
     let legacy = nix.output("legacy/lib/legacy").join("lib");
     let mut kinds: Vec<String> = std::fs::read_dir(&legacy)
@@ -173,4 +173,42 @@ fn native_build_scripts_pass_links_metadata_and_compile_c() {
         run(&binary(&release)),
         "sum 5 scaled 57 version 7 profile release debug-assertions false overflow-checks true link-arg true\n"
     );
+}
+
+#[test]
+fn a_broken_unit_fails_with_its_error_and_the_others_build() {
+    // A unit the scan could not read a file of: `error` says why, and forcing its `files` is
+    // an evaluation error (as the plugin and `fromFile` give it).
+    let error = "legacy/src/lib.rs: cannot read: No such file or directory (os error 2)";
+    let transform = format!(
+        r#"model: model // {{ units = model.units // {{
+  "legacy/lib/legacy" = model.units."legacy/lib/legacy" // {{
+    error = "{error}";
+    files = throw "rust-unit-sources: legacy/lib/legacy: {error}";
+  }};
+}}; }}"#
+    );
+    let scratch = tempfile::tempdir().unwrap();
+    let nix = NixSide::with_model(
+        &fixture("two-versions"),
+        &scratch.path().join("nix"),
+        false,
+        "dev",
+        &transform,
+    );
+    make_unique(&[nix.workspace.as_path()], run_token());
+    let (built_all, stderr) = nix.build_keep_going();
+    assert!(!built_all, "{stderr}");
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l == format!("rust-unit-sources: legacy/lib/legacy: {error}")),
+        "{stderr}"
+    );
+    // Everything builds but the broken library and what links it.
+    let mut expected = nix.units();
+    for id in ["legacy/lib/legacy", "app/bin/app", "app/bin-test/app"] {
+        assert!(expected.remove(id), "{id}");
+    }
+    assert_eq!(nix.units_in_store(), expected);
 }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The schema version of [`Model`]; bumped on any incompatible change (see `docs/schema.md`).
-pub const MODEL_VERSION: u32 = 1;
+pub const MODEL_VERSION: u32 = 2;
 
 /// The answer for one workspace: every unit and the files rustc reads for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
