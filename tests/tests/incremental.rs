@@ -14,11 +14,17 @@
 //! scripts compiling C with the vendored `cc` crate and passing `links` metadata to a
 //! dependent's build script; an edit of the C source rebuilds exactly cargo's set; the release
 //! profile with a workspace override).
+//!
+//! Units the model marks broken (`error`) build to derivations failing with that line, and
+//! only they and what depends on them fail: an `error` put on `two-versions`' library, and
+//! the `broken-targets` fixture (whose missing target files make cargo refuse to build any
+//! of its units: "can't find bin `stale` at path …").
 
 use rust_unit_sources_tests::fixture;
 use rust_unit_sources_tests::rebuilds::{
     apply, cases, make_unique, run_token, CargoSide, Case, Edit, NixSide,
 };
+use std::collections::BTreeSet;
 use std::process::Command;
 
 #[test]
@@ -211,4 +217,73 @@ fn a_broken_unit_fails_with_its_error_and_the_others_build() {
         assert!(expected.remove(id), "{id}");
     }
     assert_eq!(nix.units_in_store(), expected);
+}
+
+#[test]
+fn broken_targets_fixture_builds_all_but_its_broken_units() {
+    // A stale `[[bin]]` path, an excluded example, a test missing a module file: each broken
+    // unit's derivation fails with its model `error`; the library and the other binary build.
+    let scratch = tempfile::tempdir().unwrap();
+    let nix = NixSide::of(
+        &fixture("broken-targets"),
+        &scratch.path().join("nix"),
+        false,
+        "dev",
+    );
+    // A scan with dependencies reads the lock file (`--locked`); the fixture has none.
+    let locked = Command::new("cargo")
+        .args(["generate-lockfile", "--offline"])
+        .current_dir(&nix.workspace)
+        .status()
+        .unwrap();
+    assert!(locked.success());
+    make_unique(&[nix.workspace.as_path()], run_token());
+    let (built_all, stderr) = nix.build_keep_going();
+    assert!(!built_all, "{stderr}");
+    let ws = nix.workspace.display();
+    let stale = format!("{ws}/Cargo.toml:11: bin `stale`: {ws}/src/bin/renamed.rs does not exist");
+    let broken = [
+        ("broken-targets/bin-test/stale", stale.clone()),
+        ("broken-targets/bin/stale", stale),
+        (
+            "broken-targets/example/excluded",
+            format!(
+                "{ws}/Cargo.toml:15: example `excluded`: {ws}/examples/excluded.rs does not exist"
+            ),
+        ),
+        (
+            "broken-targets/test/needs-common",
+            format!(
+                "{ws}/tests/needs_common.rs:2: module `common`: neither common.rs nor common/mod.rs exists"
+            ),
+        ),
+    ];
+    let printed: BTreeSet<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("rust-unit-sources: "))
+        .collect();
+    let expected_lines: Vec<String> = broken
+        .iter()
+        .map(|(id, error)| format!("rust-unit-sources: {id}: {error}"))
+        .collect();
+    assert_eq!(
+        printed,
+        expected_lines.iter().map(String::as_str).collect(),
+        "{stderr}"
+    );
+    let mut expected = nix.units();
+    for (id, _) in &broken {
+        assert!(expected.remove(*id), "{id}");
+    }
+    assert_eq!(
+        nix.units_in_store(),
+        expected,
+        "everything but the broken units"
+    );
+    assert_eq!(
+        run(&nix
+            .output("broken-targets/bin/broken-targets")
+            .join("bin/broken-targets")),
+        "hello\n"
+    );
 }
