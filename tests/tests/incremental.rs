@@ -10,7 +10,8 @@
 //! dependency added to one member and for a feature turned on.
 //!
 //! Two fixtures are built the same way: `two-versions` (two versions of itoa, one renamed,
-//! linked into one binary; a proc-macro; an rlib + cdylib library) and `native-links` (build
+//! linked into one binary; a proc-macro; an rlib + cdylib library; a lint level edited in
+//! `[lints]` and a lock-file comment rebuild exactly cargo's set) and `native-links` (build
 //! scripts compiling C with the vendored `cc` crate and passing `links` metadata to a
 //! dependent's build script; an edit of the C source rebuilds exactly cargo's set; the release
 //! profile with a workspace override).
@@ -113,6 +114,48 @@ fn two_versions_of_one_crate_link_into_one_binary() {
         .collect();
     kinds.sort();
     assert_eq!(kinds, ["rlib", "so"], "crate-type = [\"rlib\", \"cdylib\"]");
+
+    // A lint level in a member's `[lints]`: part of cargo's fingerprint, so the member and what
+    // links it rebuild; a comment in the lock file rebuilds nothing.
+    let copies = [nix.workspace.as_path(), cargo.workspace.as_path()];
+    let edits = [
+        Case {
+            what: "lint level in legacy's [lints]",
+            edits: vec![Edit {
+                file: "legacy/Cargo.toml",
+                from: "non_snake_case = \"forbid\"",
+                to: "non_snake_case = \"deny\"".to_string(),
+            }],
+            expected: [
+                "app/bin-test/app",
+                "app/bin/app",
+                "legacy/lib-test/legacy",
+                "legacy/lib/legacy",
+            ]
+            .into_iter()
+            .map(String::from)
+            .collect(),
+        },
+        Case {
+            what: "comment in Cargo.lock",
+            edits: vec![Edit {
+                file: "Cargo.lock",
+                from: "[[package]]\nname = \"legacy\"",
+                to: "# a comment\n[[package]]\nname = \"legacy\"".to_string(),
+            }],
+            expected: BTreeSet::new(),
+        },
+    ];
+    for case in edits {
+        apply(&copies, &case);
+        let (by_nix, by_cargo) = (nix.build(), cargo.build());
+        assert_eq!(
+            by_nix, by_cargo,
+            "{}: Nix rebuilt what cargo did not, or the reverse",
+            case.what
+        );
+        assert_eq!(by_nix, case.expected, "{}", case.what);
+    }
 }
 
 #[test]
