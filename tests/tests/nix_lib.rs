@@ -225,7 +225,7 @@ fn generated_file_is_deterministic_relative_and_names_its_command() {
             &format!("# Check it is current (CI, hooks):  {command} --check"),
             "# Paths are relative to this file's directory; units omit `hash` (add --hashes for it).",
             "{",
-            "  version = 2;",
+            "  version = 3;",
             "  units = {",
         ]
     );
@@ -261,7 +261,7 @@ fn generated_file_is_deterministic_relative_and_names_its_command() {
     assert!(nested.contains(
         "\n# Regenerate, in the workspace root: cargo unit-sources generate -o nix/units.nix\n"
     ));
-    assert!(nested.contains("\n  version = 2;\n  root = \"..\";\n  units = {\n"));
+    assert!(nested.contains("\n  version = 3;\n  root = \"..\";\n  units = {\n"));
     let v = eval_in(
         &first,
         "let n = l.fromFile (ws + \"/nix/units.nix\"); in [ n.root (l.withoutHashes (l.fromPlugin ws) == n) ]",
@@ -679,7 +679,7 @@ fn library_errors_name_what_is_wrong() {
     let (tmp, ws) = workspace_copy(&fixture("nested-members"));
     generate_ok(&ws, &[]);
     let other = tmp.path().join("other-version.nix");
-    std::fs::write(&other, "{ version = 3; units = { }; }\n").unwrap();
+    std::fs::write(&other, "{ version = 2; units = { }; }\n").unwrap();
     let error = |expr: &str| {
         nix_error(&nix_eval(
             &format!(
@@ -693,7 +693,7 @@ fn library_errors_name_what_is_wrong() {
     assert_eq!(
         error(&format!("l.fromFile {}", nix_path(&other))),
         format!(
-            "error: rust-unit-sources: {}: model version 3 is not supported; this library reads version 2",
+            "error: rust-unit-sources: {}: model version 2 is not supported; this library reads version 3",
             other.display()
         )
     );
