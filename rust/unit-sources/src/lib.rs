@@ -1,7 +1,7 @@
 //! For every compilation unit of a Cargo workspace, the sorted list of files rustc reads for it.
 //!
 //! The entry point is [`scan`]: it reads the workspace with `cargo metadata`, enumerates its
-//! [`Unit`]s (lib, bins, tests, examples, benches, build script, test harness builds), and
+//! units ([`UnitKind`]: lib, bins, tests, examples, benches, build script, test harness builds), and
 //! follows each unit's module tree and `include!`-family macros from its root file with a real
 //! Rust lexer. The result is a [`Model`], which serialises (serde, camelCase) to the JSON the
 //! CLI prints and the Nix plugin turns into a Nix value.
@@ -18,6 +18,7 @@
 //! digest, and each scan's fingerprint: its file-system inputs and model), which spare work but
 //! never change a result.
 
+mod build_plan;
 mod build_script;
 mod cache_file;
 mod cargo_config;
@@ -28,22 +29,28 @@ mod features;
 mod fingerprint;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
+mod lints;
 mod metadata_cache;
 mod model;
 mod oracle;
 mod parse_cache;
+mod profile;
 mod relpath;
 mod resolver;
 mod scan;
 mod source_cache;
+#[cfg(any(test, feature = "fuzzing"))]
+mod standalone;
 mod syntax;
 mod toolchain;
 mod unit;
+#[cfg(test)]
+mod walk_fixture_tests;
 mod workspace;
 
 pub use error::Error;
 pub use features::FeatureSelection;
-pub use model::{Model, UnitSources, Unresolved, MODEL_VERSION};
+pub use model::{BuildInfo, Model, UnitSources, Unresolved, MODEL_VERSION};
 pub use oracle::{compare, parse_dep_info, rustc_dep_info, rustc_model, DepInfo, UnitComparison};
 pub use relpath::RelPath;
 pub use scan::{default_cache_dir, scan, ScanOptions};
