@@ -36,7 +36,7 @@ const CHECKSUM: &str = "4653299848aaa3c7c34a06a9c1f9248e1340f8d23aa2bd1681a131a0
 /// The pinned lock file of the assembled workspace.
 const LOCK: &str = include_str!("../locks/cargo-0.96.0.lock");
 
-/// [`LOCK`]'s path, relative to this crate's directory.
+/// The path of `LOCK` (the lock file this workspace is assembled from), relative to this crate's directory.
 pub const LOCK_FILE: &str = "locks/cargo-0.96.0.lock";
 
 /// Assembles the workspace in `root` (replacing what is there), or returns the one already

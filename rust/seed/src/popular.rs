@@ -19,7 +19,7 @@ const SEED_LOCK: &str = include_str!("../../bench/seed.lock");
 /// The pinned lock file of the assembled workspace.
 const LOCK: &str = include_str!("../locks/popular.lock");
 
-/// [`LOCK`]'s path, relative to this crate's directory.
+/// The path of `LOCK` (the lock file this workspace is assembled from), relative to this crate's directory.
 pub const LOCK_FILE: &str = "locks/popular.lock";
 
 /// The root package's name.
