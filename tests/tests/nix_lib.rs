@@ -1,5 +1,5 @@
 //! The Nix side without the plugin's help: `cargo-unit-sources generate` (`units.nix`), the Nix
-//! library in `nix/` (`fromFile`, `unitSrc`, …) and the flake, under real Nix 2.8 and without
+//! library in `nix/` (`fromFile`, `unitSource`, …) and the flake, under real Nix 2.8 and without
 //! nixpkgs (a small stand-in plays nixpkgs where the flake needs it).
 //!
 //! Workspaces are copied to temporary directories before anything is edited or generated.
@@ -406,9 +406,9 @@ fn a_units_nix_inside_a_widened_directory_lists_itself() {
     );
 }
 
-/// `unitSrcs` of the workspace's units.nix: id → store path (computed, not copied).
-fn unit_src_paths(ws: &Path) -> BTreeMap<String, String> {
-    let v = eval_in(ws, "l.unitSrcs { root = ws; model = m; }", false);
+/// `sourcesByUnit` of the workspace's units.nix: id → store path (computed, not copied).
+fn unit_source_paths(ws: &Path) -> BTreeMap<String, String> {
+    let v = eval_in(ws, "l.sourcesByUnit { root = ws; model = m; }", false);
     v.as_object()
         .unwrap()
         .iter()
@@ -417,12 +417,12 @@ fn unit_src_paths(ws: &Path) -> BTreeMap<String, String> {
 }
 
 #[test]
-fn editing_a_file_changes_exactly_the_unit_srcs_that_hold_it() {
+fn editing_a_file_changes_exactly_the_unit_sources_that_hold_it() {
     let (_tmp, ws) = workspace_copy(&fixture("nested-members"));
     generate_ok(&ws, &[]);
     let model = eval_in(&ws, "m", false);
     let units = model["units"].as_object().unwrap();
-    let baseline = unit_src_paths(&ws);
+    let baseline = unit_source_paths(&ws);
     assert_eq!(
         baseline.keys().collect::<Vec<_>>(),
         units.keys().collect::<Vec<_>>()
@@ -439,7 +439,7 @@ fn editing_a_file_changes_exactly_the_unit_srcs_that_hold_it() {
         let mut edited = original.clone();
         edited.extend_from_slice(b"\n# edited\n");
         std::fs::write(&path, &edited).unwrap();
-        let after = unit_src_paths(&ws);
+        let after = unit_source_paths(&ws);
         std::fs::write(&path, &original).unwrap();
 
         let changed: BTreeSet<String> = baseline
@@ -461,7 +461,7 @@ fn editing_a_file_changes_exactly_the_unit_srcs_that_hold_it() {
         "some unit's source never changed"
     );
     assert_eq!(
-        unit_src_paths(&ws),
+        unit_source_paths(&ws),
         baseline,
         "restored files, same sources"
     );
@@ -478,8 +478,8 @@ fn sources_hold_exactly_their_files_on_every_fixture_and_example() {
         let v = nix_json(&nix_eval(
             &format!(
                 "let l = import ./nix {{ }}; ws = {}; m = l.fromFile (ws + \"/units.nix\"); in {{ \
-                 model = m; srcs = l.unitSrcs {{ root = ws; model = m; }}; \
-                 byString = l.unitSrcs {{ model = m; }}; }}",
+                 model = m; srcs = l.sourcesByUnit {{ root = ws; model = m; }}; \
+                 byString = l.sourcesByUnit {{ model = m; }}; }}",
                 nix_path(&ws)
             ),
             false,
@@ -528,7 +528,7 @@ fn package_and_cargo_sources_hold_their_units_files() {
              cargo = l.cargoSrc {{ root = ws; model = m; ids = l.depClosure m \"app/bin/app\"; }}; \
              app = l.packageSrc {{ root = ws; model = m; package = \"app\"; }}; \
              appTests = l.packageSrc {{ root = ws; model = m; package = \"app\"; tests = true; }}; \
-             union = l.unitsSrc {{ root = ws; model = m; ids = [ \"util/lib/util\" \"derive/proc-macro/derive\" ]; extraFiles = [ \"build.rs\" ]; }}; }}",
+             union = l.unionSource {{ root = ws; model = m; ids = [ \"util/lib/util\" \"derive/proc-macro/derive\" ]; extraFiles = [ \"build.rs\" ]; }}; }}",
             nix_path(&ws)
         ),
         false,
@@ -730,21 +730,33 @@ fn library_errors_name_what_is_wrong() {
     assert_eq!(
         error(&format!("l.fromFile {}", nix_path(&other))),
         format!(
-            "error: rust-unit-sources: {}: model version 2 is not supported; this library reads version 3",
+            "error: rust-unit-sources: fromFile: {}: model version 2 is not supported; this library reads version 3",
             other.display()
         )
     );
     assert_eq!(
         error("l.depClosure (l.fromFile (ws + \"/units.nix\")) \"app/lib/nope\""),
         format!(
-            "error: rust-unit-sources: no unit `app/lib/nope` in the model of {}",
+            "error: rust-unit-sources: depClosure: no unit `app/lib/nope` in the model of {}",
             ws.display()
         )
     );
     assert_eq!(
         error("let m = l.fromFile (ws + \"/units.nix\"); in l.unitFileset { root = ws; unit = m.units.\"util/lib/util\"; }"),
-        "error: rust-unit-sources: unitFileset needs nixpkgs' lib: import the library with { inherit lib; } or pass fileset = lib.fileset"
+        "error: rust-unit-sources: unitFileset: needs nixpkgs' lib: import the library with { inherit lib; } or pass fileset = lib.fileset"
     );
+    for (function, call) in [
+        ("unionSource", "l.unionSource { model = m; ids = [ \"app/lib/nope\" ]; }"),
+        ("cargoSrc", "l.cargoSrc { model = m; ids = [ \"app/lib/nope\" ]; }"),
+    ] {
+        assert_eq!(
+            error(&format!("let m = l.fromFile (ws + \"/units.nix\"); in {call}")),
+            format!(
+                "error: rust-unit-sources: {function}: no unit `app/lib/nope` in the model of {}",
+                ws.display()
+            )
+        );
+    }
     // A string naming the file works as the path does.
     let v = eval_in(
         &ws,
@@ -1151,7 +1163,7 @@ fn pure_flake_evaluation_reads_units_nix() {
              inputs.rust-unit-sources.inputs.nixpkgs.follows = \"nixpkgs\";\n  \
              outputs = {{ self, nixpkgs, rust-unit-sources }}:\n    let\n      \
              rus = rust-unit-sources.lib;\n      model = rus.fromFile ./units.nix;\n    in {{\n      \
-             srcs = rus.unitSrcs {{ root = ./.; inherit model; }};\n      \
+             srcs = rus.sourcesByUnit {{ root = ./.; inherit model; }};\n      \
              model = model;\n    }};\n}}\n",
             nixpkgs.display(),
             rus.display()
@@ -1179,7 +1191,7 @@ fn pure_flake_evaluation_reads_units_nix() {
     std::fs::remove_file(ws.join("flake.nix")).unwrap();
     let impure = eval_in(
         &ws,
-        "{ srcs = l.unitSrcs { root = ws; model = m; }; model = m; }",
+        "{ srcs = l.sourcesByUnit { root = ws; model = m; }; model = m; }",
         false,
     );
     // Same sources as outside the flake: the store path depends on the unit's files only.
@@ -1219,7 +1231,7 @@ fn a_broken_unit_throws_its_error_where_its_files_are_used() {
     let v = eval_in(
         &ws,
         &format!(
-            "{{ files = {lib}.files; src = l.unitSrc {{ root = ws; unit = {lib}; }}; \
+            "{{ files = {lib}.files; src = l.unitSource {{ root = ws; unit = {lib}; }}; \
              error = m.units.\"{example}\".error; }}"
         ),
         false,
@@ -1230,7 +1242,7 @@ fn a_broken_unit_throws_its_error_where_its_files_are_used() {
     // … but the broken unit's files, and what is built from them, throw its error.
     for body in [
         format!("m.units.\"{example}\".files"),
-        format!("l.unitSrc {{ root = ws; unit = m.units.\"{example}\"; }}"),
+        format!("l.unitSource {{ root = ws; unit = m.units.\"{example}\"; }}"),
     ] {
         let output = nix_eval(
             &format!(
