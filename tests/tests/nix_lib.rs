@@ -766,6 +766,21 @@ fn library_errors_name_what_is_wrong() {
     assert_eq!(v, true);
 }
 
+#[test]
+fn the_librarys_nix_unit_tests_pass() {
+    // nix/tests.nix: `lib.runTests`-style cases on a literal model; it evaluates to the failed
+    // cases. Given a `lib` whose `runTests` lists the cases, it shows that there are some.
+    let failures = nix_json(&nix_eval("import ./nix/tests.nix { }", false, &[]));
+    assert_eq!(failures, json!([]));
+    let cases = strings(&nix_json(&nix_eval(
+        "import ./nix/tests.nix { lib.runTests = builtins.attrNames; }",
+        false,
+        &[],
+    )));
+    assert!(cases.len() >= 40, "{cases:?}");
+    assert!(cases.iter().all(|c| c.starts_with("test")), "{cases:?}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // The flake, with a stand-in for nixpkgs.
 
@@ -900,6 +915,7 @@ fn flake_parses_and_every_file_it_imports_evaluates() {
         "nix/package.nix",
         "nix/shell.nix",
         "nix/checks.nix",
+        "nix/tests.nix",
     ] {
         let output = Command::new("nix-instantiate")
             .args(["--parse", file])
