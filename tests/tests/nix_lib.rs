@@ -745,12 +745,11 @@ fn library_errors_name_what_is_wrong() {
         error("let m = l.fromFile (ws + \"/units.nix\"); in l.unitFileset { root = ws; unit = m.units.\"util/lib/util\"; }"),
         "error: rust-unit-sources: unitFileset: needs nixpkgs' lib: import the library with { inherit lib; } or pass fileset = lib.fileset"
     );
-    for (function, call) in [
-        ("unionSource", "l.unionSource { model = m; ids = [ \"app/lib/nope\" ]; }"),
-        ("cargoSrc", "l.cargoSrc { model = m; ids = [ \"app/lib/nope\" ]; }"),
-    ] {
+    for function in ["unionSource", "cargoSrc"] {
         assert_eq!(
-            error(&format!("let m = l.fromFile (ws + \"/units.nix\"); in {call}")),
+            error(&format!(
+                "l.{function} {{ model = l.fromFile (ws + \"/units.nix\"); ids = [ \"app/lib/nope\" ]; }}"
+            )),
             format!(
                 "error: rust-unit-sources: {function}: no unit `app/lib/nope` in the model of {}",
                 ws.display()
@@ -784,90 +783,6 @@ fn the_librarys_nix_unit_tests_pass() {
 // ---------------------------------------------------------------------------------------------
 // The flake, with a stand-in for nixpkgs.
 
-/// A stand-in for nixpkgs: just what flake.nix and nix/*.nix use. Packages are real derivations
-/// built from this machine's artifacts (the CLI and plugin built by `cargo build --release`,
-/// rustc's sysroot, Debian's nix-instantiate) so that the checks can really be built, in a
-/// private store whose sandbox sees those paths; `rustPlatform.buildRustPackage` returns its
-/// arguments with the derivation's attributes, so tests can read them.
-const STAND_IN_DEFAULT: &str = r#"
-{ system ? builtins.currentSystem, overlays ? [ ], ... }:
-let
-  lib = import ./lib.nix;
-  paths = import ./paths.nix;
-  # Every script ends with a shell builtin: when bash execs an external last command, Nix 2.8
-  # here sometimes reports the builder as killed by signal 9.
-  bash = text: [ "-eu" "-o" "pipefail" "-c" (text + "\ntrue\n") ];
-  script = name: text: derivation {
-    inherit name system;
-    builder = "/bin/bash";
-    args = bash text;
-    PATH = "/usr/bin:/bin";
-  };
-  binaries = name: links:
-    script name ("mkdir -p $out/bin\n" + builtins.concatStringsSep "" (map (l: "ln -s ${l} $out/bin/\n") links));
-  dummy = pname: { inherit pname; outPath = "/stand-in/${pname}"; };
-  base = final: {
-    inherit lib;
-    stdenv.hostPlatform.extensions.sharedLibrary = ".so";
-    callPackage = fn: args:
-      let
-        f = if builtins.isFunction fn then fn else import fn;
-        result = f (builtins.intersectAttrs (builtins.functionArgs f) final // args);
-      in
-      result // { override = more: final.callPackage fn (args // more); };
-    rustPlatform.buildRustPackage = args:
-      let
-        drv = script "${args.pname}-${args.version}" (''
-          mkdir -p $out/bin
-          cp ${paths.cli} $out/bin/cargo-unit-sources
-        '' + lib.optionalString (args.pname == "rust-unit-sources") ''
-          mkdir -p $out/lib/nix/plugins
-          cp ${paths.plugin} $out/lib/nix/plugins/
-        '');
-      in
-      args // { inherit (drv) name type outPath drvPath outputName; };
-    runCommand = name: env: text:
-      derivation (removeAttrs env [ "nativeBuildInputs" ] // {
-        inherit name system;
-        builder = "/bin/bash";
-        args = bash text;
-        PATH = builtins.concatStringsSep ":" (map (p: "${p}/bin") (env.nativeBuildInputs or [ ]) ++ [ "/usr/bin" "/bin" ]);
-      });
-    mkShell = args: args // { shell = true; };
-    cargo = binaries "cargo" [ "${paths.sysroot}/bin/cargo" ];
-    rustc = binaries "rustc" [ "${paths.sysroot}/bin/rustc" ];
-    nix = binaries "nix-${paths.nixVersion}" [ paths.nixInstantiate ] // { version = paths.nixVersion; };
-    pkg-config = dummy "pkg-config";
-    makeWrapper = dummy "make-wrapper";
-    boost = dummy "boost";
-    nlohmann_json = dummy "nlohmann_json";
-    boehmgc = dummy "boehmgc";
-    clippy = dummy "clippy";
-    rustfmt = dummy "rustfmt";
-  };
-  fix = f: let x = f x; in x;
-in
-fix (final: builtins.foldl' (prev: overlay: prev // overlay final prev) (base final) overlays)
-"#;
-
-/// The stand-in's `lib`: the few functions the Nix files use; `fileset.unions` keeps the paths.
-const STAND_IN_LIB: &str = r#"
-{
-  optionals = c: xs: if c then xs else [ ];
-  optionalString = c: s: if c then s else "";
-  optionalAttrs = c: a: if c then a else { };
-  makeBinPath = ps: builtins.concatStringsSep ":" (map (p: "${p}/bin") ps);
-  licenses = { mit.spdxId = "MIT"; asl20.spdxId = "Apache-2.0"; };
-  platforms.linux = [ "x86_64-linux" "aarch64-linux" ];
-  fileset.unions = paths: map toString paths;
-}
-"#;
-
-/// The stand-in as a flake (for `nix eval` of a flake that uses this repository's).
-const STAND_IN_FLAKE: &str = r#"
-{ outputs = { self }: { lib = import ./lib.nix; }; }
-"#;
-
 /// The directory of this machine's Rust toolchain.
 fn sysroot() -> PathBuf {
     let output = Command::new("rustc")
@@ -877,9 +792,9 @@ fn sysroot() -> PathBuf {
     PathBuf::from(String::from_utf8(output.stdout).unwrap().trim())
 }
 
-/// Writes the stand-in nixpkgs, whose `nix` has version `nix_version`, into `dir`.
+/// A copy of the stand-in nixpkgs (tests/nix/stand-in-nixpkgs) in `dir`, with the `paths.nix`
+/// it reads: this machine's artifacts, and `nix_version` as its `nix`'s version.
 fn stand_in(dir: &Path, nix_version: &str) {
-    std::fs::create_dir_all(dir).unwrap();
     let release = repo_root().join("target/release");
     let nix_instantiate = std::fs::canonicalize("/usr/bin/nix-instantiate").unwrap();
     let paths = format!(
@@ -889,10 +804,8 @@ fn stand_in(dir: &Path, nix_version: &str) {
         nix_string(&sysroot()),
         nix_string(&nix_instantiate),
     );
+    copy_tree(&repo_root().join("tests/nix/stand-in-nixpkgs"), dir);
     std::fs::write(dir.join("paths.nix"), paths).unwrap();
-    std::fs::write(dir.join("default.nix"), STAND_IN_DEFAULT).unwrap();
-    std::fs::write(dir.join("lib.nix"), STAND_IN_LIB).unwrap();
-    std::fs::write(dir.join("flake.nix"), STAND_IN_FLAKE).unwrap();
 }
 
 /// `let outputs = <flake.nix's outputs, with the stand-in as nixpkgs>; in <body>`.
