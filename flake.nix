@@ -31,7 +31,7 @@
         );
     in
     {
-      # The Nix library (nix/default.nix): fromPlugin, fromFile, unitSrc, unitFileset, …
+      # The Nix library (nix/default.nix): fromPlugin, fromFile, unitSource, unitFileset, …
       lib = import ./nix { lib = if nixpkgs == null then null else nixpkgs.lib; };
 
       # pkgs.rust-unit-sources (plugin + CLI), pkgs.cargo-unit-sources (CLI),

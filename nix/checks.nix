@@ -3,7 +3,7 @@
 #   cli                 the CLI builds;
 #   units-nix           units.nix is current (`cargo-unit-sources generate --check`);
 #   unit-srcs           pure evaluation of units.nix (`fromFile`, as in a flake): each unit's
-#                       `unitSrc` holds exactly the unit's files and manifests;
+#                       `unitSource` holds exactly the unit's files and manifests;
 #   plugin, plugin-round-trip
 #                       only when the package supports pkgs.nix (see package.nix): the plugin
 #                       builds, and `builtins.rustUnitSources` gives the model units.nix holds.
@@ -20,7 +20,7 @@
 let
   example = ../examples/cargo-like;
   model = rustUnitSources.fromFile ../examples/cargo-like/units.nix;
-  srcs = rustUnitSources.unitSrcs {
+  srcs = rustUnitSources.sourcesByUnit {
     root = example;
     inherit model;
   };

@@ -1,5 +1,5 @@
 //! The Nix side without the plugin's help: `cargo-unit-sources generate` (`units.nix`), the Nix
-//! library in `nix/` (`fromFile`, `unitSrc`, …) and the flake, under real Nix 2.8 and without
+//! library in `nix/` (`fromFile`, `unitSource`, …) and the flake, under real Nix 2.8 and without
 //! nixpkgs (a small stand-in plays nixpkgs where the flake needs it).
 //!
 //! Workspaces are copied to temporary directories before anything is edited or generated.
@@ -406,9 +406,9 @@ fn a_units_nix_inside_a_widened_directory_lists_itself() {
     );
 }
 
-/// `unitSrcs` of the workspace's units.nix: id → store path (computed, not copied).
-fn unit_src_paths(ws: &Path) -> BTreeMap<String, String> {
-    let v = eval_in(ws, "l.unitSrcs { root = ws; model = m; }", false);
+/// `sourcesByUnit` of the workspace's units.nix: id → store path (computed, not copied).
+fn unit_source_paths(ws: &Path) -> BTreeMap<String, String> {
+    let v = eval_in(ws, "l.sourcesByUnit { root = ws; model = m; }", false);
     v.as_object()
         .unwrap()
         .iter()
@@ -417,12 +417,12 @@ fn unit_src_paths(ws: &Path) -> BTreeMap<String, String> {
 }
 
 #[test]
-fn editing_a_file_changes_exactly_the_unit_srcs_that_hold_it() {
+fn editing_a_file_changes_exactly_the_unit_sources_that_hold_it() {
     let (_tmp, ws) = workspace_copy(&fixture("nested-members"));
     generate_ok(&ws, &[]);
     let model = eval_in(&ws, "m", false);
     let units = model["units"].as_object().unwrap();
-    let baseline = unit_src_paths(&ws);
+    let baseline = unit_source_paths(&ws);
     assert_eq!(
         baseline.keys().collect::<Vec<_>>(),
         units.keys().collect::<Vec<_>>()
@@ -439,7 +439,7 @@ fn editing_a_file_changes_exactly_the_unit_srcs_that_hold_it() {
         let mut edited = original.clone();
         edited.extend_from_slice(b"\n# edited\n");
         std::fs::write(&path, &edited).unwrap();
-        let after = unit_src_paths(&ws);
+        let after = unit_source_paths(&ws);
         std::fs::write(&path, &original).unwrap();
 
         let changed: BTreeSet<String> = baseline
@@ -461,7 +461,7 @@ fn editing_a_file_changes_exactly_the_unit_srcs_that_hold_it() {
         "some unit's source never changed"
     );
     assert_eq!(
-        unit_src_paths(&ws),
+        unit_source_paths(&ws),
         baseline,
         "restored files, same sources"
     );
@@ -478,8 +478,8 @@ fn sources_hold_exactly_their_files_on_every_fixture_and_example() {
         let v = nix_json(&nix_eval(
             &format!(
                 "let l = import ./nix {{ }}; ws = {}; m = l.fromFile (ws + \"/units.nix\"); in {{ \
-                 model = m; srcs = l.unitSrcs {{ root = ws; model = m; }}; \
-                 byString = l.unitSrcs {{ model = m; }}; }}",
+                 model = m; srcs = l.sourcesByUnit {{ root = ws; model = m; }}; \
+                 byString = l.sourcesByUnit {{ model = m; }}; }}",
                 nix_path(&ws)
             ),
             false,
@@ -528,7 +528,7 @@ fn package_and_cargo_sources_hold_their_units_files() {
              cargo = l.cargoSrc {{ root = ws; model = m; ids = l.depClosure m \"app/bin/app\"; }}; \
              app = l.packageSrc {{ root = ws; model = m; package = \"app\"; }}; \
              appTests = l.packageSrc {{ root = ws; model = m; package = \"app\"; tests = true; }}; \
-             union = l.unitsSrc {{ root = ws; model = m; ids = [ \"util/lib/util\" \"derive/proc-macro/derive\" ]; extraFiles = [ \"build.rs\" ]; }}; }}",
+             union = l.unionSource {{ root = ws; model = m; ids = [ \"util/lib/util\" \"derive/proc-macro/derive\" ]; extraFiles = [ \"build.rs\" ]; }}; }}",
             nix_path(&ws)
         ),
         false,
@@ -730,21 +730,32 @@ fn library_errors_name_what_is_wrong() {
     assert_eq!(
         error(&format!("l.fromFile {}", nix_path(&other))),
         format!(
-            "error: rust-unit-sources: {}: model version 2 is not supported; this library reads version 3",
+            "error: rust-unit-sources: fromFile: {}: model version 2 is not supported; this library reads version 3",
             other.display()
         )
     );
     assert_eq!(
         error("l.depClosure (l.fromFile (ws + \"/units.nix\")) \"app/lib/nope\""),
         format!(
-            "error: rust-unit-sources: no unit `app/lib/nope` in the model of {}",
+            "error: rust-unit-sources: depClosure: no unit `app/lib/nope` in the model of {}",
             ws.display()
         )
     );
     assert_eq!(
         error("let m = l.fromFile (ws + \"/units.nix\"); in l.unitFileset { root = ws; unit = m.units.\"util/lib/util\"; }"),
-        "error: rust-unit-sources: unitFileset needs nixpkgs' lib: import the library with { inherit lib; } or pass fileset = lib.fileset"
+        "error: rust-unit-sources: unitFileset: needs nixpkgs' lib: import the library with { inherit lib; } or pass fileset = lib.fileset"
     );
+    for function in ["unionSource", "cargoSrc"] {
+        assert_eq!(
+            error(&format!(
+                "l.{function} {{ model = l.fromFile (ws + \"/units.nix\"); ids = [ \"app/lib/nope\" ]; }}"
+            )),
+            format!(
+                "error: rust-unit-sources: {function}: no unit `app/lib/nope` in the model of {}",
+                ws.display()
+            )
+        );
+    }
     // A string naming the file works as the path does.
     let v = eval_in(
         &ws,
@@ -754,92 +765,23 @@ fn library_errors_name_what_is_wrong() {
     assert_eq!(v, true);
 }
 
+#[test]
+fn the_librarys_nix_unit_tests_pass() {
+    // nix/tests.nix: `lib.runTests`-style cases on a literal model; it evaluates to the failed
+    // cases. Given a `lib` whose `runTests` lists the cases, it shows that there are some.
+    let failures = nix_json(&nix_eval("import ./nix/tests.nix { }", false, &[]));
+    assert_eq!(failures, json!([]));
+    let cases = strings(&nix_json(&nix_eval(
+        "import ./nix/tests.nix { lib.runTests = builtins.attrNames; }",
+        false,
+        &[],
+    )));
+    assert!(cases.len() >= 40, "{cases:?}");
+    assert!(cases.iter().all(|c| c.starts_with("test")), "{cases:?}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // The flake, with a stand-in for nixpkgs.
-
-/// A stand-in for nixpkgs: just what flake.nix and nix/*.nix use. Packages are real derivations
-/// built from this machine's artifacts (the CLI and plugin built by `cargo build --release`,
-/// rustc's sysroot, Debian's nix-instantiate) so that the checks can really be built, in a
-/// private store whose sandbox sees those paths; `rustPlatform.buildRustPackage` returns its
-/// arguments with the derivation's attributes, so tests can read them.
-const STAND_IN_DEFAULT: &str = r#"
-{ system ? builtins.currentSystem, overlays ? [ ], ... }:
-let
-  lib = import ./lib.nix;
-  paths = import ./paths.nix;
-  # Every script ends with a shell builtin: when bash execs an external last command, Nix 2.8
-  # here sometimes reports the builder as killed by signal 9.
-  bash = text: [ "-eu" "-o" "pipefail" "-c" (text + "\ntrue\n") ];
-  script = name: text: derivation {
-    inherit name system;
-    builder = "/bin/bash";
-    args = bash text;
-    PATH = "/usr/bin:/bin";
-  };
-  binaries = name: links:
-    script name ("mkdir -p $out/bin\n" + builtins.concatStringsSep "" (map (l: "ln -s ${l} $out/bin/\n") links));
-  dummy = pname: { inherit pname; outPath = "/stand-in/${pname}"; };
-  base = final: {
-    inherit lib;
-    stdenv.hostPlatform.extensions.sharedLibrary = ".so";
-    callPackage = fn: args:
-      let
-        f = if builtins.isFunction fn then fn else import fn;
-        result = f (builtins.intersectAttrs (builtins.functionArgs f) final // args);
-      in
-      result // { override = more: final.callPackage fn (args // more); };
-    rustPlatform.buildRustPackage = args:
-      let
-        drv = script "${args.pname}-${args.version}" (''
-          mkdir -p $out/bin
-          cp ${paths.cli} $out/bin/cargo-unit-sources
-        '' + lib.optionalString (args.pname == "rust-unit-sources") ''
-          mkdir -p $out/lib/nix/plugins
-          cp ${paths.plugin} $out/lib/nix/plugins/
-        '');
-      in
-      args // { inherit (drv) name type outPath drvPath outputName; };
-    runCommand = name: env: text:
-      derivation (removeAttrs env [ "nativeBuildInputs" ] // {
-        inherit name system;
-        builder = "/bin/bash";
-        args = bash text;
-        PATH = builtins.concatStringsSep ":" (map (p: "${p}/bin") (env.nativeBuildInputs or [ ]) ++ [ "/usr/bin" "/bin" ]);
-      });
-    mkShell = args: args // { shell = true; };
-    cargo = binaries "cargo" [ "${paths.sysroot}/bin/cargo" ];
-    rustc = binaries "rustc" [ "${paths.sysroot}/bin/rustc" ];
-    nix = binaries "nix-${paths.nixVersion}" [ paths.nixInstantiate ] // { version = paths.nixVersion; };
-    pkg-config = dummy "pkg-config";
-    makeWrapper = dummy "make-wrapper";
-    boost = dummy "boost";
-    nlohmann_json = dummy "nlohmann_json";
-    boehmgc = dummy "boehmgc";
-    clippy = dummy "clippy";
-    rustfmt = dummy "rustfmt";
-  };
-  fix = f: let x = f x; in x;
-in
-fix (final: builtins.foldl' (prev: overlay: prev // overlay final prev) (base final) overlays)
-"#;
-
-/// The stand-in's `lib`: the few functions the Nix files use; `fileset.unions` keeps the paths.
-const STAND_IN_LIB: &str = r#"
-{
-  optionals = c: xs: if c then xs else [ ];
-  optionalString = c: s: if c then s else "";
-  optionalAttrs = c: a: if c then a else { };
-  makeBinPath = ps: builtins.concatStringsSep ":" (map (p: "${p}/bin") ps);
-  licenses = { mit.spdxId = "MIT"; asl20.spdxId = "Apache-2.0"; };
-  platforms.linux = [ "x86_64-linux" "aarch64-linux" ];
-  fileset.unions = paths: map toString paths;
-}
-"#;
-
-/// The stand-in as a flake (for `nix eval` of a flake that uses this repository's).
-const STAND_IN_FLAKE: &str = r#"
-{ outputs = { self }: { lib = import ./lib.nix; }; }
-"#;
 
 /// The directory of this machine's Rust toolchain.
 fn sysroot() -> PathBuf {
@@ -850,9 +792,9 @@ fn sysroot() -> PathBuf {
     PathBuf::from(String::from_utf8(output.stdout).unwrap().trim())
 }
 
-/// Writes the stand-in nixpkgs, whose `nix` has version `nix_version`, into `dir`.
+/// A copy of the stand-in nixpkgs (tests/nix/stand-in-nixpkgs) in `dir`, with the `paths.nix`
+/// it reads: this machine's artifacts, and `nix_version` as its `nix`'s version.
 fn stand_in(dir: &Path, nix_version: &str) {
-    std::fs::create_dir_all(dir).unwrap();
     let release = repo_root().join("target/release");
     let nix_instantiate = std::fs::canonicalize("/usr/bin/nix-instantiate").unwrap();
     let paths = format!(
@@ -862,10 +804,8 @@ fn stand_in(dir: &Path, nix_version: &str) {
         nix_string(&sysroot()),
         nix_string(&nix_instantiate),
     );
+    copy_tree(&repo_root().join("tests/nix/stand-in-nixpkgs"), dir);
     std::fs::write(dir.join("paths.nix"), paths).unwrap();
-    std::fs::write(dir.join("default.nix"), STAND_IN_DEFAULT).unwrap();
-    std::fs::write(dir.join("lib.nix"), STAND_IN_LIB).unwrap();
-    std::fs::write(dir.join("flake.nix"), STAND_IN_FLAKE).unwrap();
 }
 
 /// `let outputs = <flake.nix's outputs, with the stand-in as nixpkgs>; in <body>`.
@@ -888,6 +828,7 @@ fn flake_parses_and_every_file_it_imports_evaluates() {
         "nix/package.nix",
         "nix/shell.nix",
         "nix/checks.nix",
+        "nix/tests.nix",
     ] {
         let output = Command::new("nix-instantiate")
             .args(["--parse", file])
@@ -1151,7 +1092,7 @@ fn pure_flake_evaluation_reads_units_nix() {
              inputs.rust-unit-sources.inputs.nixpkgs.follows = \"nixpkgs\";\n  \
              outputs = {{ self, nixpkgs, rust-unit-sources }}:\n    let\n      \
              rus = rust-unit-sources.lib;\n      model = rus.fromFile ./units.nix;\n    in {{\n      \
-             srcs = rus.unitSrcs {{ root = ./.; inherit model; }};\n      \
+             srcs = rus.sourcesByUnit {{ root = ./.; inherit model; }};\n      \
              model = model;\n    }};\n}}\n",
             nixpkgs.display(),
             rus.display()
@@ -1179,7 +1120,7 @@ fn pure_flake_evaluation_reads_units_nix() {
     std::fs::remove_file(ws.join("flake.nix")).unwrap();
     let impure = eval_in(
         &ws,
-        "{ srcs = l.unitSrcs { root = ws; model = m; }; model = m; }",
+        "{ srcs = l.sourcesByUnit { root = ws; model = m; }; model = m; }",
         false,
     );
     // Same sources as outside the flake: the store path depends on the unit's files only.
@@ -1219,7 +1160,7 @@ fn a_broken_unit_throws_its_error_where_its_files_are_used() {
     let v = eval_in(
         &ws,
         &format!(
-            "{{ files = {lib}.files; src = l.unitSrc {{ root = ws; unit = {lib}; }}; \
+            "{{ files = {lib}.files; src = l.unitSource {{ root = ws; unit = {lib}; }}; \
              error = m.units.\"{example}\".error; }}"
         ),
         false,
@@ -1230,7 +1171,7 @@ fn a_broken_unit_throws_its_error_where_its_files_are_used() {
     // … but the broken unit's files, and what is built from them, throw its error.
     for body in [
         format!("m.units.\"{example}\".files"),
-        format!("l.unitSrc {{ root = ws; unit = m.units.\"{example}\"; }}"),
+        format!("l.unitSource {{ root = ws; unit = m.units.\"{example}\"; }}"),
     ] {
         let output = nix_eval(
             &format!(

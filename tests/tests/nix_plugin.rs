@@ -143,7 +143,7 @@ fn nix_library_and_flake_evaluate() {
     );
     assert_eq!(
         nix_error(&without_plugin),
-        "error: rust-unit-sources: builtins.rustUnitSources is not available; load the plugin with --option plugin-files /path/to/librust_unit_sources_nix.so"
+        "error: rust-unit-sources: fromPlugin: builtins.rustUnitSources is not available; load the plugin with --option plugin-files /path/to/librust_unit_sources_nix.so"
     );
 }
 

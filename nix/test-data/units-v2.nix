@@ -1,0 +1,5 @@
+# A model of a version this library does not read (tests.nix: fromFile refuses it).
+{
+  version = 2;
+  units = { };
+}

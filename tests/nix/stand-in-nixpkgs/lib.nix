@@ -1,0 +1,10 @@
+# The stand-in's `lib`: the few functions the Nix files use; `fileset.unions` keeps the paths.
+{
+  optionals = c: xs: if c then xs else [ ];
+  optionalString = c: s: if c then s else "";
+  optionalAttrs = c: a: if c then a else { };
+  makeBinPath = ps: builtins.concatStringsSep ":" (map (p: "${p}/bin") ps);
+  licenses = { mit.spdxId = "MIT"; asl20.spdxId = "Apache-2.0"; };
+  platforms.linux = [ "x86_64-linux" "aarch64-linux" ];
+  fileset.unions = paths: map toString paths;
+}
