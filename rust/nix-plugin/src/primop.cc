@@ -1,13 +1,15 @@
 // builtins.rustUnitSources: decodes its argument, calls the Rust scanner, returns its JSON as
 // a Nix value. No logic beyond that lives here; every Nix-version-specific detail lives in
-// nix_compat.hh.
+// include/nix_compat.hh, and the load-time check of the running Nix in include/load_check.hh.
 
-#include "nix_compat.hh"
+#include "rust-unit-sources-nix/include/load_check.hh"
+#include "rust-unit-sources-nix/include/nix_compat.hh"
 
 #include "rust/cxx.h"
 #include "rust-unit-sources-nix/src/lib.rs.h"
 
 #include <string>
+#include <string_view>
 
 namespace {
 
@@ -36,13 +38,13 @@ const char * const expected_attrs = "src, features, noDefaultFeatures, allFeatur
 // Forces `value`, null or a list of strings; appends the strings to `out`. Returns whether it
 // was a list.
 bool force_optional_strings(nix::EvalState & state, nix::Value & value, rus_compat::PosArg pos,
-    rust::Vec<rust::String> & out)
+    std::string_view what, rust::Vec<rust::String> & out)
 {
     rus_compat::force_value(state, value, pos);
     if (value.type() == nix::nNull)
         return false;
-    for (auto * item : rus_compat::force_list(state, value, pos))
-        out.push_back(rus_compat::force_string_no_ctx(state, *item, pos));
+    for (auto * item : rus_compat::force_list(state, value, pos, what))
+        out.push_back(rus_compat::force_string_no_ctx(state, *item, pos, what));
     return true;
 }
 
@@ -64,19 +66,25 @@ void prim_rustUnitSources(nix::EvalState & state, rus_compat::PosArg pos, nix::V
             if (name == "src") {
                 src = value;
             } else if (name == "features") {
-                request.features_given = force_optional_strings(state, *value, pos, request.features);
+                request.features_given = force_optional_strings(state, *value, pos,
+                    "while evaluating the 'features' attribute passed to builtins.rustUnitSources", request.features);
             } else if (name == "noDefaultFeatures") {
-                request.no_default_features = rus_compat::force_bool(state, *value, pos);
+                request.no_default_features = rus_compat::force_bool(state, *value, pos,
+                    "while evaluating the 'noDefaultFeatures' attribute passed to builtins.rustUnitSources");
             } else if (name == "allFeatures") {
-                request.all_features = rus_compat::force_bool(state, *value, pos);
+                request.all_features = rus_compat::force_bool(state, *value, pos,
+                    "while evaluating the 'allFeatures' attribute passed to builtins.rustUnitSources");
             } else if (name == "cfgs") {
-                request.cfgs_given = force_optional_strings(state, *value, pos, request.cfgs);
+                request.cfgs_given = force_optional_strings(state, *value, pos,
+                    "while evaluating the 'cfgs' attribute passed to builtins.rustUnitSources", request.cfgs);
             } else if (name == "dependencies") {
-                request.dependencies = rus_compat::force_bool(state, *value, pos);
+                request.dependencies = rus_compat::force_bool(state, *value, pos,
+                    "while evaluating the 'dependencies' attribute passed to builtins.rustUnitSources");
             } else if (name == "target") {
                 rus_compat::force_value(state, *value, pos);
                 if (value->type() != nix::nNull)
-                    request.target = rus_compat::force_string_no_ctx(state, *value, pos);
+                    request.target = rus_compat::force_string_no_ctx(state, *value, pos,
+                        "while evaluating the 'target' attribute passed to builtins.rustUnitSources");
             } else {
                 rus_compat::throw_error(state, pos,
                     "rustUnitSources: unknown attribute '" + name + "'; expected " + expected_attrs);
@@ -101,6 +109,9 @@ void prim_rustUnitSources(nix::EvalState & state, rus_compat::PosArg pos, nix::V
     rus_compat::parse_json(state, json, v);
 }
 
-const auto registration = rus_compat::register_primop("__rustUnitSources", {"arg"}, doc, prim_rustUnitSources);
+// At load (dlopen runs this initialiser), before anything else touches Nix: a plugin loaded
+// into a Nix other than the one it was built against registers nothing (load_check.hh).
+[[maybe_unused]] const bool registered = rus_load_check::running_nix_is(RUS_NIX_VERSION)
+    && (rus_compat::register_primop("__rustUnitSources", {"arg"}, doc, prim_rustUnitSources), true);
 
 } // namespace
