@@ -163,7 +163,7 @@ fn cargo_missing_from_path() {
         String::from_utf8(cli.stderr).unwrap(),
         format!("error: {expected}\n")
     );
-    let nix = Command::new("nix-instantiate")
+    let nix = Command::new(rust_unit_sources_tests::nix_instantiate())
         .args(["--eval", "--strict", "--json", "--option", "plugin-files"])
         .arg(rust_unit_sources_tests::plugin())
         .arg("-E")
