@@ -159,8 +159,7 @@ pub fn nix_error(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr)
         .lines()
         .map(str::trim_start)
-        .filter(|l| l.starts_with("error: "))
-        .last()
+        .rfind(|l| l.starts_with("error: "))
         .unwrap_or_default()
         .to_string()
 }
