@@ -66,6 +66,17 @@ fn main() {
     let manifest_dir =
         PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
     let nix = Nix::find(&manifest_dir.join("../.."));
+    if nix
+        .include_dirs
+        .iter()
+        .any(|dir| dir.join("lix/libexpr/eval.hh").is_file())
+    {
+        fail(&format!(
+            "{} is Lix, whose API the plugin has no branch for; supported: Nix {}",
+            nix.source,
+            known_generations()
+        ));
+    }
     let Some(generation) = generation(nix.version) else {
         fail(&format!(
             "Nix {} ({}) is not supported: the plugin has branches for Nix {}",

@@ -773,6 +773,8 @@ let
     cargo = binaries "cargo" [ "${paths.sysroot}/bin/cargo" ];
     rustc = binaries "rustc" [ "${paths.sysroot}/bin/rustc" ];
     nix = binaries "nix-${paths.nixVersion}" [ paths.nixInstantiate ] // { version = paths.nixVersion; };
+    # The checks' other Nix versions: the same Nix here (a real nixpkgs builds each).
+    nixVersions = { nix_2_28 = final.nix; latest = final.nix; };
     pkg-config = dummy "pkg-config";
     makeWrapper = dummy "make-wrapper";
     boost = dummy "boost";
@@ -792,6 +794,8 @@ const STAND_IN_LIB: &str = r#"
   optionals = c: xs: if c then xs else [ ];
   optionalString = c: s: if c then s else "";
   optionalAttrs = c: a: if c then a else { };
+  filterAttrs = pred: set: builtins.listToAttrs (builtins.concatMap (name: if pred name set.${name} then [ { inherit name; value = set.${name}; } ] else [ ]) (builtins.attrNames set));
+  mapAttrs' = f: set: builtins.listToAttrs (map (name: f name set.${name}) (builtins.attrNames set));
   makeBinPath = ps: builtins.concatStringsSep ":" (map (p: "${p}/bin") ps);
   licenses = { mit.spdxId = "MIT"; asl20.spdxId = "Apache-2.0"; };
   platforms.linux = [ "x86_64-linux" "aarch64-linux" ];
@@ -953,6 +957,8 @@ fn flake_parses_and_every_file_it_imports_evaluates() {
         json!([
             "cli",
             "plugin",
+            "plugin-latest",
+            "plugin-nix_2_28",
             "plugin-round-trip",
             "unit-srcs",
             "units-nix"
@@ -975,7 +981,7 @@ fn flake_parses_and_every_file_it_imports_evaluates() {
         .iter()
         .map(|s| s.to_string())
         .collect();
-    for dir in ["rust", "cpp", "tests/support"] {
+    for dir in ["rust", "tests/support"] {
         expected.extend(
             files_below(&root.join(dir))
                 .into_iter()
@@ -1068,6 +1074,8 @@ fn flake_checks_build_and_catch_a_stale_units_nix() {
         [
             "cargo-unit-sources-0.1.0",
             "rust-unit-sources-0.1.0",
+            "rust-unit-sources-plugin-latest-check",
+            "rust-unit-sources-plugin-nix_2_28-check",
             "rust-unit-sources-plugin-round-trip-check",
             "rust-unit-sources-unit-srcs-check",
             "rust-unit-sources-units-nix-check",
@@ -1086,6 +1094,8 @@ fn flake_checks_build_and_catch_a_stale_units_nix() {
     assert_eq!(
         failed,
         BTreeSet::from([
+            "rust-unit-sources-plugin-latest-check".to_string(),
+            "rust-unit-sources-plugin-nix_2_28-check".to_string(),
             "rust-unit-sources-plugin-round-trip-check".to_string(),
             "rust-unit-sources-units-nix-check".to_string()
         ])
