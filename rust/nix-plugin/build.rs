@@ -65,7 +65,11 @@ fn main() {
 
     let manifest_dir =
         PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
-    let nix = Nix::find(&manifest_dir.join("../.."));
+    let workspace = manifest_dir
+        .parent()
+        .and_then(Path::parent)
+        .expect("rust/nix-plugin");
+    let nix = Nix::find(workspace);
     if nix
         .include_dirs
         .iter()
