@@ -13,11 +13,17 @@
 #include "nix/expr/primops.hh"
 #include "nix/util/util.hh"
 #else
-// 2.21–2.27: flat headers. Nix's own build force-includes the config headers (HAVE_BOEHMGC
-// changes the layout of EvalState); the .pc files of a source build need not say so.
+// 2.21–2.27: flat headers. Nix's own build force-includes its config headers (HAVE_BOEHMGC
+// changes the layout of EvalState); the .pc files of a source build need not say so, and the
+// pkg-config crate keeps no -include flag: so they are included here. Meson builds (2.24 on)
+// have one per library; the autotools builds before them, one config.h.
+#if __has_include("config-expr.hh")
 #include "config-util.hh"
 #include "config-store.hh"
 #include "config-expr.hh"
+#else
+#include "config.h"
+#endif
 
 #include "eval.hh"
 #include "eval-inline.hh"
