@@ -12,9 +12,10 @@
 //   PrimOpFun                              void (*)(EvalState &, PosArg, Value **, Value &);
 //   register_primop(name, args, doc, fun)  registers a primop (call it at load time);
 //   throw_error(state, pos, msg)           throws an EvalError with `msg` verbatim at `pos`;
-//   force_value / force_bool / force_string_no_ctx / force_list (state, v, pos, what)
-//                                          force `v`; `what` is the context newer versions
-//                                          print ("while evaluating …");
+//   force_value(state, v, pos)             forces `v`;
+//   force_bool / force_string_no_ctx / force_list (state, v, pos, what)
+//                                          force `v` to that type; `what` is the context
+//                                          newer versions print ("while evaluating …");
 //   attrs_of(state, v)                     the (name, value) pairs of a forced attribute set;
 //   show_type(v)                           "an integer", "a list", …;
 //   realise_source_path(state, pos, v)     a path value as a real path evaluation may read,

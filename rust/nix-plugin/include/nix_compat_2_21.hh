@@ -44,11 +44,11 @@ using PrimOpFun = void (*)(nix::EvalState & state, PosArg pos, nix::Value ** arg
 
 inline void register_primop(const char * name, std::vector<std::string> args, const char * doc, PrimOpFun fun)
 {
-    nix::PrimOp primop{
-        .name = name,
-        .args = std::move(args),
-        .doc = doc,
-    };
+    // Assigned, not designated: every other field keeps its default.
+    nix::PrimOp primop;
+    primop.name = name;
+    primop.args = std::move(args);
+    primop.doc = doc; // an optional string from 2.33 on: a const char * converts
 #if RUS_NIX_AT_LEAST(2, 34)
     primop.impl = fun; // 2.34 on
 #else
