@@ -1,5 +1,6 @@
 # rust-unit-sources for nixpkgs (callPackage-able): the Nix plugin
-# ($out/lib/nix/plugins/librust_unit_sources_nix.so, adding builtins.rustUnitSources) and the
+# ($out/lib/nix/plugins/librust_unit_sources_nix.so, adding builtins.rustUnitSources: the loader,
+# which loads $out/lib/librust_unit_sources_nix_impl.so when the running Nix is `nix`) and the
 # CLI ($out/bin/cargo-unit-sources), built with nixpkgs' Rust tooling against the `nix` of the
 # same package set. `nix = null` builds the CLI alone (pname cargo-unit-sources).
 #
@@ -92,6 +93,8 @@ rustPlatform.buildRustPackage (
     ++ lib.optionals withPlugin [
       "--package"
       "rust-unit-sources-nix"
+      "--package"
+      "rust-unit-sources-nix-loader"
     ];
 
     nativeBuildInputs = [ makeWrapper ] ++ lib.optionals withPlugin [ pkg-config ];
@@ -108,6 +111,9 @@ rustPlatform.buildRustPackage (
     doCheck = false;
 
     postInstall =
+      # The loader in lib/nix/plugins (the file to load, alone there so that the directory can
+      # be named in plugin-files too); the real plugin, which it loads, two directories up in
+      # lib/.
       lib.optionalString withPlugin ''
         mkdir -p $out/lib/nix/plugins
         mv $out/lib/librust_unit_sources_nix${stdenv.hostPlatform.extensions.sharedLibrary} $out/lib/nix/plugins/

@@ -12,8 +12,8 @@
 //!    `nix-bin`, as in 1.
 //!
 //! The version picks the API generation (`RUS_NIX_GENERATION`, see `include/nix_compat.hh`)
-//! and the C++ standard; it is also compiled in as `RUS_NIX_VERSION`, which the plugin compares
-//! with the running Nix's at load. A version outside the known generations stops the build
+//! and the C++ standard; it is also compiled in as `RUS_NIX_VERSION`, which the loader
+//! (`rust/nix-plugin-loader`) compares with the running Nix's before it loads this plugin. A version outside the known generations stops the build
 //! with one line naming them.
 //!
 //! Nix's headers (and those they include: Boost, nlohmann-json, Boehm GC) are passed as
@@ -28,13 +28,12 @@ use std::path::{Path, PathBuf};
 use std::process::exit;
 
 /// The C++ sources, compiled in this order.
-const SOURCES: &[&str] = &["src/load_check.cc", "src/primop.cc"];
+const SOURCES: &[&str] = &["src/primop.cc"];
 /// The headers they include (rebuild triggers only; they are found through the include path).
 const HEADERS: &[&str] = &[
     "include/nix_compat.hh",
     "include/nix_compat_2_8.hh",
     "include/nix_compat_2_21.hh",
-    "include/load_check.hh",
 ];
 
 /// A Nix version's `(major, minor)`.
@@ -116,8 +115,9 @@ fn main() {
             .flag("-isystem")
             .flag(dir.to_str().expect("UTF-8 path"));
     }
-    // Nothing in Rust calls into primop.o: only its static initialiser (the check and the
-    // primop's registration) matters, so the whole archive must be linked or the linker drops it.
+    // Nothing in Rust calls into primop.o: only its static initialiser (the primop's
+    // registration) and its marker matter, so the whole archive must be linked or the linker
+    // drops it.
     build.link_lib_modifier("+whole-archive");
     build.compile("rust_unit_sources_nix_cpp");
 

@@ -759,6 +759,7 @@ let
         '' + lib.optionalString (args.pname == "rust-unit-sources") ''
           mkdir -p $out/lib/nix/plugins
           cp ${paths.plugin} $out/lib/nix/plugins/
+          cp ${paths.pluginImpl} $out/lib/
         '');
       in
       args // { inherit (drv) name type outPath drvPath outputName; };
@@ -823,9 +824,10 @@ fn stand_in(dir: &Path, nix_version: &str) {
     let release = repo_root().join("target/release");
     let nix_instantiate = std::fs::canonicalize("/usr/bin/nix-instantiate").unwrap();
     let paths = format!(
-        "{{ cli = {}; plugin = {}; sysroot = {}; nixInstantiate = {}; nixVersion = \"{nix_version}\"; }}\n",
+        "{{ cli = {}; plugin = {}; pluginImpl = {}; sysroot = {}; nixInstantiate = {}; nixVersion = \"{nix_version}\"; }}\n",
         nix_string(&release.join("cargo-unit-sources")),
         nix_string(&plugin()),
+        nix_string(&plugin().with_file_name("librust_unit_sources_nix_impl.so")),
         nix_string(&sysroot()),
         nix_string(&nix_instantiate),
     );
@@ -909,7 +911,9 @@ fn flake_parses_and_every_file_it_imports_evaluates() {
             "--package",
             "cargo-unit-sources",
             "--package",
-            "rust-unit-sources-nix"
+            "rust-unit-sources-nix",
+            "--package",
+            "rust-unit-sources-nix-loader"
         ])
     );
     assert_eq!(v["NIX_VERSION"], "2.8.0");

@@ -2,7 +2,8 @@
 //
 // src/primop.cc is written against this API only. build.rs finds the Nix it compiles against
 // (NIX_INCLUDE_DIR, pkg-config nix-expr, or scripts/setup's headers; never a guess) and defines:
-//   RUS_NIX_VERSION                        that Nix's version, a string ("2.26.3");
+//   RUS_NIX_VERSION                        that Nix's version, a string ("2.26.3"), which the
+//                                          loader compares with the running Nix's;
 //   RUS_NIX_VERSION_MAJOR, _MINOR          its numbers;
 //   RUS_NIX_GENERATION_MAJOR, _MINOR       the first version of its API generation, below.
 // A version outside them stops the build in build.rs already, with one line.

@@ -1,10 +1,11 @@
 //! Nix evaluator plugin adding `builtins.rustUnitSources`.
 //!
 //! The C++ side (`src/primop.cc`, with every Nix-version-specific detail in
-//! `include/nix_compat.hh`) checks at load that the running Nix is the one it was built against
-//! (`src/load_check.cc`), registers the primop, decodes its Nix argument into a
+//! `include/nix_compat.hh`) registers the primop, decodes its Nix argument into a
 //! [`ffi::Request`], calls [`scan_json`], and turns the JSON it returns into a Nix value with
-//! Nix's own JSON parser. This crate holds
+//! Nix's own JSON parser. Nix loads this library (`librust_unit_sources_nix_impl.so`) through
+//! the loader (`rust/nix-plugin-loader`, `librust_unit_sources_nix.so`), which loads it only
+//! into the Nix it was built against. This crate holds
 //! the Rust half of that bridge and nothing else: the scanning itself is
 //! [`rust_unit_sources::scan`].
 //!

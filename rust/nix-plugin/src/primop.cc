@@ -1,8 +1,8 @@
 // builtins.rustUnitSources: decodes its argument, calls the Rust scanner, returns its JSON as
 // a Nix value. No logic beyond that lives here; every Nix-version-specific detail lives in
-// include/nix_compat.hh, and the load-time check of the running Nix in include/load_check.hh.
+// include/nix_compat.hh. Nix loads this file through the loader (rust/nix-plugin-loader), which
+// first checks that the running Nix is the one named in `rus_built_for`.
 
-#include "rust-unit-sources-nix/include/load_check.hh"
 #include "rust-unit-sources-nix/include/nix_compat.hh"
 
 #include "rust/cxx.h"
@@ -109,9 +109,12 @@ void prim_rustUnitSources(nix::EvalState & state, rus_compat::PosArg pos, nix::V
     rus_compat::parse_json(state, json, v);
 }
 
-// At load (dlopen runs this initialiser), before anything else touches Nix: a plugin loaded
-// into a Nix other than the one it was built against registers nothing (load_check.hh).
-[[maybe_unused]] const bool registered = rus_load_check::running_nix_is(RUS_NIX_VERSION)
-    && (rus_compat::register_primop("__rustUnitSources", {"arg"}, doc, prim_rustUnitSources), true);
+// At load (dlopen runs this initialiser).
+[[maybe_unused]] const bool registered =
+    (rus_compat::register_primop("__rustUnitSources", {"arg"}, doc, prim_rustUnitSources), true);
 
 } // namespace
+
+// The Nix this file was built against, for the loader, which reads it from the file without
+// loading it (the marker's text is the loader's `marker`). `retain`: kept by --gc-sections.
+extern "C" [[gnu::used, gnu::retain]] const char rus_built_for[] = "rust-unit-sources-nix: built for Nix " RUS_NIX_VERSION;
