@@ -212,11 +212,29 @@ impl Nix {
             source: "pkg-config nix-expr".to_string(),
             version: parse_version(&text),
             version_text: text,
-            include_dirs: lib.include_paths,
+            // The pkg-config crate keeps the compiler's own directories (it sets
+            // PKG_CONFIG_ALLOW_SYSTEM_CFLAGS); as -isystem they would reorder them and break
+            // libstdc++'s #include_next.
+            include_dirs: lib
+                .include_paths
+                .into_iter()
+                .filter(|dir| !is_compiler_default(dir))
+                .collect(),
             lib_dirs: lib.link_paths,
             libs: lib.libs,
         }
     }
+}
+
+/// Whether `dir` is one of the C compiler's default include directories on Linux.
+fn is_compiler_default(dir: &Path) -> bool {
+    let text = dir.to_string_lossy();
+    let text = text.trim_end_matches('/');
+    text == "/usr/include"
+        || text == "/usr/local/include"
+        || text
+            .strip_prefix("/usr/include/")
+            .is_some_and(|rest| !rest.contains('/') && rest.contains("-linux-"))
 }
 
 /// `(major, minor)` of a version such as `2.26.3`, `2.28.0pre20250101_abc` or `2.8.0-1`.
