@@ -1,6 +1,8 @@
 //! Fingerprints this build of the scanner for the persistent parse cache (`src/parse_cache.rs`):
 //! the cache stores what the crate's sources extract from a file, so any change to them (or to
 //! the locked dependency versions, among them rustc's lexer) must make old caches unusable.
+//! It also tells the crate the triple it is built for (`RUST_UNIT_SOURCES_HOST`, the suffix
+//! of rustup's toolchain names on this host).
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
@@ -26,6 +28,8 @@ fn main() {
             .expect("input is readable")
             .hash(&mut hasher);
     }
+    let host = std::env::var("TARGET").expect("cargo sets TARGET");
+    println!("cargo:rustc-env=RUST_UNIT_SOURCES_HOST={host}");
     println!(
         "cargo:rustc-env=RUST_UNIT_SOURCES_FINGERPRINT={:016x}",
         hasher.finish()

@@ -17,6 +17,7 @@ fn assert_superset_of_rustc(workspace: &Path) {
     .unwrap_or_else(|e| panic!("{}: {e}", workspace.display()));
     let root = Path::new(&model.root);
     let scratch = tempfile::tempdir().expect("temp dir");
+    let rustc = rust_unit_sources_tests::real_rustc();
     let mut missed = Vec::new();
     for (id, unit) in model
         .units
@@ -30,7 +31,7 @@ fn assert_superset_of_rustc(workspace: &Path) {
                 features: features.clone(),
                 ..unit.clone()
             };
-            let rustc = rustc_dep_info(root, id.as_str(), &configured, scratch.path())
+            let rustc = rustc_dep_info(root, id.as_str(), &configured, scratch.path(), &rustc)
                 .unwrap_or_else(|e| panic!("{e}"));
             assert!(!rustc.files.is_empty(), "{id}: rustc listed no file");
             let id = format!("{id} (features {features:?})");

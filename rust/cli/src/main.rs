@@ -103,14 +103,24 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Mode::Native => (render(&native, args.format)?, ExitCode::SUCCESS),
         Mode::Rustc => (
             render(
-                &rustc_model(&native, options.cache_dir.as_deref()).map_err(|e| e.to_string())?,
+                &rustc_model(
+                    &native,
+                    options.cache_dir.as_deref(),
+                    options.trust_workspace,
+                )
+                .map_err(|e| e.to_string())?,
                 args.format,
             )?,
             ExitCode::SUCCESS,
         ),
         Mode::Check => check_report(
             &native,
-            &rustc_model(&native, options.cache_dir.as_deref()).map_err(|e| e.to_string())?,
+            &rustc_model(
+                &native,
+                options.cache_dir.as_deref(),
+                options.trust_workspace,
+            )
+            .map_err(|e| e.to_string())?,
         ),
     };
     writeln!(stdout, "{text}").map_err(|e| format!("cannot write the output: {e}"))?;

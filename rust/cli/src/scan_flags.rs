@@ -41,6 +41,11 @@ pub struct ScanFlags {
     /// answer is the same).
     #[arg(long)]
     pub no_cache: bool,
+    /// Run cargo as the workspace configures it: the toolchain rustup picks for it (a
+    /// `rust-toolchain.toml` `path` included) and its cargo configuration (wrappers, `[env]`,
+    /// …). Only for workspaces you trust: without it, only your own cargo and rustc run.
+    #[arg(long)]
+    pub trust_workspace: bool,
 }
 
 impl ScanFlags {
@@ -60,6 +65,7 @@ impl ScanFlags {
                 true => None,
                 false => self.cache_dir.clone().or_else(default_cache_dir),
             },
+            trust_workspace: self.trust_workspace,
         }
     }
 }

@@ -99,6 +99,7 @@ fn scan_options(request: &Request) -> ScanOptions {
         cfgs: request.cfgs_given.then(|| request.cfgs.clone()),
         dependencies: request.dependencies,
         cache_dir: default_cache_dir(),
+        trust_workspace: false,
     }
 }
 

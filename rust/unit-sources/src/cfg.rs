@@ -3,6 +3,7 @@
 use crate::Error;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashSet};
+use std::path::Path;
 use std::process::Command;
 
 /// A parsed `cfg(...)` predicate.
@@ -65,10 +66,9 @@ pub(crate) struct TargetCfg {
 }
 
 impl TargetCfg {
-    /// Asks `rustc --print cfg --target <triple>` (once per scan).
-    pub fn query(triple: &str) -> Result<TargetCfg, Error> {
-        let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
-        let output = Command::new(&rustc)
+    /// Asks `rustc --print cfg --target <triple>` of the scan's `rustc` (once per scan).
+    pub fn query(triple: &str, rustc: &Path) -> Result<TargetCfg, Error> {
+        let output = Command::new(rustc)
             .args(["--print", "cfg", "--target", triple])
             .output()
             .map_err(|e| {

@@ -20,6 +20,7 @@
 
 mod build_script;
 mod cache_file;
+mod cargo_config;
 mod cfg;
 mod dep_info_cache;
 mod error;
@@ -36,6 +37,7 @@ mod resolver;
 mod scan;
 mod source_cache;
 mod syntax;
+mod toolchain;
 mod unit;
 mod workspace;
 

@@ -5,9 +5,10 @@
 //! and flags), the environment cargo reads (variables named `CARGO*`, `RUST*` and `__CARGO*`,
 //! `PATH`, `HOME`: the record's key) and these files, which the record observes
 //! ([`Observation`]s, checked as the [`crate::fingerprint`] checks its own):
-//! - cargo's configuration: `.cargo/config{,.toml}` in the directory cargo runs in (the
-//!   manifest's) and every ancestor, and in cargo's home;
-//! - the toolchain: the `cargo` that `$CARGO` or `PATH` names (by identity: resolved path,
+//! - cargo's configuration: `.cargo/config{,.toml}` in the manifest's directory and every
+//!   ancestor, and in cargo's home (cargo gets their data-only part, [`crate::cargo_config`]);
+//! - the toolchain: the resolved programs in the key ([`Toolchain`]'s choice), and the `cargo`
+//!   that `$CARGO` or `PATH` names (by identity: resolved path,
 //!   inode, size, modification time), and for rustup's proxies `rust-toolchain{,.toml}` in every
 //!   ancestor, rustup's `settings.toml` and each installed toolchain's `cargo`;
 //! - the workspace: `Cargo.toml` in every ancestor of the manifest and of every package (the
@@ -34,10 +35,12 @@
 use crate::cache_file::{self, Watched};
 use crate::fingerprint::Observation;
 use crate::source_cache::list_dir;
+use crate::toolchain::Toolchain;
 use cargo_metadata::{Edition, Metadata};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -60,15 +63,20 @@ pub(crate) struct MetadataCache {
 }
 
 impl MetadataCache {
-    /// The answer stored in `dir` for `cargo metadata` on the (absolute) `manifest` with
-    /// `flags`, run in the manifest's directory, in this process's environment.
-    pub fn new(dir: &Path, manifest: &Path, flags: &[String]) -> MetadataCache {
+    /// The answer stored in `dir` for `cargo <args>` (naming the absolute `manifest`) as
+    /// `toolchain` runs it, in this process's environment.
+    pub fn new(
+        dir: &Path,
+        manifest: &Path,
+        args: &[OsString],
+        toolchain: &Toolchain,
+    ) -> MetadataCache {
         let mut key = blake3::Hasher::new();
-        key.update(manifest.as_os_str().as_encoded_bytes());
-        for flag in flags {
-            key.update(&[0]).update(flag.as_bytes());
+        key.update(format!("{toolchain:?}").as_bytes());
+        for arg in args {
+            key.update(&[0]).update(arg.as_encoded_bytes());
         }
-        let mut environment: Vec<(std::ffi::OsString, std::ffi::OsString)> = std::env::vars_os()
+        let mut environment: Vec<(OsString, OsString)> = std::env::vars_os()
             .filter(|(name, _)| {
                 let name = name.as_encoded_bytes();
                 [&b"CARGO"[..], b"RUST", b"__CARGO"]

@@ -10,6 +10,7 @@ use crate::dep_info_cache::DepInfoCache;
 use crate::model::unit_hash;
 use crate::relpath::normalize;
 use crate::source_cache::file_digest;
+use crate::toolchain::Toolchain;
 use crate::{Error, Model, RelPath, UnitId, UnitKind, UnitSources};
 use rayon::prelude::*;
 use std::collections::{BTreeSet, HashMap};
@@ -45,6 +46,8 @@ const SET_VARIABLES: [&str; 9] = [
 /// Runs rustc's dep-info pass for `unit` of the workspace at `root`, with scratch files in
 /// `scratch` (a directory; `OUT_DIR` is created empty below it).
 ///
+/// `rustc` is the compiler to run (a path, or a name looked up on `PATH`).
+///
 /// Errors when rustc cannot be run or writes no dep-info (its stderr, folded to one line, is
 /// in the message), or when a listed file lies outside `root`.
 pub fn rustc_dep_info(
@@ -52,6 +55,7 @@ pub fn rustc_dep_info(
     id: &str,
     unit: &UnitSources,
     scratch: &Path,
+    rustc: &Path,
 ) -> Result<DepInfo, Error> {
     let name = id.replace(['/', '-'], "_");
     let dep_file = scratch.join(format!("{name}.d"));
@@ -71,7 +75,6 @@ pub fn rustc_dep_info(
             .parent()
             .unwrap_or(Path::new("")),
     );
-    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
     let mut command = Command::new(rustc);
     command
         .current_dir(root)
@@ -126,14 +129,22 @@ pub fn rustc_dep_info(
 /// variables are unchanged since the last call takes its dep-info from the cache instead of
 /// running rustc ([`crate::dep_info_cache`]).
 ///
+/// The rustc that runs is the caller's, chosen as for a scan (see
+/// [`crate::ScanOptions::trust_workspace`]).
+///
 /// Errors: the first unit whose dep-info pass fails (see [`rustc_dep_info`]), or `rustc -vV`
 /// failing when there is a cache.
-pub fn rustc_model(native: &Model, cache_dir: Option<&Path>) -> Result<Model, Error> {
+pub fn rustc_model(
+    native: &Model,
+    cache_dir: Option<&Path>,
+    trust_workspace: bool,
+) -> Result<Model, Error> {
     let root = Path::new(&native.root);
+    let toolchain = Toolchain::resolve(root, trust_workspace)?;
     let scratch = tempfile::tempdir()
         .map_err(|e| Error::new(format!("cannot create a scratch directory: {e}")))?;
     let rustc = match cache_dir {
-        Some(_) => rustc_identity()?,
+        Some(_) => rustc_identity(toolchain.rustc())?,
         None => String::new(),
     };
     let cache = DepInfoCache::open(cache_dir, root);
@@ -147,7 +158,8 @@ pub fn rustc_model(native: &Model, cache_dir: Option<&Path>) -> Result<Model, Er
                 Some(hit) => hit,
                 None => {
                     let started = SystemTime::now();
-                    let info = rustc_dep_info(root, id.as_str(), unit, scratch.path())?;
+                    let info =
+                        rustc_dep_info(root, id.as_str(), unit, scratch.path(), toolchain.rustc())?;
                     let digests = info
                         .files
                         .iter()
@@ -183,10 +195,9 @@ pub fn rustc_model(native: &Model, cache_dir: Option<&Path>) -> Result<Model, Er
     })
 }
 
-/// `rustc -vV` (version, commit, host, LLVM) of the rustc the oracle runs.
-fn rustc_identity() -> Result<String, Error> {
-    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
-    let output = Command::new(&rustc)
+/// `rustc -vV` (version, commit, host, LLVM) of the `rustc` the oracle runs.
+fn rustc_identity(rustc: &Path) -> Result<String, Error> {
+    let output = Command::new(rustc)
         .arg("-vV")
         .output()
         .map_err(|e| Error::new(format!("cannot run rustc -vV: {e}")))?;

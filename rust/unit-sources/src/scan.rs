@@ -6,6 +6,7 @@ use crate::fingerprint::{Fingerprint, Observation, Previous, StoredUnit, UnitInp
 use crate::parse_cache::ParseCache;
 use crate::resolver::ModuleResolver;
 use crate::source_cache::{SourceCache, Touched, UnitReads};
+use crate::toolchain::Toolchain;
 use crate::unit::{plan_units, PlannedUnit};
 use crate::workspace::{manifest_path, Workspace};
 use crate::{Error, FeatureSelection, Model, UnitId, UnitKind, MODEL_VERSION};
@@ -40,6 +41,12 @@ pub struct ScanOptions {
     /// (a file whose content was lexed before by this build is not lexed again). `None`: no
     /// cache. The caches never change the model; damaged or unwritable ones are ignored.
     pub cache_dir: Option<PathBuf>,
+    /// Run cargo as the workspace configures it: rustup's choice of toolchain for the
+    /// workspace (a `rust-toolchain.toml` `path` included), the workspace's cargo
+    /// configuration (wrappers, `[env]`, …). Off (the default, and always for the plugin):
+    /// only the caller's own `cargo` and `rustc` run, with the data-only part of the
+    /// configuration (see docs/security.md).
+    pub trust_workspace: bool,
 }
 
 /// Where callers keep the caches unless told otherwise: `$RUST_UNIT_SOURCES_CACHE_DIR`
@@ -62,7 +69,8 @@ pub fn default_cache_dir() -> Option<PathBuf> {
 /// Scans the workspace of `options.manifest_path`: every unit of every member package, with the
 /// files rustc reads for it.
 ///
-/// Runs `cargo metadata` once (and `rustc --print cfg` once when a target is given); reads and
+/// Runs `cargo metadata` once (and `rustc --print cfg` once when a target is given), only the
+/// caller's own cargo and rustc, offline (see [`ScanOptions::trust_workspace`]); reads and
 /// lexes each source file once, whatever the number of units sharing it; scans units in parallel.
 /// With a [`ScanOptions::cache_dir`], a scan whose inputs are unchanged since the last one reads
 /// and hashes every input but returns the stored model, and only files not lexed before are.
@@ -81,16 +89,19 @@ pub fn scan(options: &ScanOptions) -> Result<Model, Error> {
         Fingerprint::new(dir, &manifest, &format!("{options:?}"))
     });
     let dependencies = options.dependencies.then_some(&options.features);
+    let manifest_dir = manifest.parent().unwrap_or(Path::new("/"));
+    let toolchain = Toolchain::resolve(manifest_dir, options.trust_workspace)?;
     let workspace = Workspace::load(
         &manifest,
         dependencies,
         options.target.as_deref(),
         options.cache_dir.as_deref(),
+        &toolchain,
     )?;
     let target_cfg = options
         .target
         .as_deref()
-        .map(TargetCfg::query)
+        .map(|triple| TargetCfg::query(triple, toolchain.rustc()))
         .transpose()?;
     let key = fingerprint_key(&workspace, target_cfg.as_ref());
     let mut reusable = match fingerprint.as_ref().and_then(|f| f.previous(&key)) {

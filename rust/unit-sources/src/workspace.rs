@@ -2,9 +2,11 @@
 //! the [`MetadataCache`] holds its answer); `--no-deps` unless the scan covers dependencies too.
 
 use crate::metadata_cache::MetadataCache;
+use crate::toolchain::{CargoFailure, Toolchain};
 use crate::{Error, FeatureSelection};
 use cargo_metadata::{DependencyKind, Metadata, MetadataCommand, Package, PackageId};
 use std::collections::{BTreeMap, BTreeSet};
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -50,43 +52,49 @@ impl Workspace {
     /// With a `cache_dir` and without dependencies, cargo's answer is taken from the
     /// [`MetadataCache`] when its inputs are unchanged, and stored there after cargo runs.
     ///
+    /// cargo runs as `toolchain` runs it: the caller's cargo, never one the workspace selects,
+    /// with the data-only part of the configuration ([`crate::toolchain`]).
+    ///
     /// Errors carry cargo's own message, folded to one line, when `cargo metadata` fails
-    /// (malformed manifest, …).
+    /// (malformed manifest, …), or name the configuration file that cannot be read.
     pub fn load(
         manifest: &Path,
         dependencies: Option<&FeatureSelection>,
         target: Option<&str>,
         cache_dir: Option<&Path>,
+        toolchain: &Toolchain,
     ) -> Result<Workspace, Error> {
         let dir = manifest.parent().unwrap_or(Path::new("/"));
-        let mut command = MetadataCommand::new();
-        command.manifest_path(manifest).current_dir(dir);
-        let mut options = vec!["--offline".to_string()];
+        let mut args: Vec<OsString> = ["metadata", "--format-version", "1", "--offline"]
+            .map(OsString::from)
+            .to_vec();
+        args.extend(["--manifest-path".into(), manifest.into()]);
         match dependencies {
-            None => {
-                command.no_deps();
-            }
+            None => args.push("--no-deps".into()),
             Some(selection) => {
                 // --locked: never write a Cargo.lock into the source tree.
-                options.push("--locked".to_string());
-                options.extend(selection.cargo_flags());
+                args.push("--locked".into());
+                args.extend(selection.cargo_flags().into_iter().map(OsString::from));
                 if let Some(target) = target {
-                    options.extend(["--filter-platform".to_string(), target.to_string()]);
+                    args.extend(["--filter-platform".into(), target.into()]);
                 }
             }
         }
         let cache = cache_dir
             .filter(|_| dependencies.is_none())
-            .map(|dir| MetadataCache::new(dir, manifest, &options));
+            .map(|cache_dir| MetadataCache::new(cache_dir, manifest, &args, toolchain));
         if let Some(json) = cache.as_ref().and_then(MetadataCache::answer) {
             if let Ok(metadata) = MetadataCommand::parse(&json) {
                 return Workspace::from_metadata(metadata, &json, manifest);
             }
         }
         let started = SystemTime::now();
-        let json = run_metadata(command.other_options(options))
-            .map_err(|e| metadata_error(manifest, e))?;
-        let metadata = MetadataCommand::parse(&json).map_err(|e| metadata_error(manifest, e))?;
+        let json = run_metadata(toolchain, dir, &args).map_err(|e| match e {
+            MetadataFailure::Config(e) => e,
+            MetadataFailure::Cargo(e) => metadata_error(manifest, toolchain.cargo_dir(dir), e),
+        })?;
+        let metadata = MetadataCommand::parse(&json)
+            .map_err(|e| metadata_error(manifest, toolchain.cargo_dir(dir), e))?;
         if let Some(cache) = cache {
             cache.save(manifest, &json, &metadata, started);
         }
@@ -157,19 +165,37 @@ impl Workspace {
     }
 }
 
-/// Runs `command` as `MetadataCommand::exec` does, and returns the JSON line of its output.
-fn run_metadata(command: &MetadataCommand) -> Result<String, cargo_metadata::Error> {
-    let output = command.cargo_command().output()?;
+/// Why `cargo metadata` gave no answer.
+enum MetadataFailure {
+    /// A configuration file cargo would read is unreadable or malformed.
+    Config(Error),
+    /// cargo could not be run, failed, or printed no JSON.
+    Cargo(cargo_metadata::Error),
+}
+
+/// Runs `cargo <args>` for the manifest in `dir` as the `toolchain` runs cargo, and returns
+/// the JSON line of its output.
+fn run_metadata(
+    toolchain: &Toolchain,
+    dir: &Path,
+    args: &[OsString],
+) -> Result<String, MetadataFailure> {
+    let cargo_error = |e: cargo_metadata::Error| MetadataFailure::Cargo(e);
+    let output = toolchain.run_cargo(dir, args).map_err(|e| match e {
+        CargoFailure::Spawn(e) => cargo_error(e.into()),
+        CargoFailure::Config(e) => MetadataFailure::Config(e),
+    })?;
     if !output.status.success() {
-        return Err(cargo_metadata::Error::CargoMetadata {
-            stderr: String::from_utf8(output.stderr)?,
-        });
+        return Err(cargo_error(cargo_metadata::Error::CargoMetadata {
+            stderr: String::from_utf8(output.stderr).map_err(|e| cargo_error(e.into()))?,
+        }));
     }
-    String::from_utf8(output.stdout)?
+    String::from_utf8(output.stdout)
+        .map_err(|e| cargo_error(e.into()))?
         .lines()
         .find(|line| line.starts_with('{'))
         .map(str::to_string)
-        .ok_or(cargo_metadata::Error::NoJson)
+        .ok_or(cargo_error(cargo_metadata::Error::NoJson))
 }
 
 /// The absolute `Cargo.toml` path for what the user named: a `Cargo.toml`, or a directory
@@ -190,11 +216,11 @@ pub(crate) fn manifest_path(given: &Path) -> Result<PathBuf, Error> {
     Ok(manifest)
 }
 
-/// Folds a failure of `cargo metadata` into one line naming the manifest.
-fn metadata_error(manifest: &Path, error: cargo_metadata::Error) -> Error {
+/// Folds a failure of `cargo metadata`, run in `cwd`, into one line naming the manifest.
+fn metadata_error(manifest: &Path, cwd: &Path, error: cargo_metadata::Error) -> Error {
     match error {
         cargo_metadata::Error::CargoMetadata { stderr } => {
-            if let Some(located) = located_error(manifest, &stderr) {
+            if let Some(located) = located_error(cwd, &stderr) {
                 return located;
             }
             let lines: Vec<&str> = stderr
@@ -216,16 +242,15 @@ fn metadata_error(manifest: &Path, error: cargo_metadata::Error) -> Error {
     }
 }
 
-/// cargo's `error: <message>` followed by ` --> <file>:<line>:<column>` (paths relative to the
-/// manifest's directory, where cargo runs) as an error at that file and line.
-fn located_error(manifest: &Path, stderr: &str) -> Option<Error> {
+/// cargo's `error: <message>` followed by ` --> <file>:<line>:<column>` (paths relative to
+/// `cwd`, where cargo ran) as an error at that file and line.
+fn located_error(cwd: &Path, stderr: &str) -> Option<Error> {
     let mut lines = stderr.lines();
     let message = lines.next()?.strip_prefix("error: ")?;
     let location = lines.next()?.trim().strip_prefix("--> ")?;
     let mut parts = location.rsplitn(3, ':');
     let (_column, line, file) = (parts.next()?, parts.next()?.parse().ok()?, parts.next()?);
-    let dir = manifest.parent().unwrap_or(Path::new("/"));
-    Some(Error::at(dir.join(file), line, message))
+    Some(Error::at(cwd.join(file), line, message))
 }
 
 /// The source excerpt lines of cargo's TOML errors (`3 | x = `, `  |     ^`).
