@@ -7,9 +7,9 @@
 # A plugin is loaded into a running Nix, so it must be built against exactly that Nix's headers
 # and libraries: use it with the `nix` it was built with (loaded into another Nix, it prints one
 # line and registers nothing). The C++ shim (rust/nix-plugin/include/nix_compat.hh) has a branch
-# per API generation, `nixGenerations`; for a `nix` outside them (2.9-2.20, Lix) the build
-# would stop, so the package is marked broken. Only 2.8 and 2.21-2.27 are tested by this
-# repository's CI; 2.28 and later are written from their headers (README).
+# per API generation, `nixGenerations`; for a `nix` outside them (2.9-2.20, after 2.35, Lix)
+# the build would stop, so the package is marked broken. Only 2.8 and 2.21-2.27 are tested by
+# this repository's CI; 2.28-2.35 are written from their headers (README).
 {
   lib,
   stdenv,
@@ -27,13 +27,12 @@ let
   workspace = (builtins.fromTOML (builtins.readFile ../Cargo.toml)).workspace.package;
   withPlugin = nix != null;
 
-  # The API generations of rust/nix-plugin/build.rs: first and last `major.minor`, inclusive
-  # (null: every later version).
+  # The API generations of rust/nix-plugin/build.rs: first and last `major.minor`, inclusive.
   nixGenerations = [
     { first = "2.8"; last = "2.8"; }
     { first = "2.21"; last = "2.27"; }
     { first = "2.28"; last = "2.33"; }
-    { first = "2.34"; last = null; }
+    { first = "2.34"; last = "2.35"; }
   ];
   nixMajorMinor =
     let
@@ -43,7 +42,7 @@ let
   inGeneration =
     g:
     builtins.compareVersions nixMajorMinor g.first >= 0
-    && (g.last == null || builtins.compareVersions nixMajorMinor g.last <= 0);
+    && builtins.compareVersions nixMajorMinor g.last <= 0;
   # Lix (pname "lix") has its own API, for which the shim has no branch.
   nixSupported =
     !withPlugin || ((nix.pname or "nix") != "lix" && builtins.any inGeneration nixGenerations);

@@ -18,8 +18,8 @@
 //!
 //! Nix's headers (and those they include: Boost, nlohmann-json, Boehm GC) are passed as
 //! `-isystem`, so our own C++ compiles with warnings on, as errors, while Nix's does not warn.
-//! The plugin links against `libnixexpr`, `libnixstore` and `libnixutil` with
-//! `--no-undefined`: a header/library mismatch fails the build, not the `dlopen`. No rpath is
+//! The plugin links against `libnixexpr`, `libnixstore` and `libnixutil` (and Boehm GC's
+//! `libgc` when Nix uses it) with `--no-undefined`: a header/library mismatch fails the build, not the `dlopen`. No rpath is
 //! set: the Nix process that loads the plugin has these libraries loaded already.
 
 use std::env;
@@ -39,13 +39,15 @@ const HEADERS: &[&str] = &[
 /// A Nix version's `(major, minor)`.
 type Version = (u32, u32);
 
-/// The API generations the shim has a branch for: (first, last) version, inclusive; `None` as
-/// the last means "and every later version".
-const GENERATIONS: &[(Version, Option<Version>)] = &[
-    ((2, 8), Some((2, 8))),
-    ((2, 21), Some((2, 27))),
-    ((2, 28), Some((2, 33))),
-    ((2, 34), None),
+/// The API generations the shim has a branch for: (first, last) version, inclusive. The last
+/// ends at 2.35, the newest release whose headers the branch was written from: Nix's master
+/// after 2.35 passes primops a `CallSite` instead of a `PosIdx` (NixOS/nix#16213), so a later
+/// version needs a branch of its own and stops the build until it has one.
+const GENERATIONS: &[(Version, Version)] = &[
+    ((2, 8), (2, 8)),
+    ((2, 21), (2, 27)),
+    ((2, 28), (2, 33)),
+    ((2, 34), (2, 35)),
 ];
 
 fn main() {
@@ -171,10 +173,11 @@ impl Nix {
     fn from_include_dir(dir: PathBuf, source: &str) -> Nix {
         println!("cargo:rerun-if-changed={}", dir.display());
         let flat = dir.join("nix");
+        let config = [flat.join("config.h"), dir.join("config.h")]
+            .into_iter()
+            .find_map(|p| fs::read_to_string(p).ok())
+            .unwrap_or_default();
         let text = env::var("NIX_VERSION").ok().or_else(|| {
-            let config = [flat.join("config.h"), dir.join("config.h")]
-                .into_iter()
-                .find_map(|p| fs::read_to_string(p).ok())?;
             config.lines().find_map(|line| {
                 let rest = line.trim().strip_prefix("#define PACKAGE_VERSION")?;
                 Some(rest.trim().trim_matches('"').to_string())
@@ -194,15 +197,24 @@ impl Nix {
         if flat.is_dir() {
             include_dirs.push(flat);
         }
+        let mut libs: Vec<String> = ["nixexpr", "nixstore", "nixutil"]
+            .map(String::from)
+            .to_vec();
+        // EvalState::allocValue, inline, allocates through Boehm GC's own API when Nix uses it
+        // (a .pc file names the library itself).
+        if config
+            .lines()
+            .any(|line| line.trim() == "#define HAVE_BOEHMGC 1")
+        {
+            libs.push("gc".to_string());
+        }
         Nix {
             source: format!("{source}: {}", dir.display()),
             version: parse_version(&text),
             version_text: text,
             include_dirs,
             lib_dirs: vec![lib_dir],
-            libs: ["nixexpr", "nixstore", "nixutil"]
-                .map(String::from)
-                .to_vec(),
+            libs,
         }
     }
 
@@ -250,18 +262,20 @@ fn parse_version(text: &str) -> Version {
 fn generation(version: Version) -> Option<Version> {
     GENERATIONS
         .iter()
-        .find(|(first, last)| *first <= version && last.map_or(true, |last| version <= last))
+        .find(|(first, last)| (*first..=*last).contains(&version))
         .map(|(first, _)| *first)
 }
 
-/// "2.8, 2.21–2.27, 2.28–2.33, 2.34 and later".
+/// "2.8, 2.21–2.27, 2.28–2.33, 2.34–2.35".
 fn known_generations() -> String {
     GENERATIONS
         .iter()
-        .map(|((a, b), last)| match last {
-            Some(last) if *last == (*a, *b) => format!("{a}.{b}"),
-            Some((c, d)) => format!("{a}.{b}–{c}.{d}"),
-            None => format!("{a}.{b} and later"),
+        .map(|((a, b), (c, d))| {
+            if (a, b) == (c, d) {
+                format!("{a}.{b}")
+            } else {
+                format!("{a}.{b}–{c}.{d}")
+            }
         })
         .collect::<Vec<_>>()
         .join(", ")

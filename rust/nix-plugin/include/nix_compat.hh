@@ -26,11 +26,11 @@
 //   parse_json(state, json, v)             builtins.fromJSON's parser, which builds the
 //                                          result: parseJSON(EvalState &, string_view, Value &)
 //                                          is the same from 2.8 to 2.35, so no branch builds
-//                                          values itself.
-// Replacing one attribute of the parsed result by a thunk that throws (a unit carrying an
-// error, forced lazily) would add one function per branch: find the attribute in the
-// Bindings (`attrs_of` shows how each version iterates them) and point it at a new value made
-// with `mkApp(&state.getBuiltin("throw"), <a string value>)`.
+//                                          values itself;
+//   make_throw(state, target, message)     overwrites `target` (a value parse_json made) with
+//                                          the application `builtins.throw message`, a thunk
+//                                          that raises `message` when forced (a unit carrying
+//                                          an error: its `files`).
 //
 // The generations and their branches:
 //   2.8          nix_compat_2_8.hh   Debian bookworm's nix-bin 2.8.0. Tested here.
@@ -41,9 +41,10 @@
 //                                    v.listView() from 2.30; C++23 from 2.31; PrimOp::doc an
 //                                    optional string from 2.33 (a const char * still converts).
 //                                    Written from the headers, not tested here.
-//   2.34 and on  nix_compat_2_21.hh  PrimOp::fun renamed impl; EvalState::realisePath public.
+//   2.34–2.35    nix_compat_2_21.hh  PrimOp::fun renamed impl; EvalState::realisePath public.
 //                                    Written from the headers, not tested here.
-// 2.9–2.20 changed the API version by version (positions, errors, paths) and have no branch.
+// 2.9–2.20 changed the API version by version (positions, errors, paths) and have no branch;
+// nor has anything after 2.35 (Nix's master passes primops a CallSite instead of a PosIdx).
 #pragma once
 
 #if !defined(RUS_NIX_VERSION) || !defined(RUS_NIX_GENERATION_MAJOR) || !defined(RUS_NIX_GENERATION_MINOR)
@@ -59,5 +60,5 @@
 #elif RUS_NIX_GENERATION_MAJOR == 2 && (RUS_NIX_GENERATION_MINOR == 21 || RUS_NIX_GENERATION_MINOR == 28 || RUS_NIX_GENERATION_MINOR == 34)
 #include "nix_compat_2_21.hh"
 #else
-#error "rust-unit-sources-nix: no branch for this Nix generation; known: 2.8, 2.21–2.27, 2.28–2.33, 2.34 and later"
+#error "rust-unit-sources-nix: no branch for this Nix generation; known: 2.8, 2.21–2.27, 2.28–2.33, 2.34–2.35"
 #endif

@@ -1,4 +1,4 @@
-// The rus_compat API (see nix_compat.hh) for the generations 2.21–2.27, 2.28–2.33 and 2.34 on,
+// The rus_compat API (see nix_compat.hh) for the generations 2.21–2.27, 2.28–2.33 and 2.34–2.35,
 // which share one API but for the few points marked with their generation below.
 //
 // 2.21–2.27 is tested here on Nix 2.26.3; the later generations are written from their
@@ -6,7 +6,7 @@
 #pragma once
 
 #if RUS_NIX_AT_LEAST(2, 28)
-// 2.28–2.33, 2.34 on: headers under nix/…; each includes the config header it needs.
+// 2.28–2.33, 2.34–2.35: headers under nix/…; each includes the config header it needs.
 #include "nix/expr/eval.hh"
 #include "nix/expr/eval-inline.hh"
 #include "nix/expr/json-to-value.hh"
@@ -130,6 +130,13 @@ inline std::string realise_source_path(nix::EvalState & state, PosArg pos, nix::
 inline void parse_json(nix::EvalState & state, const std::string & json, nix::Value & v)
 {
     nix::parseJSON(state, json, v);
+}
+
+inline void make_throw(nix::EvalState & state, nix::Value & target, const std::string & message)
+{
+    auto * text = state.allocValue();
+    text->mkString(message);
+    target.mkApp(&state.getBuiltin("throw"), text);
 }
 
 } // namespace rus_compat

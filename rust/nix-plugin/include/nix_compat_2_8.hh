@@ -102,4 +102,11 @@ inline void parse_json(nix::EvalState & state, const std::string & json, nix::Va
     nix::parseJSON(state, json, v);
 }
 
+inline void make_throw(nix::EvalState & state, nix::Value & target, const std::string & message)
+{
+    auto * text = state.allocValue();
+    text->mkString(message);
+    target.mkApp(&state.getBuiltin("throw"), text);
+}
+
 } // namespace rus_compat

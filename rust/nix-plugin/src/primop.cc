@@ -48,6 +48,31 @@ bool force_optional_strings(nix::EvalState & state, nix::Value & value, rus_comp
     return true;
 }
 
+// A unit of the model `v` may carry an `error` (a scan error confined to it, such as a missing
+// target file): its `files` becomes a thunk that raises `rustUnitSources: <unit id>: <error>`
+// when forced. The model, the other units and the unit's other attributes evaluate as before.
+void raise_unit_errors_lazily(nix::EvalState & state, rus_compat::PosArg pos, nix::Value & v)
+{
+    for (auto & [name, units] : rus_compat::attrs_of(state, v)) {
+        if (name != "units")
+            continue;
+        for (auto & [id, unit] : rus_compat::attrs_of(state, *units)) {
+            nix::Value * error = nullptr;
+            nix::Value * files = nullptr;
+            for (auto & [field, value] : rus_compat::attrs_of(state, *unit)) {
+                if (field == "error")
+                    error = value;
+                else if (field == "files")
+                    files = value;
+            }
+            if (error && files)
+                rus_compat::make_throw(state, *files,
+                    "rustUnitSources: " + id + ": "
+                        + rus_compat::force_string_no_ctx(state, *error, pos, "while reading a unit's error"));
+        }
+    }
+}
+
 void prim_rustUnitSources(nix::EvalState & state, rus_compat::PosArg pos, nix::Value ** args, nix::Value & v)
 {
     nix::Value & arg = *args[0];
@@ -107,6 +132,7 @@ void prim_rustUnitSources(nix::EvalState & state, rus_compat::PosArg pos, nix::V
         rus_compat::throw_error(state, pos, std::string("rustUnitSources: ") + e.what());
     }
     rus_compat::parse_json(state, json, v);
+    raise_unit_errors_lazily(state, pos, v);
 }
 
 // At load (dlopen runs this initialiser).
