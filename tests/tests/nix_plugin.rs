@@ -6,8 +6,8 @@
 //! registers nothing.
 
 use rust_unit_sources_tests::{
-    cli, cli_model, copy_tree, examples, fixture, fixtures, nix_error, nix_eval, nix_instantiate,
-    nix_json, nix_string, nix_version, plugin, NIX_CONFIG,
+    all_fixtures, cli, cli_model, copy_tree, examples, fixture, fixtures, nix_error, nix_eval,
+    nix_instantiate, nix_json, nix_string, nix_version, plugin, NIX_CONFIG,
 };
 use std::path::Path;
 use std::process::Command;
@@ -25,25 +25,97 @@ fn nix_path(path: &Path) -> String {
     format!("(/. + {})", nix_string(path))
 }
 
+/// The plugin's model of `arg`, forced deeply, where the `files` of a unit carrying an `error`
+/// (which raise it when forced) are replaced by what `builtins.tryEval` makes of them.
+fn plugin_model_tried(arg: &str) -> serde_json::Value {
+    nix_json(&nix_eval(
+        &format!(
+            "let m = builtins.rustUnitSources ({arg}); in m // {{ units = builtins.mapAttrs \
+             (id: u: if u ? error then u // {{ files = builtins.tryEval u.files; }} else u) m.units; }}"
+        ),
+        true,
+        &[],
+    ))
+}
+
+/// The CLI's model of `workspace`, with the `files` of a unit carrying an `error` as
+/// [`plugin_model_tried`] has them: `builtins.tryEval` failed.
+fn cli_model_tried(workspace: &Path) -> serde_json::Value {
+    let mut model = cli_model(workspace, &[]);
+    for unit in model["units"].as_object_mut().unwrap().values_mut() {
+        if unit.get("error").is_some() {
+            unit["files"] = serde_json::json!({ "success": false, "value": false });
+        }
+    }
+    model
+}
+
 #[test]
 fn plugin_model_deep_equals_cli_json_on_every_fixture_and_example() {
-    let all: Vec<_> = fixtures().into_iter().chain(examples()).collect();
+    let all: Vec<_> = all_fixtures().into_iter().chain(examples()).collect();
     assert!(all.len() >= 6, "{all:?}");
     for workspace in all {
-        let expected = cli_model(&workspace, &[]);
+        let expected = cli_model_tried(&workspace);
         assert_eq!(
-            plugin_model(&nix_path(&workspace)),
+            plugin_model_tried(&nix_path(&workspace)),
             expected,
             "{}",
             workspace.display()
         );
         assert_eq!(
-            plugin_model(&nix_string(&workspace)),
+            plugin_model_tried(&nix_string(&workspace)),
             expected,
             "{} as a string",
             workspace.display()
         );
     }
+}
+
+#[test]
+fn a_unit_carrying_an_error_raises_it_only_when_its_files_are_forced() {
+    // A stale [[bin]] path (its bin and bin-test units), an [[example]] the package excludes,
+    // a test whose module file is missing; the library and the other bin scan as usual.
+    let dir = fixture("broken-targets");
+    let (m, d) = (dir.join("Cargo.toml"), &dir);
+    let (m, d) = (m.display(), d.display());
+    let stale = format!("{m}:11: bin `stale`: {d}/src/bin/renamed.rs does not exist");
+    let excluded = format!("{m}:15: example `excluded`: {d}/examples/excluded.rs does not exist");
+    let common = format!(
+        "{d}/tests/needs_common.rs:2: module `common`: neither common.rs nor common/mod.rs exists"
+    );
+    let broken = [
+        ("broken-targets/bin-test/stale", &stale),
+        ("broken-targets/bin/stale", &stale),
+        ("broken-targets/example/excluded", &excluded),
+        ("broken-targets/test/needs-common", &common),
+    ];
+    let cli = cli_model(&dir, &[]);
+    let model = format!("(builtins.rustUnitSources {})", nix_path(&dir));
+    let eval = |expr: &str| nix_eval(&format!("{model}{expr}"), true, &[]);
+    for (id, error) in broken {
+        assert_eq!(cli["units"][id]["error"], error.as_str(), "{cli:#}");
+        // The model comes back; the broken unit's other attributes evaluate.
+        for field in ["error", "rootFile", "manifests", "hash"] {
+            assert_eq!(
+                nix_json(&eval(&format!(".units.\"{id}\".{field}"))),
+                cli["units"][id][field],
+                "{id}.{field}"
+            );
+        }
+        // Forcing its files is an evaluation error with exactly the unit's error.
+        assert_eq!(
+            nix_error(&eval(&format!(".units.\"{id}\".files"))),
+            format!("error: rustUnitSources: {id}: {error}")
+        );
+    }
+    // The other units are whole: everything deep-equals the CLI's model.
+    let lib = "broken-targets/lib/broken_targets";
+    assert!(cli["units"][lib].get("error").is_none(), "{cli:#}");
+    assert_eq!(
+        nix_json(&eval(&format!(".units.\"{lib}\".files"))),
+        serde_json::json!(["src/greet.rs", "src/lib.rs"])
+    );
+    assert_eq!(plugin_model_tried(&nix_path(&dir)), cli_model_tried(&dir));
 }
 
 #[test]
