@@ -191,6 +191,31 @@ pub fn nix_json(output: &Output) -> Value {
     serde_json::from_slice(&output.stdout).expect("nix-instantiate prints JSON")
 }
 
+/// The plugin's model of `arg` (a Nix expression), forced deeply, where the `files` of a
+/// unit carrying an `error` (which raise it when forced) are what `builtins.tryEval` makes of
+/// them: compare it with [`broken_files_tried`] of the CLI's model.
+pub fn plugin_model_tried(arg: &str) -> Value {
+    nix_json(&nix_eval(
+        &format!(
+            "let m = builtins.rustUnitSources ({arg}); in m // {{ units = builtins.mapAttrs \
+             (id: u: if u ? error then u // {{ files = builtins.tryEval u.files; }} else u) m.units; }}"
+        ),
+        true,
+        &[],
+    ))
+}
+
+/// `model` (the CLI's) with the `files` of each unit carrying an `error` as
+/// [`plugin_model_tried`] has them: `builtins.tryEval` failed.
+pub fn broken_files_tried(mut model: Value) -> Value {
+    for unit in model["units"].as_object_mut().expect("units").values_mut() {
+        if unit.get("error").is_some() {
+            unit["files"] = serde_json::json!({ "success": false, "value": false });
+        }
+    }
+    model
+}
+
 /// A Nix string literal for `path`.
 pub fn nix_string(path: &Path) -> String {
     format!(

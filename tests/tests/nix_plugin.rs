@@ -6,8 +6,9 @@
 //! registers nothing.
 
 use rust_unit_sources_tests::{
-    all_fixtures, cli, cli_model, copy_tree, examples, fixture, fixtures, nix_error, nix_eval,
-    nix_instantiate, nix_json, nix_string, nix_version, plugin, NIX_CONFIG,
+    all_fixtures, broken_files_tried, cli, cli_model, copy_tree, examples, fixture, fixtures,
+    nix_error, nix_eval, nix_instantiate, nix_json, nix_string, nix_version, plugin,
+    plugin_model_tried, NIX_CONFIG,
 };
 use std::path::Path;
 use std::process::Command;
@@ -25,37 +26,12 @@ fn nix_path(path: &Path) -> String {
     format!("(/. + {})", nix_string(path))
 }
 
-/// The plugin's model of `arg`, forced deeply, where the `files` of a unit carrying an `error`
-/// (which raise it when forced) are replaced by what `builtins.tryEval` makes of them.
-fn plugin_model_tried(arg: &str) -> serde_json::Value {
-    nix_json(&nix_eval(
-        &format!(
-            "let m = builtins.rustUnitSources ({arg}); in m // {{ units = builtins.mapAttrs \
-             (id: u: if u ? error then u // {{ files = builtins.tryEval u.files; }} else u) m.units; }}"
-        ),
-        true,
-        &[],
-    ))
-}
-
-/// The CLI's model of `workspace`, with the `files` of a unit carrying an `error` as
-/// [`plugin_model_tried`] has them: `builtins.tryEval` failed.
-fn cli_model_tried(workspace: &Path) -> serde_json::Value {
-    let mut model = cli_model(workspace, &[]);
-    for unit in model["units"].as_object_mut().unwrap().values_mut() {
-        if unit.get("error").is_some() {
-            unit["files"] = serde_json::json!({ "success": false, "value": false });
-        }
-    }
-    model
-}
-
 #[test]
 fn plugin_model_deep_equals_cli_json_on_every_fixture_and_example() {
     let all: Vec<_> = all_fixtures().into_iter().chain(examples()).collect();
     assert!(all.len() >= 6, "{all:?}");
     for workspace in all {
-        let expected = cli_model_tried(&workspace);
+        let expected = broken_files_tried(cli_model(&workspace, &[]));
         assert_eq!(
             plugin_model_tried(&nix_path(&workspace)),
             expected,
@@ -115,7 +91,7 @@ fn a_unit_carrying_an_error_raises_it_only_when_its_files_are_forced() {
         nix_json(&eval(&format!(".units.\"{lib}\".files"))),
         serde_json::json!(["src/greet.rs", "src/lib.rs"])
     );
-    assert_eq!(plugin_model_tried(&nix_path(&dir)), cli_model_tried(&dir));
+    assert_eq!(plugin_model_tried(&nix_path(&dir)), broken_files_tried(cli));
 }
 
 #[test]
