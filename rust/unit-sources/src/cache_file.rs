@@ -81,7 +81,7 @@ pub(crate) fn settled(path: &Path, started: SystemTime, watched: Watched) -> boo
     };
     witness
         .and_then(|p| std::fs::metadata(p).and_then(|meta| meta.modified()).ok())
-        .map_or(true, |changed| changed < threshold)
+        .is_none_or(|changed| changed < threshold)
 }
 
 #[cfg(test)]

@@ -4,14 +4,8 @@
 //! Contract under test: for any input these return (an error is fine), never panic, never
 //! loop, and a successful walk lists only paths below the root.
 
-use crate::parse_cache::ParseCache;
-use crate::resolver::ModuleResolver;
-use crate::source_cache::SourceCache;
 use crate::syntax::parse_file;
-use crate::unit::PlannedUnit;
-use crate::workspace::Workspace;
-use crate::{Error, RelPath, UnitId, UnitKind};
-use std::collections::{BTreeMap, BTreeSet};
+use crate::{Error, RelPath};
 use std::path::Path;
 
 /// Lexes `bytes` as a source file and extracts its items. Errors: not UTF-8, or a syntax
@@ -26,33 +20,7 @@ pub fn source(bytes: &[u8]) -> Result<(), Error> {
 /// Walks the module tree of `root/src/lib.rs` as a library unit with no features and no
 /// target, and returns its files. Errors as [`crate::scan`]'s for sources and paths.
 pub fn tree(root: &Path) -> Result<Vec<RelPath>, Error> {
-    let workspace = Workspace {
-        root: root.to_path_buf(),
-        packages: Vec::new(),
-        metadata_digest: [0; 32],
-    };
-    let unit = PlannedUnit {
-        id: UnitId::new("fuzz", UnitKind::Lib, "fuzz"),
-        package: "fuzz".into(),
-        version: "0.0.0".into(),
-        target: "fuzz".into(),
-        kind: UnitKind::Lib,
-        crate_types: vec!["lib".into()],
-        edition: "2021".into(),
-        root_file: root.join("src/lib.rs"),
-        package_dir: root.to_path_buf(),
-        manifest: root.join("Cargo.toml"),
-        features: BTreeSet::new(),
-        features_exact: true,
-        known_cfgs: None,
-        build_dependencies: false,
-        manifests: Vec::new(),
-        deps: Vec::new(),
-        externs: BTreeMap::new(),
-    };
-    let cache = SourceCache::new(ParseCache::disabled());
-    let resolver = ModuleResolver::new(&workspace, &[], None, &cache);
-    resolver.scan_unit(&unit).map(|(sources, _)| sources.files)
+    crate::standalone::walk_lib(root, &[]).map(|sources| sources.files)
 }
 
 #[cfg(test)]

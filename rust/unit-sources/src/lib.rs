@@ -1,7 +1,7 @@
 //! For every compilation unit of a Cargo workspace, the sorted list of files rustc reads for it.
 //!
 //! The entry point is [`scan`]: it reads the workspace with `cargo metadata`, enumerates its
-//! [`Unit`]s (lib, bins, tests, examples, benches, build script, test harness builds), and
+//! units ([`UnitKind`]: lib, bins, tests, examples, benches, build script, test harness builds), and
 //! follows each unit's module tree and `include!`-family macros from its root file with a real
 //! Rust lexer. The result is a [`Model`], which serialises (serde, camelCase) to the JSON the
 //! CLI prints and the Nix plugin turns into a Nix value.
@@ -36,9 +36,13 @@ mod relpath;
 mod resolver;
 mod scan;
 mod source_cache;
+#[cfg(any(test, feature = "fuzzing"))]
+mod standalone;
 mod syntax;
 mod toolchain;
 mod unit;
+#[cfg(test)]
+mod walk_fixture_tests;
 mod workspace;
 
 pub use error::Error;

@@ -129,7 +129,7 @@ pub fn rustc_dep_info(
 ///
 /// With a `cache_dir`, a unit whose configuration, rustc (`rustc -vV`), listed files and read
 /// variables are unchanged since the last call takes its dep-info from the cache instead of
-/// running rustc ([`crate::dep_info_cache`]).
+/// running rustc (the crate's dep-info cache, keyed by all of those).
 ///
 /// The rustc that runs is the caller's, chosen as for a scan (see
 /// [`crate::ScanOptions::trust_workspace`]).

@@ -281,7 +281,7 @@ struct KnownMacro {
 /// modules, invocation inputs and nested macro bodies): what a macro body needs resolved.
 fn reads_files(items: &[Item]) -> bool {
     items.iter().any(|item| match item {
-        Item::Mod(decl) => decl.body.as_deref().map_or(true, reads_files),
+        Item::Mod(decl) => decl.body.as_deref().is_none_or(reads_files),
         Item::Include(_) | Item::Opaque { .. } => true,
         Item::Macro(def) => reads_files(&def.body),
         Item::Invocation(invocation) => reads_files(&invocation.args),
@@ -750,7 +750,7 @@ impl UnitWalk<'_, '_> {
         depth: usize,
     ) {
         let values = self.script_env_values(name);
-        let source = match values.as_ref().map_or(true, |values| !values.is_empty()) {
+        let source = match values.as_ref().is_none_or(|values| !values.is_empty()) {
             true => "which the package's build script computes (cargo:rustc-env)",
             false => "which the build's environment gives",
         };

@@ -1,0 +1,49 @@
+//! One library unit of a bare directory walked without `cargo metadata`: the entry point of
+//! the fuzz targets (`src/fuzzing.rs`) and of the walk's text-fixture tests
+//! (`src/walk_fixture_tests.rs`).
+//!
+//! Contract: the unit is `root/src/lib.rs`, edition 2021, crate type `lib`, with exactly
+//! `features` enabled, no target cfgs, no build script and no dependencies; the answer is the
+//! one [`crate::scan`] gives for such a unit, read without any cache.
+
+use crate::model::UnitSources;
+use crate::parse_cache::ParseCache;
+use crate::resolver::ModuleResolver;
+use crate::source_cache::SourceCache;
+use crate::unit::PlannedUnit;
+use crate::workspace::Workspace;
+use crate::{Error, UnitId, UnitKind};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Walks the module tree of `root/src/lib.rs` with `features` enabled. Errors as
+/// [`crate::scan`]'s for the unit's root file; everything else is the unit's own `error`.
+pub(crate) fn walk_lib(root: &Path, features: &[&str]) -> Result<UnitSources, Error> {
+    let workspace = Workspace {
+        root: root.to_path_buf(),
+        packages: Vec::new(),
+        metadata_digest: [0; 32],
+    };
+    let unit = PlannedUnit {
+        id: UnitId::new("fixture", UnitKind::Lib, "fixture"),
+        package: "fixture".into(),
+        version: "0.0.0".into(),
+        target: "fixture".into(),
+        kind: UnitKind::Lib,
+        crate_types: vec!["lib".into()],
+        edition: "2021".into(),
+        root_file: root.join("src/lib.rs"),
+        package_dir: root.to_path_buf(),
+        manifest: root.join("Cargo.toml"),
+        features: features.iter().map(|feature| feature.to_string()).collect(),
+        features_exact: true,
+        known_cfgs: None,
+        build_dependencies: false,
+        manifests: Vec::new(),
+        deps: Vec::new(),
+        externs: BTreeMap::new(),
+    };
+    let cache = SourceCache::new(ParseCache::disabled());
+    let resolver = ModuleResolver::new(&workspace, &[], None, &cache);
+    resolver.scan_unit(&unit).map(|(sources, _)| sources)
+}

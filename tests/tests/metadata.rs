@@ -1,0 +1,107 @@
+//! The workspace's declared metadata is true: `rust-version` is at least what every locked
+//! dependency declares, and it is the compiler this test suite builds with (so the whole build
+//! is the MSRV check), and the license files the manifests name exist.
+
+use rust_unit_sources_tests::repo_root;
+use serde_json::Value;
+use std::process::Command;
+
+/// `major.minor` of a version string such as `1.95`, `1.86.0` or `1.95.0 (59807616e …)`.
+fn major_minor(version: &str) -> (u64, u64) {
+    let mut parts = version
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|part| !part.is_empty())
+        .map(|part| part.parse::<u64>().expect("a number"));
+    let major = parts.next().expect("a major version");
+    let minor = parts.next().unwrap_or(0);
+    (major, minor)
+}
+
+fn locked_metadata() -> Value {
+    let output = Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1", "--locked", "--offline"])
+        .current_dir(repo_root())
+        .output()
+        .expect("cargo metadata runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("cargo metadata prints JSON")
+}
+
+#[test]
+fn rust_version_covers_every_locked_dependency_and_is_the_compiler_built_with() {
+    let metadata = locked_metadata();
+    let packages = metadata["packages"].as_array().expect("packages");
+    let members: Vec<&Value> = packages
+        .iter()
+        .filter(|package| package["source"].is_null())
+        .collect();
+    let declared: Vec<(u64, u64)> = members
+        .iter()
+        .map(|member| {
+            major_minor(
+                member["rust_version"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("{} declares no rust-version", member["name"])),
+            )
+        })
+        .collect();
+    let msrv = declared[0];
+    assert!(
+        declared.iter().all(|version| *version == msrv),
+        "members declare different rust-versions: {declared:?}"
+    );
+    let needed_by_dependencies: Vec<(String, (u64, u64))> = packages
+        .iter()
+        .filter(|package| !package["source"].is_null())
+        .filter_map(|package| {
+            let version = major_minor(package["rust_version"].as_str()?);
+            (version > msrv).then(|| (package["name"].to_string(), version))
+        })
+        .collect();
+    assert_eq!(
+        needed_by_dependencies,
+        vec![],
+        "locked dependencies need a newer rustc than rust-version {msrv:?}"
+    );
+    let rustc = Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
+        .arg("--version")
+        .output()
+        .expect("rustc runs");
+    let rustc = String::from_utf8(rustc.stdout).expect("UTF-8");
+    let rustc_version = major_minor(rustc.trim_start_matches("rustc "));
+    assert_eq!(
+        rustc_version, msrv,
+        "rust-version {msrv:?} is not the compiler this suite builds with ({rustc}); \
+         check the workspace with `cargo +1.{} check --workspace` and set rust-version to \
+         what builds",
+        msrv.1
+    );
+}
+
+#[test]
+fn the_license_files_the_manifests_name_exist() {
+    let metadata = locked_metadata();
+    for package in metadata["packages"].as_array().expect("packages") {
+        if package["source"].is_null() {
+            assert_eq!(
+                package["license"], "MIT OR Apache-2.0",
+                "{}",
+                package["name"]
+            );
+        }
+    }
+    for (file, title) in [
+        ("LICENSE-MIT", "MIT License"),
+        (
+            "LICENSE-APACHE",
+            "Apache License\n                           Version 2.0",
+        ),
+    ] {
+        let text = std::fs::read_to_string(repo_root().join(file)).expect(file);
+        assert!(text.contains(title), "{file} is not the {title:?} text");
+    }
+}
