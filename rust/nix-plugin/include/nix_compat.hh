@@ -62,3 +62,20 @@
 #else
 #error "rust-unit-sources-nix: no branch for this Nix generation; known: 2.8, 2.21–2.27, 2.28–2.33, 2.34–2.35"
 #endif
+
+// The same calls in every generation (2.8 to 2.35), on top of the branch's includes.
+namespace rus_compat {
+
+inline void parse_json(nix::EvalState & state, const std::string & json, nix::Value & v)
+{
+    nix::parseJSON(state, json, v);
+}
+
+inline void make_throw(nix::EvalState & state, nix::Value & target, const std::string & message)
+{
+    auto * text = state.allocValue();
+    text->mkString(message);
+    target.mkApp(&state.getBuiltin("throw"), text);
+}
+
+} // namespace rus_compat

@@ -97,16 +97,4 @@ inline std::string realise_source_path(nix::EvalState & state, PosArg pos, nix::
     return state.checkSourcePath(real);
 }
 
-inline void parse_json(nix::EvalState & state, const std::string & json, nix::Value & v)
-{
-    nix::parseJSON(state, json, v);
-}
-
-inline void make_throw(nix::EvalState & state, nix::Value & target, const std::string & message)
-{
-    auto * text = state.allocValue();
-    text->mkString(message);
-    target.mkApp(&state.getBuiltin("throw"), text);
-}
-
 } // namespace rus_compat
