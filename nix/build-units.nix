@@ -1,12 +1,23 @@
-# Builds a workspace one derivation per unit by calling rustc directly: each derivation gets
-# only its unit's files (unitSrc) and the outputs of the units it depends on, so an edit
-# rebuilds exactly the units whose files changed and the units that depend on them: what
-# cargo itself rebuilds.
+# Builds a workspace one derivation per unit by calling rustc directly, as cargo would. Each
+# derivation depends on what cargo's fingerprint depends on, and nothing else:
+#   - its unit's `files` (a source holding exactly them; no manifest, no Cargo.lock);
+#   - its configuration, as the model's `build` field gives it: rustc's flags (crate name and
+#     types, edition, features, cfgs, profile settings, `-C metadata`), the variables cargo
+#     sets that the unit may read (`CARGO_PKG_*` only when it reads them);
+#   - the outputs of the units it links or runs after (`deps`).
+# So an edit rebuilds exactly the units whose files or configuration changed, and what depends
+# on them: what cargo itself rebuilds. A comment in a `Cargo.toml` or in `Cargo.lock` rebuilds
+# nothing.
 #
 # The model must come from a scan with dependencies (plugin: `dependencies = true`; CLI:
-# `scan --dependencies`) and the target the build is for; its features are the build's.
-# Registry dependencies are vendored below the workspace root (`cargo vendor`): each is a
-# unit like the others.
+# `scan --dependencies`), for the target (`target`) and the profile (`profile`, default `dev`)
+# the build is for; its features are the build's. Registry dependencies are vendored below the
+# workspace root (`cargo vendor`): each is a unit like the others.
+#
+# A unit carrying an `error` (a file it must read is missing, unreadable or malformed) builds
+# to a derivation that fails with `rust-unit-sources: <id>: <error>`, without reading its
+# `files` (forcing them is that same error): every other unit evaluates and builds, and only
+# what depends on the broken unit fails with it.
 #
 # Returns an attribute set: unit id -> derivation.
 {
@@ -18,11 +29,43 @@
   rustc,
   # The target triple the model was scanned for.
   target,
+  # The triple of the machine running build scripts (their `HOST`).
+  host ? target,
+  # rustdoc (build scripts' `RUSTDOC`).
+  rustdoc ? "${dirOf rustc}/rustdoc",
+  # cargo (build scripts' and rustc's `CARGO`), or null to leave it unset.
+  cargo ? null,
+  # The linker (`-C linker=`, build scripts' `RUSTC_LINKER`), or null for rustc's default.
+  linker ? null,
+  # Flags for every rustc invocation (cargo's `RUSTFLAGS`; build scripts get them as
+  # `CARGO_ENCODED_RUSTFLAGS`). Give the model's scan the same `--cfg`s.
+  rustflags ? [ ],
+  # Host tools every builder may run (a C compiler, pkg-config, …), as nixpkgs'
+  # nativeBuildInputs: directories whose `bin/` goes on PATH before `path`.
+  nativeBuildInputs ? [ ],
+  # Libraries build scripts and links may use, as nixpkgs' buildInputs: directories whose
+  # `lib/pkgconfig` and `share/pkgconfig` go on PKG_CONFIG_PATH, `include/` on CPATH and
+  # `lib/` on LIBRARY_PATH.
+  buildInputs ? [ ],
+  # Integration tests' and benches' CARGO_TARGET_TMPDIR: a directory they may write to when
+  # they run (cargo's `target/tmp`).
+  targetTmpdir ? "/tmp",
+  # Per package: package name -> unit -> extra environment for that package's derivations
+  # (e.g. `{ openssl-sys = unit: { OPENSSL_NO_VENDOR = "1"; }; }`).
+  crateOverrides ? { },
   # This project's Nix library (nix/default.nix).
   library ? import ./default.nix { },
-  # A unit's source: { root, unit } -> a store path holding exactly the unit's files and
-  # manifests (default: the library's unitSrc).
-  unitSrc ? library.unitSrc,
+  # A unit's source: { root, unit } -> a store path holding the files the unit reads (its
+  # `files`) and its package directory. The rebuild benchmark passes the whole workspace here.
+  unitSrc ? (
+    { root, unit }:
+    library.filesSrc {
+      inherit root;
+      files = unit.files;
+      dirs = [ (library.packageDir unit) ] ++ unit.dirs or [ ];
+      name = "${unit.package}-${unit.kind}-${unit.target}-source";
+    }
+  ),
   # The derivation function: { name, builder script, environment } -> derivation. The default
   # uses builtins.derivation with `shell` as builder; nixpkgs users pass a wrapper around
   # stdenv.mkDerivation.
@@ -31,11 +74,14 @@
   shell ? "/bin/sh",
   # The system to build on.
   system ? builtins.currentSystem,
-  # PATH inside builders: coreutils, sed, and the linker rustc calls (cc).
+  # PATH inside builders after nativeBuildInputs: coreutils, sed, and the C compiler rustc
+  # links with (cc).
   path ? "/usr/bin:/bin",
 }:
 let
   units = model.units;
+  lines = builtins.concatStringsSep "\n";
+  searchPath = dirs: builtins.concatStringsSep ":" dirs;
 
   derivationOf =
     if mkDerivation != null then
@@ -48,48 +94,104 @@ let
           inherit name system;
           builder = shell;
           args = [ script ];
-          PATH = path;
         }
       );
 
-  crateName = unit: builtins.replaceStrings [ "-" ] [ "_" ] unit.target;
+  # What every builder gets: the toolchain and the host tools and libraries.
+  toolEnv = {
+    inherit rustc target;
+    # rustc on PATH too: proc-macros and build scripts may run it (cargo's test macros do).
+    PATH = searchPath (map (d: "${d}/bin") nativeBuildInputs ++ [ (dirOf rustc) path ]);
+    PKG_CONFIG_PATH = searchPath (
+      builtins.concatMap (d: [
+        "${d}/lib/pkgconfig"
+        "${d}/share/pkgconfig"
+      ]) buildInputs
+    );
+    CPATH = searchPath (map (d: "${d}/include") buildInputs);
+    LIBRARY_PATH = searchPath (map (d: "${d}/lib") buildInputs);
+    linker = if linker == null then "" else linker;
+    rustflags = lines rustflags;
+  };
+
   drvName = id: builtins.replaceStrings [ "/" "@" "+" ] [ "-" "-" "-" ] id;
-  libFile =
-    unit: if unit.kind == "proc-macro" then "lib${crateName unit}.so" else "lib${crateName unit}.rlib";
-  lines = builtins.concatStringsSep "\n";
+  buildOf =
+    id: unit:
+    unit.build
+      or (throw "rust-unit-sources: unit `${id}` has no `build` field: scan with dependencies (plugin: dependencies = true) to build it");
+  overrides = unit: if crateOverrides ? ${unit.package} then crateOverrides.${unit.package} unit else { };
 
   ofKind = kind: unit: builtins.filter (dep: units.${dep}.kind == kind) unit.deps;
 
-  common = id: unit: {
-    inherit rustc target;
-    src = unitSrc { inherit root unit; };
-    packageDir = library.packageDir unit;
-    pkgName = unit.package;
-    pkgVersion = unit.version;
-    features = lines unit.features;
+  # The target's cfgs as build scripts' CARGO_CFG_* variables (rustc --print cfg, once).
+  targetInfo = derivationOf {
+    name = "rust-target-info-${target}";
+    script = ./builder/target-info.sh;
+    env = toolEnv;
   };
+
+  # A library unit's linkable output, for --extern (null when its crate types link nothing).
+  externPath =
+    dep:
+    let
+      file = (buildOf dep units.${dep}).externFile or null;
+    in
+    if file == null then null else "${built.${dep}}/lib/${file}";
 
   compile =
     id: unit:
     let
+      build = buildOf id unit;
       runs = ofKind "build-script-run" unit;
+      externs = builtins.filter (e: e.path != null) (
+        builtins.attrValues (
+          builtins.mapAttrs (name: dep: {
+            inherit name dep;
+            path = externPath dep;
+          }) unit.externs
+        )
+      );
+      output =
+        if unit.kind == "build-script" then
+          "build-script"
+        else if build ? externFile || unit.kind == "lib" || (unit.kind == "example" && unit.crateTypes != [ "bin" ]) then
+          "lib"
+        else
+          "bin";
     in
     derivationOf {
       name = drvName id;
       script = ./builder/compile.sh;
-      env = common id unit // {
-        inherit (unit) kind edition rootFile;
-        crateName = crateName unit;
-        binName = unit.target;
-        metadata = builtins.substring 0 16 (builtins.hashString "sha256" id);
-        externs = lines (
-          builtins.attrValues (
-            builtins.mapAttrs (name: dep: "${name}=${built.${dep}}/${libFile units.${dep}}") unit.externs
-          )
-        );
-        libDeps = lines (map (dep: "${built.${dep}}") (builtins.attrValues unit.externs));
-        buildScriptRun = if runs == [ ] then "" else "${built.${builtins.head runs}}";
-      };
+      env =
+        toolEnv
+        // build.env
+        // {
+          src = unitSrc { inherit root unit; };
+          packageDir = library.packageDir unit;
+          inherit (unit) rootFile;
+          inherit output;
+          binName = unit.target;
+          rustcFlags = lines build.rustcFlags;
+          externs = lines (map (e: "${e.name}=${e.path}") externs);
+          libDeps = lines (map (e: "${built.${e.dep}}") externs);
+          buildScriptRun = if runs == [ ] then "" else "${built.${builtins.head runs}}";
+          linkLibs = if build.linkLibs or false then "1" else "";
+          linkArgs = lines (build.linkArgs or [ ]);
+          cargo = if cargo == null then "" else cargo;
+        }
+        // builtins.listToAttrs (
+          map (name: {
+            name = "CARGO_BIN_EXE_${name}";
+            value = "${built.${build.binExes.${name}}}/bin/${name}";
+          }) (builtins.attrNames (build.binExes or { }))
+        )
+        // (
+          if unit.kind == "test" || unit.kind == "bench" then
+            { CARGO_TARGET_TMPDIR = targetTmpdir; }
+          else
+            { }
+        )
+        // overrides unit;
     };
 
   run =
@@ -97,11 +199,39 @@ let
     derivationOf {
       name = drvName id;
       script = ./builder/run-build-script.sh;
-      env = common id unit // {
-        buildScript = "${built.${builtins.head (ofKind "build-script" unit)}}";
+      env =
+        toolEnv
+        // (buildOf id unit).env
+        // {
+          src = unitSrc { inherit root unit; };
+          packageDir = library.packageDir unit;
+          buildScript = "${built.${builtins.head (ofKind "build-script" unit)}}";
+          # The runs of the dependencies with `links`, whose metadata becomes DEP_* here.
+          depRuns = lines (map (dep: "${built.${dep}}") (ofKind "build-script-run" unit));
+          inherit targetInfo host rustdoc;
+          cargo = if cargo == null then "" else cargo;
+        }
+        // overrides unit;
+    };
+
+  broken =
+    id: unit:
+    derivationOf {
+      name = drvName id;
+      script = ./builder/broken-unit.sh;
+      env = {
+        error = "rust-unit-sources: ${id}: ${unit.error}";
       };
     };
 
-  built = builtins.mapAttrs (id: unit: if unit.kind == "build-script-run" then run id unit else compile id unit) units;
+  built = builtins.mapAttrs (
+    id: unit:
+    if unit ? error then
+      broken id unit
+    else if unit.kind == "build-script-run" then
+      run id unit
+    else
+      compile id unit
+  ) units;
 in
 built

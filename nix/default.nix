@@ -5,7 +5,7 @@
 # Plain Nix: works on Nix 2.8 without nixpkgs. `lib` (nixpkgs' lib) is only used by
 # `unitFileset`: `import ./nix { inherit lib; }` (the overlay's `pkgs.rustUnitSources` does).
 #
-# The model both loaders return: the schema's attribute set `{ version = 2; root; units; }`,
+# The model both loaders return: the schema's attribute set `{ version = 3; root; units; }`,
 # with `root` the workspace directory as an absolute *string* (what the plugin returns; for
 # `fromFile`, the directory `units.nix` names, resolved against the file's own directory).
 # Units from `units.nix` have no `hash` unless it was generated with `--hashes`. A unit that
@@ -34,7 +34,7 @@ let
     ;
 
   # The model version this library reads.
-  modelVersion = 2;
+  modelVersion = 3;
 
   # The model with each broken unit's `files` replaced by its error, thrown when forced.
   guardBroken =
@@ -129,14 +129,16 @@ let
     # where cargo runs rustc (CARGO_MANIFEST_DIR); `workspace_member` for buildRustCrate.
     packageDir = unit: dirOf unit.manifest;
 
-    # A source holding exactly `files` (relative to `root`) and the directories leading to
-    # them: `builtins.path` with a filter, so the store path depends only on those files'
-    # names, contents and executable bits (and `name`). `root`: a path (`./.`) or an absolute
-    # string. Files that do not exist are skipped.
+    # A source holding exactly `files` (relative to `root`), the directories `dirs` (empty
+    # unless they hold some of the files) and the directories leading to them: `builtins.path`
+    # with a filter, so the store path depends only on those files' names, contents and
+    # executable bits (and `name`). `root`: a path (`./.`) or an absolute string. Files that do
+    # not exist are skipped.
     filesSrc =
       {
         root,
         files,
+        dirs ? [ ],
         name ? "source",
       }:
       let
@@ -144,7 +146,7 @@ let
         prefix = if rootString == "/" then "/" else rootString + "/";
         prefixLength = stringLength prefix;
         keepFiles = nameSet files;
-        keepDirs = nameSet (concatMap ancestors files);
+        keepDirs = nameSet (concatMap ancestors files ++ concatMap (d: [ d ] ++ ancestors d) dirs);
       in
       builtins.path {
         path = root;
@@ -157,9 +159,10 @@ let
           if type == "directory" then keepDirs ? ${rel} else keepFiles ? ${rel};
       };
 
-    # The source of one unit: its `files` and `manifests` (see `filesSrc`), laid out as in the
-    # workspace (the crate is at `packageDir unit` inside it). Its store path changes when one
-    # of those files changes, and only then.
+    # The source of one unit: its `files` and `manifests` (see `filesSrc`) and the directories
+    # its paths go through (`dirs`), laid out as in the workspace (the crate is at
+    # `packageDir unit` inside it). Its store path changes when one of those files changes,
+    # and only then.
     unitSrc =
       {
         root,
@@ -169,6 +172,7 @@ let
       self.filesSrc {
         inherit root name;
         files = self.unitFiles unit;
+        dirs = unit.dirs or [ ];
       };
 
     # Every unit's source: id → `unitSrc`. `root` defaults to the model's (prefer `./.`).
@@ -192,6 +196,7 @@ let
       self.filesSrc {
         inherit root name;
         files = concatMap (id: self.unitFiles (unitOf model id)) ids ++ extraFiles;
+        dirs = concatMap (id: (unitOf model id).dirs or [ ]) ids;
       };
 
     # The source of what buildRustCrate (crate2nix) compiles for `package`: its units of
@@ -250,6 +255,7 @@ let
             "Cargo.lock"
           ]
           ++ extraFiles;
+        dirs = concatMap (id: (unitOf model id).dirs or [ ]) ids;
       };
 
     # crate2nix / buildRustCrate overrides: package name → (attrs → { src; workspace_member; })

@@ -5,7 +5,7 @@
 # Check it is current (CI, hooks):  cargo unit-sources generate --check
 # Paths are relative to this file's directory; units omit `hash` (add --hashes for it).
 {
-  version = 2;
+  version = 3;
   units = {
     "cargo-like/bench/resolve" = {
       crateTypes = [
@@ -152,6 +152,10 @@
         "cargo-platform/lib/cargo_platform"
         "cargo-util/lib/cargo_util"
       ];
+      dirs = [
+        "src"
+        "src/cargo"
+      ];
       edition = "2021";
       env = [
         "CARGO_LIKE_BUILD_TARGET"
@@ -193,6 +197,10 @@
         "cargo-like/build-script-run/build-script-build"
         "cargo-platform/lib/cargo_platform"
         "cargo-util/lib/cargo_util"
+      ];
+      dirs = [
+        "src"
+        "src/cargo"
       ];
       edition = "2021";
       env = [

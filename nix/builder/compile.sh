@@ -1,49 +1,74 @@
-# Compiles one unit with rustc (builtins.derivation builder, run by /bin/sh).
+# Compiles one unit with rustc, as cargo would (builtins.derivation builder, run by /bin/sh).
 # Inputs (environment, set by nix/build-units.nix):
-#   rustc kind crateName binName edition src packageDir rootFile metadata target
-#   pkgName pkgVersion
-#   features      newline-separated feature names
-#   externs       newline-separated "name=/nix/store/…/libcrate.rlib"
-#   libDeps       newline-separated output paths of the libraries linked (for -L dependency=)
-#   buildScriptRun  output of the package's build-script-run unit, or empty
-# Output: $out/lib<crate>.rlib | $out/lib<crate>.so | $out/bin/<target name> | $out/build-script,
-# and $out/deps: the directories holding this library and everything it links.
+#   rustc target src packageDir rootFile binName cargo linker
+#   output        lib (--out-dir $out/lib) | bin ($out/bin/<binName>) | build-script
+#   rustcFlags    the model's build.rustcFlags, one per line
+#   rustflags     the build's extra flags, one per line
+#   externs       "name=/nix/store/…/lib/libcrate-<metadata>.rlib", one per line
+#   libDeps       the outputs of those libraries, one per line
+#   buildScriptRun  the output of the package's build-script-run unit, or empty
+#   linkLibs      non-empty when the package's rustc-link-lib lines apply
+#   linkArgs      which rustc-link-arg lines apply (all, bins, bin=<name>, …), one per line
+#   and the variables of the model's build.env (CARGO_PKG_*, CARGO_CRATE_NAME, …).
+# Output: $out/lib/… (libraries), $out/bin/<binName>, or $out/build-script; for libraries also
+# $out/deps (the directories of this library and everything it links, for -L dependency=)
+# and $out/link-search (the native search paths of its build script and of everything it
+# links, as cargo passes them to every dependent).
 set -eu
 mkdir -p "$out"
-pkg="$src/$packageDir"
-version_core=${pkgVersion%%-*}
-export CARGO_MANIFEST_DIR="$pkg" CARGO_MANIFEST_PATH="$pkg/Cargo.toml"
-export CARGO_PKG_NAME="$pkgName" CARGO_PKG_VERSION="$pkgVersion" CARGO_CRATE_NAME="$crateName"
-export CARGO_PKG_VERSION_MAJOR="${version_core%%.*}"
-rest=${version_core#*.}
-export CARGO_PKG_VERSION_MINOR="${rest%%.*}" CARGO_PKG_VERSION_PATCH="${rest#*.}"
-case "$pkgVersion" in *-*) export CARGO_PKG_VERSION_PRE="${pkgVersion#*-}" ;; *) export CARGO_PKG_VERSION_PRE= ;; esac
-export CARGO_PKG_AUTHORS= CARGO_PKG_DESCRIPTION= CARGO_PKG_HOMEPAGE= CARGO_PKG_REPOSITORY=
-export CARGO_PKG_LICENSE= CARGO_PKG_LICENSE_FILE= CARGO_PKG_RUST_VERSION= CARGO_PKG_README=
-
+nl='
+'
+export CARGO_MANIFEST_DIR="$src/$packageDir" CARGO_MANIFEST_PATH="$src/$packageDir/Cargo.toml"
+if [ -n "$cargo" ]; then export CARGO="$cargo"; fi
 set --
+while IFS= read -r flag; do
+  [ -n "$flag" ] && set -- "$@" "$flag"
+done <<FLAGS
+$rustcFlags
+$rustflags
+FLAGS
+if [ -n "$linker" ]; then set -- "$@" -C "linker=$linker"; fi
+
+search="$TMPDIR/link-search"
+: > "$search"
 if [ -n "$buildScriptRun" ]; then
   . "$buildScriptRun/env"
   while IFS= read -r arg; do set -- "$@" "$arg"; done < "$buildScriptRun/args"
+  cat "$buildScriptRun/link-search" >> "$search"
+  if [ -n "$linkLibs" ]; then
+    while IFS= read -r lib; do set -- "$@" -l "$lib"; done < "$buildScriptRun/link-libs"
+  fi
+  tab=$(printf '\t')
+  while IFS="$tab" read -r which arg; do
+    case "$nl$linkArgs$nl" in *"$nl$which$nl"*) set -- "$@" -C "link-arg=$arg" ;; esac
+  done < "$buildScriptRun/link-args"
 fi
-printf '%s\n' "$out" > "$out/deps"
+
+deps="$TMPDIR/deps"
+: > "$deps"
+if [ "$output" = lib ]; then printf '%s\n' "$out/lib" > "$deps"; fi
 for dep in $libDeps; do
-  cat "$dep/deps" >> "$out/deps"
+  cat "$dep/deps" >> "$deps"
+  cat "$dep/link-search" >> "$search"
 done
-sort -u -o "$out/deps" "$out/deps"
-while IFS= read -r dir; do set -- "$@" -L "dependency=$dir"; done < "$out/deps"
-for feature in $features; do set -- "$@" --cfg "feature=\"$feature\""; done
+awk '!seen[$0]++' "$deps" > "$deps.unique"
+while IFS= read -r dir; do set -- "$@" -L "dependency=$dir"; done < "$deps.unique"
+awk '!seen[$0]++' "$search" > "$search.unique"
+while IFS= read -r dir; do set -- "$@" -L "$dir"; done < "$search.unique"
 for extern in $externs; do set -- "$@" --extern "$extern"; done
 
-case "$kind" in
-  lib) set -- "$@" --crate-type rlib -o "$out/lib$crateName.rlib" ;;
-  proc-macro) set -- "$@" --crate-type proc-macro --extern proc_macro -o "$out/lib$crateName.so" ;;
-  bin | example) mkdir -p "$out/bin"; set -- "$@" --crate-type bin -o "$out/bin/$binName" ;;
-  test | bench | lib-test | bin-test) mkdir -p "$out/bin"; set -- "$@" --test -o "$out/bin/$binName" ;;
-  build-script) set -- "$@" --crate-type bin -o "$out/build-script" ;;
-  *) echo "compile.sh: unknown unit kind $kind" >&2; exit 1 ;;
+case "$output" in
+  lib)
+    mkdir -p "$out/lib"
+    cp "$deps.unique" "$out/deps"
+    cp "$search.unique" "$out/link-search"
+    set -- "$@" --out-dir "$out/lib"
+    ;;
+  bin) mkdir -p "$out/bin"; set -- "$@" -o "$out/bin/$binName" ;;
+  build-script) set -- "$@" -o "$out/build-script" ;;
+  *) echo "compile.sh: unknown output $output" >&2; exit 1 ;;
 esac
 
-cd "$pkg"
-exec "$rustc" --crate-name "$crateName" --edition "$edition" --target "$target" \
-  -C "metadata=$metadata" -C debuginfo=0 --cap-lints warn "$@" "$src/$rootFile"
+# As cargo for a path package: from the workspace root, the source file relative to it.
+cd "$src"
+exec "$rustc" "$rootFile" --target "$target" "$@"

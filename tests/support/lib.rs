@@ -228,14 +228,15 @@ pub fn nix_string(path: &Path) -> String {
     )
 }
 
-/// Copies the directory tree `from` to `to` (created), leaving out `target` directories.
+/// Copies the directory tree `from` to `to` (created), leaving out cargo's `target`
+/// directories (those holding a `CACHEDIR.TAG`; a crate's `src/target/` stays).
 pub fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("create the copy");
     for entry in std::fs::read_dir(from).expect("readable directory") {
         let entry = entry.expect("readable entry");
         let (source, dest) = (entry.path(), to.join(entry.file_name()));
         if entry.file_type().expect("file type").is_dir() {
-            if entry.file_name() != "target" {
+            if entry.file_name() != "target" || !source.join("CACHEDIR.TAG").exists() {
                 copy_tree(&source, &dest);
             }
         } else {

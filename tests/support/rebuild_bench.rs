@@ -6,7 +6,7 @@
 //! Run: `cargo run --release -p rust-unit-sources-tests --bin rebuild-bench` (after
 //! `cargo build --release --workspace`, for the plugin).
 
-use rust_unit_sources_tests::rebuilds::{apply, cases, run_token, CargoSide, NixSide};
+use rust_unit_sources_tests::rebuilds::{apply, cases, make_unique, run_token, CargoSide, NixSide};
 use rust_unit_sources_tests::repo_root;
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
@@ -31,22 +31,22 @@ fn main() {
     let per_unit = NixSide::new(&scratch.path().join("per-unit"), false);
     let whole = NixSide::new(&scratch.path().join("whole"), true);
     let cargo = CargoSide::new(&scratch.path().join("cargo"));
-    let first = [
-        measure(|| per_unit.build().len()),
-        measure(|| whole.build().len()),
-        measure(|| cargo.build().len()),
-    ];
     let copies = [
         per_unit.workspace.as_path(),
         whole.workspace.as_path(),
         cargo.workspace.as_path(),
     ];
+    let run = run_token();
+    make_unique(&copies, run);
+    let first = [
+        measure(|| per_unit.build().len()),
+        measure(|| whole.build().len()),
+        measure(|| cargo.build().len()),
+    ];
     let mut rows = String::new();
     let (mut per_unit_total, mut whole_total) = (Duration::ZERO, Duration::ZERO);
-    for case in cases(run_token()) {
-        if let Some(edit) = &case.edit {
-            apply(&copies, edit);
-        }
+    for case in cases(run) {
+        apply(&copies, &case);
         let results = [
             measure(|| per_unit.build().len()),
             measure(|| whole.build().len()),
@@ -54,10 +54,11 @@ fn main() {
         ];
         per_unit_total += results[0].time;
         whole_total += results[1].time;
-        let edited = case
-            .edit
-            .as_ref()
-            .map_or("—".to_string(), |e| format!("`{}`", e.file));
+        let files: Vec<String> = case.edits.iter().map(|e| format!("`{}`", e.file)).collect();
+        let edited = match files.is_empty() {
+            true => "—".to_string(),
+            false => files.join(", "),
+        };
         let _ = writeln!(
             rows,
             "| {} ({edited}) | {} | {:.2} s | {} | {:.2} s | {} | {:.2} s |",

@@ -2,7 +2,9 @@
 //! naming what each rebuilt: shared by the rebuild proof (`tests/tests/incremental.rs`) and
 //! the rebuild benchmark (`rebuild-bench`).
 
-use crate::{copy_tree, host_triple, nix_string, plugin, real_rustc, repo_root, NIX_CONFIG};
+use crate::{
+    cli_model, copy_tree, host_triple, nix_string, plugin, real_rustc, repo_root, NIX_CONFIG,
+};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -14,7 +16,7 @@ const WHOLE_WORKSPACE_SRC: &str = r#"
     unitSrc = { root, unit }: builtins.path {
       path = root;
       name = "workspace-source";
-      filter = path: type: baseNameOf path != "target";
+      filter = path: type: path != toString root + "/target";
     };"#;
 
 /// The units of the root package that link its library: what an edit of the library rebuilds.
@@ -40,74 +42,164 @@ pub struct Edit {
 pub struct Case {
     /// What is edited, in words.
     pub what: &'static str,
-    /// The edit; `None` for the no-op case.
-    pub edit: Option<Edit>,
+    /// The edits, made together (none for the no-op case).
+    pub edits: Vec<Edit>,
     /// The unit ids rebuilt.
     pub expected: BTreeSet<String>,
 }
 
 /// The edits of the proof, made unique by `run` (so that no earlier run's outputs are in the
-/// store already), each with the units cargo recompiles for it.
+/// store already), each with the units cargo recompiles for it: code edits (the root library,
+/// a nested member, the build script, an integration test), then manifest and lock-file
+/// edits (comments, a dependency added to one member, a feature turned on). They apply in
+/// order, each to the workspace the previous ones left.
 pub fn cases(run: u128) -> Vec<Case> {
     let ids = |list: &[&str]| {
         list.iter()
             .map(|s| s.to_string())
             .collect::<BTreeSet<String>>()
     };
-    let mut member: Vec<&str> = ROOT_PACKAGE_COMPILED.to_vec();
-    member.extend([
-        "cargo-util/lib-test/cargo_util",
-        "cargo-util/lib/cargo_util",
-    ]);
-    let mut script: Vec<&str> = ROOT_PACKAGE_COMPILED.to_vec();
-    script.extend([
+    let with = |extra: &[&'static str]| {
+        let mut all: Vec<&str> = ROOT_PACKAGE_COMPILED.to_vec();
+        all.extend(extra);
+        ids(&all)
+    };
+    let script = [
         "cargo-like/build-script-run/build-script-build",
         "cargo-like/build-script/build-script-build",
-    ]);
-    let edit = |file, from, to| Some(Edit { file, from, to });
+    ];
+    let edit = |file, from, to: String| Edit { file, from, to };
+    let case = |what, edits, expected| Case {
+        what,
+        edits,
+        expected,
+    };
     vec![
-        Case {
-            what: "no edit",
-            edit: None,
-            expected: BTreeSet::new(),
-        },
-        Case {
-            what: "root library",
-            edit: edit(
+        case("no edit", vec![], BTreeSet::new()),
+        case(
+            "root library",
+            vec![edit(
                 "src/cargo/lib.rs",
                 "/// Runs a command.",
                 format!("/// Runs a command ({run})."),
-            ),
-            expected: ids(ROOT_PACKAGE_COMPILED),
-        },
-        Case {
-            what: "nested member",
-            edit: edit(
+            )],
+            ids(ROOT_PACKAGE_COMPILED),
+        ),
+        case(
+            "nested member",
+            vec![edit(
                 "crates/cargo-util/src/paths.rs",
                 "/// Indents a line.",
                 format!("/// Indents a line ({run})."),
-            ),
-            expected: ids(&member),
-        },
-        Case {
-            what: "build script",
-            edit: edit(
+            )],
+            with(&[
+                "cargo-util/lib-test/cargo_util",
+                "cargo-util/lib/cargo_util",
+            ]),
+        ),
+        case(
+            "build script",
+            vec![edit(
                 "build.rs",
                 "fn main() {",
                 format!("fn main() {{\n    // {run}"),
-            ),
-            expected: ids(&script),
-        },
-        Case {
-            what: "integration test",
-            edit: edit(
+            )],
+            with(&script),
+        ),
+        case(
+            "integration test",
+            vec![edit(
                 "tests/testsuite/run.rs",
                 "fn target_is_known",
                 format!("fn target_is_known_{run}"),
-            ),
-            expected: ids(&["cargo-like/test/testsuite"]),
-        },
+            )],
+            ids(&["cargo-like/test/testsuite"]),
+        ),
+        case(
+            "comment in the root Cargo.toml",
+            vec![edit(
+                "Cargo.toml",
+                "[package]",
+                format!("# {run}\n[package]"),
+            )],
+            BTreeSet::new(),
+        ),
+        case(
+            "comment in a member's Cargo.toml",
+            vec![edit(
+                "crates/cargo-util/Cargo.toml",
+                "[dependencies]",
+                format!("# {run}\n[dependencies]"),
+            )],
+            BTreeSet::new(),
+        ),
+        case(
+            "comment in Cargo.lock",
+            vec![edit(
+                "Cargo.lock",
+                "[[package]]\nname = \"cargo-util\"",
+                format!("# {run}\n[[package]]\nname = \"cargo-util\""),
+            )],
+            BTreeSet::new(),
+        ),
+        case(
+            "dependency added to a member",
+            vec![
+                edit(
+                    "crates/cargo-platform/Cargo.toml",
+                    "cfg-if = \"1\"",
+                    "cfg-if = \"1\"\nitoa = \"1\"".to_string(),
+                ),
+                edit(
+                    "Cargo.lock",
+                    " \"cfg-if\",\n]",
+                    " \"cfg-if\",\n \"itoa\",\n]".to_string(),
+                ),
+            ],
+            with(&[
+                "cargo-platform/example/matches",
+                "cargo-platform/lib-test/cargo_platform",
+                "cargo-platform/lib/cargo_platform",
+            ]),
+        ),
+        case(
+            "feature turned on",
+            vec![edit(
+                "Cargo.toml",
+                "default = []",
+                "default = [\"vendored\"]".to_string(),
+            )],
+            with(&[
+                "cargo-like/build-script-run/build-script-build",
+                "cargo-like/build-script/build-script-build",
+                "cargo-util/lib-test/cargo_util",
+                "cargo-util/lib/cargo_util",
+            ]),
+        ),
     ]
+}
+
+/// Makes every Rust file of the workspace copies (but vendored crates) unique to `run`, so
+/// that the first build of a run finds no earlier run's outputs of the members in the store:
+/// every later rebuild is then this run's own.
+pub fn make_unique(copies: &[&Path], run: u128) {
+    fn visit(dir: &Path, run: u128) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if path.is_dir() {
+                if name != "vendor" && name != "target" && !name.starts_with('.') {
+                    visit(&path, run);
+                }
+            } else if name.ends_with(".rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                std::fs::write(&path, format!("{text}\n// run {run}\n")).unwrap();
+            }
+        }
+    }
+    for copy in copies {
+        visit(copy, run);
+    }
 }
 
 /// A number unique to this run.
@@ -129,14 +221,35 @@ impl NixSide {
     /// A copy of the example in `dir`/ws and the expression building it; with
     /// `whole_workspace`, every unit gets the whole workspace as `src` (the baseline).
     pub fn new(dir: &Path, whole_workspace: bool) -> NixSide {
+        let example = repo_root().join("examples/cargo-like");
+        NixSide::of(&example, dir, whole_workspace, "dev")
+    }
+
+    /// A copy of the workspace `source` in `dir`/ws and the expression building it with the
+    /// cargo profile `profile`, with the machine's C compiler and pkg-config on `PATH` (as
+    /// the builder's `path`); with `whole_workspace`, every unit gets the whole workspace as
+    /// `src`.
+    pub fn of(source: &Path, dir: &Path, whole_workspace: bool, profile: &str) -> NixSide {
+        NixSide::with_model(source, dir, whole_workspace, profile, "model: model")
+    }
+
+    /// As [`NixSide::of`], building the model `transform` (a Nix function) makes of the
+    /// plugin's.
+    pub fn with_model(
+        source: &Path,
+        dir: &Path,
+        whole_workspace: bool,
+        profile: &str,
+        transform: &str,
+    ) -> NixSide {
         let workspace = dir.join("ws");
-        copy_tree(&repo_root().join("examples/cargo-like"), &workspace);
+        copy_tree(source, &workspace);
         let expression = dir.join("build.nix");
         let text = format!(
             r#"let
   root = /. + {root};
   library = import (/. + {nix}) {{ }};
-  model = library.fromPlugin {{ src = root; features = [ ]; dependencies = true; target = {target}; }};
+  model = ({transform}) (library.fromPlugin {{ src = root; features = [ ]; dependencies = true; target = {target}; profile = "{profile}"; }});
 in
 import (/. + {build_units}) {{ inherit model root; rustc = {rustc}; target = {target};{baseline} }}
 "#,
@@ -156,6 +269,23 @@ import (/. + {build_units}) {{ inherit model root; rustc = {rustc}; target = {ta
             workspace,
             expression,
         }
+    }
+
+    /// The ids of every unit the expression builds.
+    pub fn units(&self) -> BTreeSet<String> {
+        let units = format!("import {}", nix_string(&self.expression));
+        let names = self
+            .nix("nix-instantiate")
+            .args(["--eval", "--strict", "--json", "-E"])
+            .arg(format!("builtins.attrNames ({units})"))
+            .output()
+            .unwrap();
+        assert!(
+            names.status.success(),
+            "{}",
+            String::from_utf8_lossy(&names.stderr)
+        );
+        serde_json::from_slice(&names.stdout).unwrap()
     }
 
     fn nix(&self, program: &str) -> Command {
@@ -201,12 +331,53 @@ import (/. + {build_units}) {{ inherit model root; rustc = {rustc}; target = {ta
         stderr
             .lines()
             .filter_map(|l| l.strip_prefix("building '")?.split('\'').next())
+            // The target's cfgs for build scripts: one derivation per build, not a unit.
+            .filter(|drv| !drv.contains("-rust-target-info-"))
             .map(|drv| {
                 by_drv
                     .get(drv)
                     .unwrap_or_else(|| panic!("built {drv}, not a unit"))
                     .clone()
             })
+            .collect()
+    }
+
+    /// Builds every unit it can (`--keep-going`): whether all built, and Nix's stderr.
+    pub fn build_keep_going(&self) -> (bool, String) {
+        let units = format!("import {}", nix_string(&self.expression));
+        let output = self
+            .nix("nix-build")
+            .args(["--no-out-link", "--keep-going", "-E"])
+            .arg(format!("builtins.attrValues ({units})"))
+            .output()
+            .unwrap();
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+
+    /// The ids of the units whose outputs are in the store (built now or before).
+    pub fn units_in_store(&self) -> BTreeSet<String> {
+        let units = format!("import {}", nix_string(&self.expression));
+        let outs = self
+            .nix("nix-instantiate")
+            .args(["--eval", "--strict", "--json", "-E"])
+            .arg(format!(
+                "builtins.mapAttrs (id: unit: unit.outPath) ({units})"
+            ))
+            .output()
+            .unwrap();
+        assert!(
+            outs.status.success(),
+            "{}",
+            String::from_utf8_lossy(&outs.stderr)
+        );
+        serde_json::from_slice::<BTreeMap<String, PathBuf>>(&outs.stdout)
+            .unwrap()
+            .into_iter()
+            .filter(|(_, out)| out.exists())
+            .map(|(id, _)| id)
             .collect()
     }
 
@@ -234,15 +405,30 @@ import (/. + {build_units}) {{ inherit model root; rustc = {rustc}; target = {ta
 pub struct CargoSide {
     /// The copy of the workspace.
     pub workspace: PathBuf,
-    /// The package name of each package id, to name cargo's artifacts as units.
+    /// The unit id prefix of each package id (the model's: the package name, or
+    /// `name@version` when several packages share the name), to name cargo's artifacts as
+    /// units.
     packages: BTreeMap<String, String>,
+    /// Whether a member has a `[[bench]]` (`--bench '*'` fails without one).
+    benches: bool,
 }
 
 impl CargoSide {
-    /// A copy of the example in `dir`/ws, read with `cargo metadata`.
+    /// A copy of the example in `dir`/ws, read with `cargo metadata` and scanned (for the ids).
     pub fn new(dir: &Path) -> CargoSide {
+        CargoSide::copy(&repo_root().join("examples/cargo-like"), dir)
+    }
+
+    /// A copy of the workspace `source` in `dir`/ws, read with `cargo metadata` and scanned
+    /// (for the ids).
+    pub fn copy(source: &Path, dir: &Path) -> CargoSide {
         let workspace = dir.join("ws");
-        copy_tree(&repo_root().join("examples/cargo-like"), &workspace);
+        copy_tree(source, &workspace);
+        CargoSide::of(workspace)
+    }
+
+    /// The workspace `workspace`, read with `cargo metadata` and scanned (for the ids).
+    pub fn of(workspace: PathBuf) -> CargoSide {
         let metadata = Command::new("cargo")
             .args(["metadata", "--format-version", "1", "--offline"])
             .current_dir(&workspace)
@@ -254,20 +440,51 @@ impl CargoSide {
             String::from_utf8_lossy(&metadata.stderr)
         );
         let metadata: Value = serde_json::from_slice(&metadata.stdout).unwrap();
+        let model = cli_model(&workspace, &["--dependencies", "--no-cache"]);
+        let prefixes: BTreeMap<(String, String), String> = model["units"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(id, unit)| {
+                let key = (
+                    unit["package"].as_str().unwrap().to_string(),
+                    unit["version"].as_str().unwrap().to_string(),
+                );
+                (key, id.split('/').next().unwrap().to_string())
+            })
+            .collect();
         let packages = metadata["packages"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|p| {
-                (
-                    p["id"].as_str().unwrap().to_string(),
+            .filter_map(|p| {
+                let key = (
                     p["name"].as_str().unwrap().to_string(),
-                )
+                    p["version"].as_str().unwrap().to_string(),
+                );
+                Some((
+                    p["id"].as_str().unwrap().to_string(),
+                    prefixes.get(&key)?.clone(),
+                ))
             })
             .collect();
+        let members: Vec<&Value> = metadata["workspace_members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .collect();
+        let benches = metadata["packages"].as_array().unwrap().iter().any(|p| {
+            members.contains(&&p["id"])
+                && p["targets"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|t| t["kind"][0] == "bench")
+        });
         CargoSide {
             workspace,
             packages,
+            benches,
         }
     }
 
@@ -283,9 +500,12 @@ impl CargoSide {
                 "--bins",
                 "--examples",
                 "--tests",
-                "--bench",
-                "*",
             ])
+            .args(if self.benches {
+                &["--bench", "*"][..]
+            } else {
+                &[]
+            })
             .args(["--offline", "--message-format", "json"])
             .current_dir(&self.workspace)
             .output()
@@ -336,8 +556,14 @@ impl CargoSide {
     }
 }
 
-/// Makes `edit` in every copy.
-pub fn apply(copies: &[&Path], edit: &Edit) {
+/// Makes the edits of `case` in every copy.
+pub fn apply(copies: &[&Path], case: &Case) {
+    for edit in &case.edits {
+        apply_edit(copies, edit);
+    }
+}
+
+fn apply_edit(copies: &[&Path], edit: &Edit) {
     for workspace in copies {
         let path = workspace.join(edit.file);
         let text = std::fs::read_to_string(&path).unwrap();

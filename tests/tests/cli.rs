@@ -51,7 +51,7 @@ const UTIL_LIB: &[&str] = &[
 #[test]
 fn nested_members_units_and_files() {
     let model = cli_model(&fixture("nested-members"), &[]);
-    assert_eq!(model["version"], 2);
+    assert_eq!(model["version"], 3);
     assert_eq!(model["root"], fixture("nested-members").to_str().unwrap());
     assert_eq!(
         files_by_unit(&model),
@@ -448,6 +448,260 @@ fn known_cfg_flags_make_unsettable_cfgs_false() {
     assert!(
         lib.contains(&"src/debug.rs".to_string()),
         "debug_assertions stays unknown"
+    );
+}
+
+/// The model of `fixture` with dependencies, for the host, with cargo's default features and
+/// extra `args`.
+fn dependencies_model(fixture_name: &str, args: &[&str]) -> Value {
+    let mut all = vec!["--dependencies", "--features", "", "--no-cache"];
+    all.extend_from_slice(args);
+    cli_model(&fixture(fixture_name), &all)
+}
+
+#[test]
+fn two_versions_of_a_dependency_get_versioned_ids() {
+    let model = dependencies_model("two-versions", &[]);
+    let ids: Vec<&String> = model["units"].as_object().unwrap().keys().collect();
+    assert_eq!(
+        ids,
+        [
+            "app-macros/lib-test/app_macros",
+            "app-macros/proc-macro/app_macros",
+            "app/bin-test/app",
+            "app/bin/app",
+            "itoa@0.4.8/lib/itoa",
+            "itoa@1.0.19/lib/itoa",
+            "legacy/lib-test/legacy",
+            "legacy/lib/legacy",
+        ]
+    );
+    assert_eq!(
+        model["units"]["app/bin/app"]["externs"],
+        serde_json::json!({
+            "app_macros": "app-macros/proc-macro/app_macros",
+            "itoa": "itoa@1.0.19/lib/itoa",
+            "legacy": "legacy/lib/legacy",
+            "old_itoa": "itoa@0.4.8/lib/itoa",
+        })
+    );
+    let macros = &model["units"]["app-macros/proc-macro/app_macros"]["build"];
+    let flags: Vec<&str> = macros["rustcFlags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    let metadata = macros["metadata"].as_str().unwrap();
+    assert_eq!(
+        flags,
+        [
+            "--crate-name",
+            "app_macros",
+            "--edition=2021",
+            "--crate-type",
+            "proc-macro",
+            "-C",
+            "prefer-dynamic",
+            "-C",
+            "embed-bitcode=no",
+            "--check-cfg",
+            "cfg(docsrs,test)",
+            "--check-cfg",
+            "cfg(feature, values())",
+            "-C",
+            &format!("metadata={metadata}"),
+            "-C",
+            &format!("extra-filename=-{metadata}"),
+            "--extern",
+            "proc_macro",
+        ]
+    );
+    assert_eq!(
+        macros["externFile"],
+        format!("libapp_macros-{metadata}.so").as_str()
+    );
+    // app links the proc-macro: it may read any CARGO_PKG_* variable while it expands.
+    assert_eq!(
+        model["units"]["app/bin/app"]["build"]["env"]["CARGO_PKG_DESCRIPTION"],
+        ""
+    );
+    assert!(model["units"]["legacy/lib/legacy"]["build"]["env"]
+        .get("CARGO_PKG_DESCRIPTION")
+        .is_none());
+    let legacy = &model["units"]["legacy/lib/legacy"]["build"];
+    assert_eq!(
+        legacy["linkArgs"],
+        serde_json::json!(["all", "cdylib"]),
+        "cdylib link arguments apply to a cdylib"
+    );
+}
+
+#[test]
+fn build_fields_follow_cargo_for_each_profile() {
+    let dev = dependencies_model("native-links", &[]);
+    let unit = |model: &Value, id: &str| model["units"][id]["build"].clone();
+    let run = unit(&dev, "native-sys/build-script-run/build-script-build");
+    assert_eq!(
+        run,
+        serde_json::json!({ "env": {
+            "CARGO_CFG_DEBUG_ASSERTIONS": "",
+            "CARGO_CFG_FEATURE": "",
+            "CARGO_MANIFEST_LINKS": "native",
+            "CARGO_PKG_AUTHORS": "",
+            "CARGO_PKG_DESCRIPTION": "",
+            "CARGO_PKG_HOMEPAGE": "",
+            "CARGO_PKG_LICENSE": "",
+            "CARGO_PKG_LICENSE_FILE": "",
+            "CARGO_PKG_NAME": "native-sys",
+            "CARGO_PKG_README": "",
+            "CARGO_PKG_REPOSITORY": "",
+            "CARGO_PKG_RUST_VERSION": "",
+            "CARGO_PKG_VERSION": "0.1.0",
+            "CARGO_PKG_VERSION_MAJOR": "0",
+            "CARGO_PKG_VERSION_MINOR": "1",
+            "CARGO_PKG_VERSION_PATCH": "0",
+            "CARGO_PKG_VERSION_PRE": "",
+            "DEBUG": "true",
+            "OPT_LEVEL": "0",
+            "PROFILE": "debug",
+        }})
+    );
+    // The dependent's build script runs after the run whose `links` metadata it reads.
+    assert_eq!(
+        dev["units"]["native-user/build-script-run/build-script-build"]["deps"],
+        serde_json::json!([
+            "native-sys/build-script-run/build-script-build",
+            "native-user/build-script/build-script-build",
+        ])
+    );
+    let flags = |build: &Value| -> Vec<String> {
+        let metadata = build["metadata"].as_str().unwrap().to_string();
+        build["rustcFlags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f.as_str().unwrap().replace(&metadata, "M"))
+            .collect()
+    };
+    let bin = unit(&dev, "native-user/bin/native-user");
+    assert_eq!(
+        flags(&bin),
+        [
+            "--crate-name",
+            "native_user",
+            "--edition=2021",
+            "--crate-type",
+            "bin",
+            "-C",
+            "embed-bitcode=no",
+            "-C",
+            "debuginfo=2",
+            "--check-cfg",
+            "cfg(docsrs,test)",
+            "--check-cfg",
+            "cfg(feature, values())",
+            "-C",
+            "metadata=M",
+        ]
+    );
+    assert_eq!(
+        bin["linkArgs"],
+        serde_json::json!(["all", "bins", "bin=native-user"])
+    );
+    assert_eq!(bin["linkLibs"], false);
+    // cc is linked only by build scripts: compiled for the host (build-override defaults:
+    // no debug information, and it is not a member: lints capped).
+    let cc = unit(&dev, "cc/lib/cc");
+    assert_eq!(
+        flags(&cc)[..7],
+        [
+            "--crate-name",
+            "cc",
+            "--edition=2021",
+            "--crate-type",
+            "lib",
+            "-C",
+            "embed-bitcode=no"
+        ]
+    );
+    assert_eq!(flags(&cc)[flags(&cc).len() - 2..], ["--cap-lints", "allow"]);
+
+    let release = dependencies_model("native-links", &["--profile", "release"]);
+    assert_eq!(
+        flags(&unit(&release, "native-user/bin/native-user")),
+        [
+            "--crate-name",
+            "native_user",
+            "--edition=2021",
+            "--crate-type",
+            "bin",
+            "-C",
+            "opt-level=3",
+            "-C",
+            "embed-bitcode=no",
+            "-C",
+            "overflow-checks=on",
+            "--check-cfg",
+            "cfg(docsrs,test)",
+            "--check-cfg",
+            "cfg(feature, values())",
+            "-C",
+            "metadata=M",
+            "-C",
+            "strip=debuginfo",
+        ]
+    );
+    assert_eq!(
+        flags(&unit(
+            &release,
+            "native-user/build-script/build-script-build"
+        ))[5..],
+        [
+            "-C",
+            "embed-bitcode=no",
+            "-C",
+            "debug-assertions=off",
+            "-C",
+            "overflow-checks=on",
+            "--check-cfg",
+            "cfg(docsrs,test)",
+            "--check-cfg",
+            "cfg(feature, values())",
+            "-C",
+            "metadata=M",
+            "-C",
+            "strip=debuginfo",
+        ]
+    );
+    let run = unit(&release, "native-user/build-script-run/build-script-build");
+    assert_eq!(
+        (
+            &run["env"]["PROFILE"],
+            &run["env"]["OPT_LEVEL"],
+            &run["env"]["DEBUG"]
+        ),
+        (&"release".into(), &"3".into(), &"false".into())
+    );
+    assert!(run["env"].get("CARGO_CFG_DEBUG_ASSERTIONS").is_none());
+
+    let manifest = fixture("native-links").join("Cargo.toml");
+    let output = cli(&[
+        "scan",
+        "--manifest-path",
+        manifest.to_str().unwrap(),
+        "--dependencies",
+        "--no-cache",
+        "--profile",
+        "nope",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        format!(
+            "error: {}: profile `nope` is not defined\n",
+            manifest.display()
+        )
     );
 }
 

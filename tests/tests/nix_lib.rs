@@ -33,6 +33,19 @@ fn eval_in(ws: &Path, body: &str, plugin: bool) -> Value {
     ))
 }
 
+/// [`eval_in`] with the sources it names copied into the local store `store` (a chroot
+/// store below a temporary directory), so that their contents can be listed.
+fn eval_in_store(ws: &Path, body: &str, store: &Path) -> Value {
+    nix_json(&nix_eval(
+        &format!(
+            "let l = import ./nix {{ }}; ws = {}; m = l.fromFile (ws + \"/units.nix\"); in {body}",
+            nix_path(ws)
+        ),
+        false,
+        &["--store", store.to_str().unwrap(), "--read-write-mode"],
+    ))
+}
+
 /// A copy of `source` in a new temporary directory, at `<tmp>/ws`, without any `units.nix`.
 fn workspace_copy(source: &Path) -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
@@ -225,7 +238,7 @@ fn generated_file_is_deterministic_relative_and_names_its_command() {
             &format!("# Check it is current (CI, hooks):  {command} --check"),
             "# Paths are relative to this file's directory; units omit `hash` (add --hashes for it).",
             "{",
-            "  version = 2;",
+            "  version = 3;",
             "  units = {",
         ]
     );
@@ -261,7 +274,7 @@ fn generated_file_is_deterministic_relative_and_names_its_command() {
     assert!(nested.contains(
         "\n# Regenerate, in the workspace root: cargo unit-sources generate -o nix/units.nix\n"
     ));
-    assert!(nested.contains("\n  version = 2;\n  root = \"..\";\n  units = {\n"));
+    assert!(nested.contains("\n  version = 3;\n  root = \"..\";\n  units = {\n"));
     let v = eval_in(
         &first,
         "let n = l.fromFile (ws + \"/nix/units.nix\"); in [ n.root (l.withoutHashes (l.fromPlugin ws) == n) ]",
@@ -585,9 +598,10 @@ fn closure_of(units: &serde_json::Map<String, Value>, ids: &[&str]) -> Vec<Strin
 #[test]
 fn selection_closure_and_override_helpers() {
     for source in fixtures().into_iter().chain(examples()) {
-        let (_tmp, ws) = workspace_copy(&source);
+        let (tmp, ws) = workspace_copy(&source);
         generate_ok(&ws, &[]);
-        let v = eval_in(
+        let store = tmp.path().join("store");
+        let v = eval_in_store(
             &ws,
             "let ids = builtins.attrNames m.units; in { \
              model = m; \
@@ -601,13 +615,12 @@ fn selection_closure_and_override_helpers() {
              packageDirs = builtins.mapAttrs (_: u: l.packageDir u) m.units; \
              overrides = builtins.mapAttrs (package: f: let plain = f { }; tests = f { buildTests = true; }; in { \
                inherit (plain) workspace_member; \
-               src = plain.src == l.packageSrc { model = m; inherit package; }; \
-               testSrc = tests.src == l.packageSrc { model = m; inherit package; tests = true; }; \
+               src = \"${plain.src}\"; testSrc = \"${tests.src}\"; \
                member = tests.workspace_member == plain.workspace_member; }) (l.crateOverrides { model = m; }); \
              fileset = builtins.mapAttrs (_: unit: l.unitFileset { root = ws; inherit unit; fileset = { unions = map toString; }; }) m.units; \
              filesetViaLib = builtins.mapAttrs (_: unit: (import ./nix { lib = { fileset = { unions = map toString; }; }; }).unitFileset { root = toString ws; inherit unit; }) m.units; \
              }",
-            false,
+            &store,
         );
         let what = source.display();
         let units = v["model"]["units"].as_object().unwrap();
@@ -663,14 +676,38 @@ fn selection_closure_and_override_helpers() {
             assert_eq!(strings(&v["fileset"][id]), expected, "{what}: {id}");
             assert_eq!(strings(&v["filesetViaLib"][id]), expected, "{what}: {id}");
         }
-        let overrides: BTreeMap<String, Value> = dirs
-            .into_iter()
-            .map(|(package, dir)| {
-                let o = json!({ "workspace_member": dir, "src": true, "testSrc": true, "member": true });
-                (package, o)
-            })
-            .collect();
-        assert_eq!(v["overrides"], json!(overrides), "{what}");
+        // What crate2nix's buildRustCrate gets as `src` for a package: the files and manifests
+        // of its library, binaries and build script, or of every unit with `buildTests`.
+        let test_kinds = ["test", "bench", "example", "lib-test", "bin-test"];
+        let package_files = |package: &str, tests: bool| -> BTreeSet<String> {
+            units
+                .values()
+                .filter(|u| u["package"] == package)
+                .filter(|u| tests || !test_kinds.contains(&u["kind"].as_str().unwrap()))
+                .flat_map(unit_files)
+                .collect()
+        };
+        for (package, dir) in dirs {
+            let o = &v["overrides"][&package];
+            assert_eq!(o["workspace_member"], dir.as_str(), "{what}: {package}");
+            assert_eq!(o["member"], true, "{what}: {package}");
+            for (field, tests) in [("src", false), ("testSrc", true)] {
+                assert_eq!(
+                    files_below(&in_store(&store, &o[field])),
+                    package_files(&package, tests),
+                    "{what}: {package}: {field}"
+                );
+            }
+        }
+        assert_eq!(
+            v["overrides"].as_object().unwrap().len(),
+            units
+                .values()
+                .map(|u| u["package"].as_str().unwrap())
+                .collect::<BTreeSet<_>>()
+                .len(),
+            "{what}"
+        );
     }
 }
 
@@ -679,7 +716,7 @@ fn library_errors_name_what_is_wrong() {
     let (tmp, ws) = workspace_copy(&fixture("nested-members"));
     generate_ok(&ws, &[]);
     let other = tmp.path().join("other-version.nix");
-    std::fs::write(&other, "{ version = 3; units = { }; }\n").unwrap();
+    std::fs::write(&other, "{ version = 2; units = { }; }\n").unwrap();
     let error = |expr: &str| {
         nix_error(&nix_eval(
             &format!(
@@ -693,7 +730,7 @@ fn library_errors_name_what_is_wrong() {
     assert_eq!(
         error(&format!("l.fromFile {}", nix_path(&other))),
         format!(
-            "error: rust-unit-sources: {}: model version 3 is not supported; this library reads version 2",
+            "error: rust-unit-sources: {}: model version 2 is not supported; this library reads version 3",
             other.display()
         )
     );

@@ -226,7 +226,7 @@ fn bad_arguments_are_nix_errors_with_a_message() {
     let example = nix_path(&examples()[0]);
     assert_eq!(
         plugin_error(&format!("{{ src = {example}; bogus = 1; }}")),
-        "error: rustUnitSources: unknown attribute 'bogus'; expected src, features, noDefaultFeatures, allFeatures, target, cfgs or dependencies"
+        "error: rustUnitSources: unknown attribute 'bogus'; expected src, features, noDefaultFeatures, allFeatures, target, cfgs, dependencies or profile"
     );
     assert_eq!(
         plugin_error("{ features = [ ]; }"),

@@ -33,6 +33,10 @@ pub struct ScanFlags {
     /// units, cargo's resolved features, and `externs` naming them.
     #[arg(long)]
     pub dependencies: bool,
+    /// With --dependencies: the cargo profile the build uses (`dev`, `release`, or one the
+    /// root manifest defines), which decides each unit's `build` flags.
+    #[arg(long, value_name = "NAME", requires = "dependencies")]
+    pub profile: Option<String>,
     /// Keep the caches (cargo metadata's answer, the scan's fingerprint, the parse cache,
     /// rustc's dep-info for --mode rustc/check) in DIR (default: `$RUST_UNIT_SOURCES_CACHE_DIR`,
     /// else `$XDG_CACHE_HOME/rust-unit-sources`, else `~/.cache/rust-unit-sources`).
@@ -86,6 +90,7 @@ impl ScanFlags {
             target: self.target.clone(),
             cfgs: self.cfgs.clone(),
             dependencies: self.dependencies,
+            profile: self.profile.clone(),
             cache_dir: match self.no_cache {
                 true => None,
                 false => self.cache_dir.clone().or_else(default_cache_dir),

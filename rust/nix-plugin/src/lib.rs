@@ -46,6 +46,9 @@ pub mod ffi {
         pub cfgs: Vec<String>,
         /// Whether the Nix `cfgs` attribute was a list (rather than null or absent).
         pub cfgs_given: bool,
+        /// The Nix `profile` attribute (with `dependencies`): the cargo profile, or empty
+        /// for `dev`.
+        pub profile: String,
     }
 
     extern "Rust" {
@@ -98,6 +101,7 @@ fn scan_options(request: &Request) -> ScanOptions {
         target: (!request.target.is_empty()).then(|| request.target.clone()),
         cfgs: request.cfgs_given.then(|| request.cfgs.clone()),
         dependencies: request.dependencies,
+        profile: (!request.profile.is_empty()).then(|| request.profile.clone()),
         cache_dir: default_cache_dir(),
         trust_workspace: false,
     }

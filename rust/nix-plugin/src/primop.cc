@@ -22,18 +22,19 @@ const char * const doc = R"(
   one, or an attribute set:
 
       { src; features ? null; noDefaultFeatures ? false; allFeatures ? false; target ? null;
-        cfgs ? null; dependencies ? false; }
+        cfgs ? null; dependencies ? false; profile ? "dev"; }
 
   where `features` is null (the superset of all features, unless `noDefaultFeatures` is set)
   or a list of feature names (`name` or `package/name`), and `target` is null (both branches
   of every target `cfg`) or a target triple, `cfgs` is null (custom cfgs unknown) or the
   list of `--cfg` flags the build passes, and `dependencies` also scans the dependencies
-  (vendored below the workspace root), as `cargo-unit-sources scan --dependencies`. Runs
+  (vendored below the workspace root), as `cargo-unit-sources scan --dependencies`, with
+  `profile` the cargo profile the build uses (`--profile`). Runs
   `cargo metadata` on *src*, so `cargo` must be on `PATH`; *src* must be readable under
   restricted and pure evaluation.
 )";
 
-const char * const expected_attrs = "src, features, noDefaultFeatures, allFeatures, target, cfgs or dependencies";
+const char * const expected_attrs = "src, features, noDefaultFeatures, allFeatures, target, cfgs, dependencies or profile";
 
 // Forces `value`, null or a list of strings; appends the strings to `out`. Returns whether it
 // was a list.
@@ -105,6 +106,9 @@ void prim_rustUnitSources(nix::EvalState & state, rus_compat::PosArg pos, nix::V
             } else if (name == "dependencies") {
                 request.dependencies = rus_compat::force_bool(state, *value, pos,
                     "while evaluating the 'dependencies' attribute passed to builtins.rustUnitSources");
+            } else if (name == "profile") {
+                request.profile = rus_compat::force_string_no_ctx(state, *value, pos,
+                    "while evaluating the 'profile' attribute passed to builtins.rustUnitSources");
             } else if (name == "target") {
                 rus_compat::force_value(state, *value, pos);
                 if (value->type() != nix::nNull)

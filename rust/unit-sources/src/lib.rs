@@ -18,6 +18,7 @@
 //! digest, and each scan's fingerprint: its file-system inputs and model), which spare work but
 //! never change a result.
 
+mod build_plan;
 mod build_script;
 mod cache_file;
 mod cargo_config;
@@ -28,10 +29,12 @@ mod features;
 mod fingerprint;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
+mod lints;
 mod metadata_cache;
 mod model;
 mod oracle;
 mod parse_cache;
+mod profile;
 mod relpath;
 mod resolver;
 mod scan;
@@ -47,7 +50,7 @@ mod workspace;
 
 pub use error::Error;
 pub use features::FeatureSelection;
-pub use model::{Model, UnitSources, Unresolved, MODEL_VERSION};
+pub use model::{BuildInfo, Model, UnitSources, Unresolved, MODEL_VERSION};
 pub use oracle::{compare, parse_dep_info, rustc_dep_info, rustc_model, DepInfo, UnitComparison};
 pub use relpath::RelPath;
 pub use scan::{default_cache_dir, scan, ScanOptions};

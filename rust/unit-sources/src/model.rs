@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The schema version of [`Model`]; bumped on any incompatible change (see `docs/schema.md`).
-pub const MODEL_VERSION: u32 = 2;
+pub const MODEL_VERSION: u32 = 3;
 
 /// The answer for one workspace: every unit and the files rustc reads for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,6 +71,15 @@ pub struct UnitSources {
     /// (every `rerun-if-changed` literal), rather than a widened superset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run_inputs_exact: Option<bool>,
+    /// Directories a path rustc opens goes through before a `..` (`#[path = "../x.rs"]` in
+    /// `a/b/mod.rs` goes through `a/b`): they must exist for it to open the file, though they
+    /// may hold none of `files`. Sorted; omitted when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dirs: Vec<RelPath>,
+    /// With dependencies only: what building the unit needs beyond its files, as cargo
+    /// decides it (see `docs/schema.md`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build: Option<BuildInfo>,
     /// blake3 (hex) over `files` and `manifests`: for each path of their sorted union, the path's
     /// bytes, a NUL byte and the 32-byte blake3 of the file's content (32 zero bytes for a file
     /// that cannot be read, in a unit with an `error`).
@@ -81,6 +90,45 @@ pub struct UnitSources {
     /// included, and is not complete. Absent for every unit that can be built.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+/// What building a unit needs beyond its files (scans with dependencies): for a compiled unit,
+/// rustc's flags but for paths and the variables cargo sets for it; for a `build-script-run`
+/// unit, the build script's environment but for paths and machine-dependent values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BuildInfo {
+    /// Compiled units: the crate name rustc gets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crate_name: Option<String>,
+    /// Compiled units: the `-C metadata` value (also `-C extra-filename=-<metadata>` of
+    /// libraries), unique to the unit within the build.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<String>,
+    /// Compiled units: rustc's arguments but for the source file, `--extern`, `-L`,
+    /// `--target`, the output location and what the package's build script adds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rustc_flags: Vec<String>,
+    /// The environment cargo sets that is not a path: for compiled units the `CARGO_PKG_*`,
+    /// `CARGO_CRATE_NAME` and `CARGO_BIN_NAME` variables the unit may read; for a
+    /// `build-script-run` unit the build script's (`CARGO_PKG_*`, `CARGO_FEATURE_*`,
+    /// `CARGO_MANIFEST_LINKS`, `PROFILE`, `OPT_LEVEL`, `DEBUG`, …).
+    pub env: BTreeMap<String, String>,
+    /// Libraries and proc-macros others can link: the file name dependents pass to `--extern`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extern_file: Option<String>,
+    /// Compiled units: whether the package's `rustc-link-lib` lines apply (its library, or
+    /// every unit when it has none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link_libs: Option<bool>,
+    /// Compiled units: which of the package's `rustc-link-arg*` lines apply: `all`, `bins`,
+    /// `bin=<name>`, `tests`, `benches`, `examples`, `cdylib`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub link_args: Vec<String>,
+    /// Integration tests and benches: the package's binaries, by name (cargo builds them
+    /// first and sets `CARGO_BIN_EXE_<name>` to their paths).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub bin_exes: BTreeMap<String, UnitId>,
 }
 
 /// A construct the scanner could not resolve statically.

@@ -427,6 +427,8 @@ mod tests {
             run_inputs: None,
             run_env: None,
             run_inputs_exact: None,
+            dirs: Vec::new(),
+            build: None,
             hash: String::new(),
             error: None,
         }

@@ -911,6 +911,12 @@ impl UnitWalk<'_, '_> {
         self.out_dir = Some(BTreeSet::new());
         self.unresolved = analysis.widened;
         let mut inputs = BTreeSet::new();
+        if self.unit.immutable {
+            // A registry or git package never changes (cargo tracks its version), and its
+            // script may read any of its files.
+            self.resolver
+                .files_below(self.reads, &self.unit.package_dir, false, &mut self.files);
+        }
         if analysis.inputs.is_empty() {
             self.resolver
                 .files_below(self.reads, &self.unit.package_dir, false, &mut self.files);
@@ -1003,6 +1009,12 @@ impl UnitWalk<'_, '_> {
             .collect::<Result<_, _>>()?;
         // Every walked path was checked to lie below the root before it was added.
         let files: BTreeSet<RelPath> = self.files.iter().filter_map(|p| rel(p).ok()).collect();
+        let dirs: BTreeSet<RelPath> = self
+            .files
+            .iter()
+            .flat_map(|p| traversed_dirs(p))
+            .filter_map(|p| rel(&p).ok())
+            .collect();
         let reads = self.reads;
         let mut unreadable = None;
         let hash = unit_hash(&files, &manifests, |path| {
@@ -1048,8 +1060,24 @@ impl UnitWalk<'_, '_> {
             run_inputs: run.as_ref().map(|r| r.0.clone()),
             run_env: run.as_ref().map(|r| r.1.clone()),
             run_inputs_exact: run.map(|r| r.2),
+            dirs: dirs.into_iter().collect(),
+            build: None,
             hash,
             error: self.error.map(|e| e.to_string()),
         })
     }
+}
+
+/// The directories the kernel walks through before a `..` of `path` (`a/b/../c.rs`: `a/b`),
+/// which must exist for rustc to open it, though they may hold no file it reads.
+fn traversed_dirs(path: &Path) -> Vec<PathBuf> {
+    let mut walked = PathBuf::new();
+    let mut dirs = Vec::new();
+    for component in path.components() {
+        if component == std::path::Component::ParentDir {
+            dirs.push(crate::relpath::normalize(&walked));
+        }
+        walked.push(component);
+    }
+    dirs
 }

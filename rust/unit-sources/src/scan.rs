@@ -1,9 +1,11 @@
 //! The entry point: workspace → units → scanned files → model.
 
+use crate::build_plan::{assign_profiles, build_info};
 use crate::build_script::settable_cfgs;
 use crate::cfg::{KnownCfgs, TargetCfg};
 use crate::fingerprint::{Fingerprint, Observation, Previous, StoredUnit, UnitInputs};
 use crate::parse_cache::ParseCache;
+use crate::profile::Profiles;
 use crate::resolver::ModuleResolver;
 use crate::source_cache::{SourceCache, Touched, UnitReads};
 use crate::toolchain::Toolchain;
@@ -35,6 +37,9 @@ pub struct ScanOptions {
     /// it gets its library and build-script units, features are cargo's resolution, and
     /// `externs` name registry libraries too. Every dependency must lie below the root.
     pub dependencies: bool,
+    /// With `dependencies`: the cargo profile the build uses (`dev` when `None`, `release`,
+    /// or one the root manifest defines), which decides each unit's `build` flags.
+    pub profile: Option<String>,
     /// A directory for the persistent caches: the scan's fingerprint (when `cargo metadata`
     /// answers as before and every file, path and directory the previous scan with these
     /// options read is unchanged, its model is returned without scanning) and the parse cache
@@ -115,6 +120,15 @@ pub fn scan(options: &ScanOptions) -> Result<Model, Error> {
     };
     let cache = SourceCache::new(parsed);
     let mut units = plan_units(&workspace, &options.features, &cache)?;
+    if options.dependencies {
+        let manifest = workspace.root.join("Cargo.toml");
+        let text = cache
+            .text(&manifest)
+            .ok_or_else(|| Error::in_file(&manifest, "cannot read as UTF-8 text"))?;
+        let profiles = Profiles::parse(&manifest, &text)?;
+        let profile = options.profile.as_deref().unwrap_or("dev");
+        assign_profiles(&mut units, &profiles, profile, &manifest)?;
+    }
     let resolver = ModuleResolver::new(&workspace, &units, target_cfg.as_ref(), &cache);
     let global = match &options.cfgs {
         Some(flags) => know_cfgs(&mut units, &resolver, &workspace.root, flags)?,
@@ -149,6 +163,18 @@ pub fn scan(options: &ScanOptions) -> Result<Model, Error> {
         let stored = None;
         inputs.insert(id.clone(), UnitInputs { touched, stored });
         scanned.insert(id, sources);
+    }
+    if options.dependencies {
+        for (id, info) in build_info(&units, &scanned) {
+            let sources = scanned.get_mut(&id).expect("every planned unit is scanned");
+            if sources.build.as_ref() != Some(&info) {
+                sources.build = Some(info);
+                // What other units read changed it: the stored form is stale.
+                if let Some(inputs) = inputs.get_mut(&id) {
+                    inputs.stored = None;
+                }
+            }
+        }
     }
     let model = Model {
         version: MODEL_VERSION,

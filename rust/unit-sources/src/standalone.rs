@@ -42,6 +42,8 @@ pub(crate) fn walk_lib(root: &Path, features: &[&str]) -> Result<UnitSources, Er
         manifests: Vec::new(),
         deps: Vec::new(),
         externs: BTreeMap::new(),
+        immutable: false,
+        build: None,
     };
     let cache = SourceCache::new(ParseCache::disabled());
     let resolver = ModuleResolver::new(&workspace, &[], None, &cache);

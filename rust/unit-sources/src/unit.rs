@@ -1,8 +1,10 @@
 //! Units: the things cargo compiles for a member package, and their identities.
 
+use crate::build_plan::{without_harness, PackageFacts, UnitBuild, METADATA_VARIABLES};
 use crate::cfg::KnownCfgs;
+use crate::lints::lint_flags;
 use crate::source_cache::{FileKind, SourceCache};
-use crate::workspace::Workspace;
+use crate::workspace::{LocalPackage, Workspace};
 use crate::{Error, FeatureSelection};
 use cargo_metadata::{DependencyKind, Package, PackageId, Target};
 use serde::{Deserialize, Serialize};
@@ -89,13 +91,18 @@ impl UnitKind {
     }
 }
 
-/// A unit's identity: `<package>/<kind>/<target-name>`, unique within a workspace.
+/// A unit's identity: `<package>/<kind>/<target-name>`, unique within a workspace. When
+/// several packages of the resolve share a name (two versions of a crate, or a dependency
+/// named like a member), the members keep the plain name and the others are told apart by
+/// `<name>@<version>`, and by `<name>@<version>+<digest of the source>` when that is not
+/// enough either (see `package_prefixes` in this module).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct UnitId(String);
 
 impl UnitId {
-    /// The id of the unit of `kind` for target `target` of package `package`.
+    /// The id of the unit of `kind` for target `target` of the package whose id prefix is
+    /// `package` (its name, unless `package_prefixes` says otherwise).
     pub fn new(package: &str, kind: UnitKind, target: &str) -> Self {
         UnitId(format!("{package}/{}/{target}", kind.as_str()))
     }
@@ -138,6 +145,11 @@ pub(crate) struct PlannedUnit {
     pub manifests: Vec<PathBuf>,
     pub deps: Vec<UnitId>,
     pub externs: BTreeMap<String, UnitId>,
+    /// Whether the package comes from a registry or git source (vendored or not): cargo then
+    /// tracks its version, never its files, and its build script's run may read any of them.
+    pub immutable: bool,
+    /// What building the unit needs beyond its files (scans with dependencies).
+    pub build: Option<UnitBuild>,
 }
 
 /// A library another unit can link: the name the code uses for it and its unit.
@@ -159,19 +171,39 @@ pub(crate) fn plan_units(
         .map(|p| (p.name.as_str(), &p.features))
         .collect();
     selection.validate(&tables)?;
+    let prefixes = package_prefixes(workspace);
+    let prefix = |id: &PackageId| prefixes[id].as_str();
     let libs: HashMap<&PackageId, Extern> = workspace
         .packages
         .iter()
-        .filter_map(|p| Some((&p.package.id, lib_extern(&p.package)?)))
+        .filter_map(|p| {
+            Some((
+                &p.package.id,
+                lib_extern(&p.package, prefix(&p.package.id))?,
+            ))
+        })
         .collect();
     let by_dir: HashMap<&Path, &PackageId> = workspace
         .packages
         .iter()
         .map(|p| (package_dir(&p.package), &p.package.id))
         .collect();
+    let by_id: HashMap<&PackageId, &LocalPackage> = workspace
+        .packages
+        .iter()
+        .map(|p| (&p.package.id, p))
+        .collect();
+    // The root manifest, for members' `lints.workspace = true` (scans with dependencies).
+    let root_manifest: Option<toml::Table> = workspace
+        .packages
+        .iter()
+        .any(|p| p.resolved.is_some())
+        .then(|| cache.text(&workspace.root.join("Cargo.toml"))?.parse().ok())
+        .flatten();
     let mut units = Vec::new();
     for local in &workspace.packages {
         let package = &local.package;
+        let prefix = prefix(&package.id);
         let dir = package_dir(package).to_path_buf();
         let features = match &local.resolved {
             Some(resolved) => resolved.features.clone(),
@@ -207,13 +239,53 @@ pub(crate) fn plan_units(
             linked(DependencyKind::Development),
             linked(DependencyKind::Build),
         );
-        let own_lib = lib_extern(package);
+        let own_lib = lib_extern(package, prefix);
         let script = package.targets.iter().find(|t| t.is_custom_build());
-        let compile_script =
-            script.map(|t| UnitId::new(&package.name, UnitKind::BuildScript, &t.name));
-        let run_script =
-            script.map(|t| UnitId::new(&package.name, UnitKind::BuildScriptRun, &t.name));
+        let compile_script = script.map(|t| UnitId::new(prefix, UnitKind::BuildScript, &t.name));
+        let run_script = script.map(|t| UnitId::new(prefix, UnitKind::BuildScriptRun, &t.name));
+        // cargo hands a build script the `links` metadata of the normal dependencies with a
+        // `links` key, from their build scripts' runs: those runs come first.
+        let linked_runs: Vec<UnitId> = local
+            .resolved
+            .iter()
+            .flat_map(|r| &r.deps)
+            .filter(|(_, _, kinds)| kinds.contains(&DependencyKind::Normal))
+            .filter_map(|(_, id, _)| links_run(by_id.get(id)?, prefix_of(&prefixes, id)))
+            .chain(
+                package
+                    .dependencies
+                    .iter()
+                    .filter(|_| local.resolved.is_none())
+                    .filter_map(|d| {
+                        let id = by_dir.get(d.path.as_ref()?.as_std_path())?;
+                        (d.kind == DependencyKind::Normal)
+                            .then(|| links_run(by_id.get(id)?, prefix_of(&prefixes, id)))?
+                    }),
+            )
+            .collect();
+        let manifest: Option<toml::Table> = local.resolved.as_ref().and_then(|_| {
+            cache
+                .text(package.manifest_path.as_std_path())?
+                .parse()
+                .ok()
+        });
+        let facts = local.resolved.as_ref().map(|_| {
+            let lints = manifest
+                .as_ref()
+                .map(|m| lint_flags(m, root_manifest.as_ref()))
+                .unwrap_or_default();
+            Arc::new(package_facts(workspace, local, lints))
+        });
+        let harness_off = match (&manifest, local.member) {
+            (Some(manifest), true) => without_harness(manifest),
+            _ => Default::default(),
+        };
         for target in &package.targets {
+            if local.resolved.is_some()
+                && !required_features_enabled(target, &features, local, &by_id)
+            {
+                continue;
+            }
             for kind in unit_kinds(target) {
                 let built_for_dependents = matches!(
                     kind,
@@ -246,7 +318,10 @@ pub(crate) fn plan_units(
                 let mut deps: Vec<UnitId> = externs.iter().map(|(_, id)| id.clone()).collect();
                 match kind {
                     UnitKind::BuildScript => {}
-                    UnitKind::BuildScriptRun => deps.extend(compile_script.iter().cloned()),
+                    UnitKind::BuildScriptRun => {
+                        deps.extend(compile_script.iter().cloned());
+                        deps.extend(linked_runs.iter().cloned());
+                    }
                     _ => deps.extend(run_script.iter().cloned()),
                 }
                 deps.sort();
@@ -256,10 +331,20 @@ pub(crate) fn plan_units(
                         target.crate_types.iter().map(|c| c.to_string()).collect()
                     }
                     UnitKind::BuildScriptRun => Vec::new(),
+                    UnitKind::Example => target.crate_types.iter().map(|c| c.to_string()).collect(),
                     _ => vec!["bin".to_string()],
                 };
+                let harness_table = match kind {
+                    UnitKind::LibTest => ("lib", ""),
+                    UnitKind::BinTest => ("bin", target.name.as_str()),
+                    UnitKind::Test => ("test", target.name.as_str()),
+                    UnitKind::Bench => ("bench", target.name.as_str()),
+                    _ => ("", ""),
+                };
+                let harness = !harness_off
+                    .contains(&(harness_table.0.to_string(), harness_table.1.to_string()));
                 units.push(PlannedUnit {
-                    id: UnitId::new(&package.name, kind, &target.name),
+                    id: UnitId::new(prefix, kind, &target.name),
                     package: package.name.to_string(),
                     version: package.version.to_string(),
                     target: target.name.clone(),
@@ -279,6 +364,14 @@ pub(crate) fn plan_units(
                     manifests: manifests.clone(),
                     deps,
                     externs: externs.into_iter().collect(),
+                    immutable: package.source.is_some(),
+                    build: facts.as_ref().map(|facts| UnitBuild {
+                        package: Arc::clone(facts),
+                        harness,
+                        proc_macro: target.is_proc_macro(),
+                        profile: None,
+                        host: false,
+                    }),
                 });
             }
         }
@@ -295,6 +388,138 @@ pub(crate) fn plan_units(
     Ok(units)
 }
 
+/// Each package's unit id prefix. Members keep their name (cargo allows no two members of
+/// one name); so does every other package whose name no other package of the resolve has.
+/// The others are `<name>@<version>`, or `<name>@<version>+<first 8 hex digits of the blake3
+/// of their source>` when several packages share name and version too (a registry and a git
+/// source, say). The source is cargo's source id for registry and git packages and the
+/// package directory relative to the root for path packages: no prefix depends on the
+/// machine.
+pub(crate) fn package_prefixes(workspace: &Workspace) -> HashMap<PackageId, String> {
+    let mut names: HashMap<&str, usize> = HashMap::new();
+    let mut versions: HashMap<(&str, String), usize> = HashMap::new();
+    for local in &workspace.packages {
+        let p = &local.package;
+        *names.entry(p.name.as_str()).or_default() += 1;
+        *versions
+            .entry((p.name.as_str(), p.version.to_string()))
+            .or_default() += 1;
+    }
+    workspace
+        .packages
+        .iter()
+        .map(|local| {
+            let p = &local.package;
+            let prefix = if local.member || names[p.name.as_str()] == 1 {
+                p.name.to_string()
+            } else if versions[&(p.name.as_str(), p.version.to_string())] == 1 {
+                format!("{}@{}", p.name, p.version)
+            } else {
+                let source = source_key(workspace, p);
+                let digest = blake3::hash(source.as_bytes()).to_hex();
+                format!("{}@{}+{}", p.name, p.version, &digest[..8])
+            };
+            (p.id.clone(), prefix)
+        })
+        .collect()
+}
+
+fn prefix_of<'p>(prefixes: &'p HashMap<PackageId, String>, id: &PackageId) -> &'p str {
+    prefixes[id].as_str()
+}
+
+/// The id of the build-script run of `local` when it has a `links` key and a build script.
+fn links_run(local: &LocalPackage, prefix: &str) -> Option<UnitId> {
+    local.package.links.as_ref()?;
+    let script = local.package.targets.iter().find(|t| t.is_custom_build())?;
+    Some(UnitId::new(prefix, UnitKind::BuildScriptRun, &script.name))
+}
+
+/// Where a package comes from, independent of the machine (see [`package_prefixes`]).
+fn source_key(workspace: &Workspace, package: &Package) -> String {
+    match &package.source {
+        Some(source) => source.repr.clone(),
+        None => {
+            let dir = package_dir(package);
+            let relative = dir.strip_prefix(&workspace.root).unwrap_or(dir);
+            format!("path+{}", relative.to_string_lossy())
+        }
+    }
+}
+
+/// What the builder takes from cargo's description of `local`.
+fn package_facts(workspace: &Workspace, local: &LocalPackage, lints: Vec<String>) -> PackageFacts {
+    let p = &local.package;
+    let text = |value: &Option<String>| value.clone().unwrap_or_default();
+    let path = |value: &Option<cargo_metadata::camino::Utf8PathBuf>| {
+        value.as_ref().map(|v| v.to_string()).unwrap_or_default()
+    };
+    let rust_version = p
+        .rust_version
+        .as_ref()
+        .map(|v| match v.patch {
+            0 => format!("{}.{}", v.major, v.minor),
+            _ => v.to_string(),
+        })
+        .unwrap_or_default();
+    let values = [
+        p.authors.join(":"),
+        text(&p.description),
+        text(&p.homepage),
+        text(&p.license),
+        path(&p.license_file),
+        path(&p.readme),
+        text(&p.repository),
+        rust_version,
+    ];
+    PackageFacts {
+        name: p.name.to_string(),
+        version: p.version.clone(),
+        source: source_key(workspace, p),
+        member: local.member,
+        links: p.links.clone(),
+        metadata_env: METADATA_VARIABLES.into_iter().zip(values).collect(),
+        declared_features: p.features.keys().cloned().collect(),
+        lint_flags: lints,
+        has_lib: p
+            .targets
+            .iter()
+            .any(|t| unit_kinds(t).any(|k| matches!(k, UnitKind::Lib | UnitKind::ProcMacro))),
+    }
+}
+
+/// Whether cargo builds `target` under the resolved `features`: every name in its
+/// `required-features` is enabled (`dep/feature`: the dependency `dep` is resolved with
+/// `feature`).
+fn required_features_enabled(
+    target: &Target,
+    features: &BTreeSet<String>,
+    local: &LocalPackage,
+    packages: &HashMap<&PackageId, &LocalPackage>,
+) -> bool {
+    target
+        .required_features
+        .iter()
+        .all(|required| match required.split_once('/') {
+            None => features.contains(required),
+            Some((dep, feature)) => {
+                let dep = dep.trim_end_matches('?');
+                local
+                    .resolved
+                    .iter()
+                    .flat_map(|r| &r.deps)
+                    .any(|(_, id, _)| {
+                        packages.get(id).is_some_and(|p| {
+                            p.package.name.as_str() == dep
+                                && p.resolved
+                                    .as_ref()
+                                    .is_some_and(|r| r.features.contains(feature))
+                        })
+                    })
+            }
+        })
+}
+
 fn package_dir(package: &Package) -> &Path {
     package
         .manifest_path
@@ -302,17 +527,13 @@ fn package_dir(package: &Package) -> &Path {
         .map_or(Path::new("/"), |p| p.as_std_path())
 }
 
-/// The package's library as an extern: its crate name and its lib or proc-macro unit.
-fn lib_extern(package: &Package) -> Option<Extern> {
+/// The package's library as an extern: its crate name and its lib or proc-macro unit (ids
+/// starting with `prefix`).
+fn lib_extern(package: &Package, prefix: &str) -> Option<Extern> {
     package.targets.iter().find_map(|t| {
         unit_kinds(t)
             .find(|k| matches!(k, UnitKind::Lib | UnitKind::ProcMacro))
-            .map(|k| {
-                (
-                    t.name.replace('-', "_"),
-                    UnitId::new(&package.name, k, &t.name),
-                )
-            })
+            .map(|k| (t.name.replace('-', "_"), UnitId::new(prefix, k, &t.name)))
     })
 }
 

@@ -1,0 +1,554 @@
+//! What building a unit needs beyond its files, as cargo decides it: the model's `build`
+//! field, for scans with dependencies (the input of `nix/build-units.nix`).
+//!
+//! A unit's derivation then depends on exactly what cargo's fingerprint depends on: its files
+//! (the model's `files`), its configuration (crate name and types, edition, features, profile
+//! flags, the libraries it links) and the variables it may read. Planning happens in two
+//! steps: [`assign_profiles`] after the units are planned (each unit's profile follows from
+//! the dependency graph: what only build scripts and proc-macros link is compiled for the
+//! host), [`build_info`] after they are scanned (the `CARGO_PKG_*` variables a unit gets
+//! depend on the names its files, and those of what it links, read).
+
+use crate::model::BuildInfo;
+use crate::profile::{FlagsFor, Profile, ProfileFor, ProfilePackage, Profiles};
+use crate::unit::PlannedUnit;
+use crate::{Error, UnitId, UnitKind, UnitSources};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+
+/// The `CARGO_PKG_*` variables taken from the manifest's `[package]` metadata: cargo sets them
+/// for every compilation, and rebuilds a unit when one changes only if its dep-info lists it.
+pub(crate) const METADATA_VARIABLES: [&str; 8] = [
+    "CARGO_PKG_AUTHORS",
+    "CARGO_PKG_DESCRIPTION",
+    "CARGO_PKG_HOMEPAGE",
+    "CARGO_PKG_LICENSE",
+    "CARGO_PKG_LICENSE_FILE",
+    "CARGO_PKG_README",
+    "CARGO_PKG_REPOSITORY",
+    "CARGO_PKG_RUST_VERSION",
+];
+
+/// What cargo knows about a package that its builds use.
+#[derive(Debug)]
+pub(crate) struct PackageFacts {
+    pub name: String,
+    pub version: cargo_metadata::semver::Version,
+    /// Where it comes from, independent of the machine: cargo's source id for a registry or
+    /// git package (a vendored one keeps it), `path+<directory relative to the root>` else.
+    pub source: String,
+    pub member: bool,
+    /// The manifest's `links`.
+    pub links: Option<String>,
+    /// [`METADATA_VARIABLES`] and their values.
+    pub metadata_env: BTreeMap<&'static str, String>,
+    /// Every feature the package declares (for `--check-cfg`).
+    pub declared_features: Vec<String>,
+    /// The rustc flags of its `[lints]` ([`crate::lints::lint_flags`]).
+    pub lint_flags: Vec<String>,
+    /// Whether the package has a library target (cargo then passes `rustc-link-lib` to it
+    /// only).
+    pub has_lib: bool,
+}
+
+impl PackageFacts {
+    /// The `CARGO_PKG_*` variables that do not come from the metadata: the name and version,
+    /// which are part of every unit's identity (`-C metadata`) anyway.
+    fn identity_env(&self) -> BTreeMap<String, String> {
+        let v = &self.version;
+        BTreeMap::from([
+            ("CARGO_PKG_NAME".to_string(), self.name.clone()),
+            ("CARGO_PKG_VERSION".to_string(), v.to_string()),
+            ("CARGO_PKG_VERSION_MAJOR".to_string(), v.major.to_string()),
+            ("CARGO_PKG_VERSION_MINOR".to_string(), v.minor.to_string()),
+            ("CARGO_PKG_VERSION_PATCH".to_string(), v.patch.to_string()),
+            ("CARGO_PKG_VERSION_PRE".to_string(), v.pre.to_string()),
+        ])
+    }
+}
+
+/// The build-related plan of one unit (scans with dependencies).
+#[derive(Debug, Clone)]
+pub(crate) struct UnitBuild {
+    pub package: Arc<PackageFacts>,
+    /// For tests and benches: whether rustc builds the libtest harness (`harness = true`).
+    pub harness: bool,
+    /// Whether the target is a proc-macro (its test harness too): cargo then passes
+    /// `--extern proc_macro`.
+    pub proc_macro: bool,
+    /// The resolved profile ([`assign_profiles`]); for a `build-script-run` unit, that of the
+    /// unit it runs for (the package's library), as cargo's.
+    pub profile: Option<Profile>,
+    /// Whether the unit is compiled for the host (`build-override` applied).
+    pub host: bool,
+}
+
+/// Resolves every unit's profile `name`: what build scripts and proc-macros link and nothing
+/// compiled for the target does is compiled for the host; `panic = "abort"` applies only where
+/// no unwinding artifact (a test harness, a build script, a proc-macro) links the unit, since
+/// one compilation serves all of them. Errors: an undefined profile (naming the manifest).
+pub(crate) fn assign_profiles(
+    units: &mut [PlannedUnit],
+    profiles: &Profiles,
+    name: &str,
+    manifest: &std::path::Path,
+) -> Result<(), Error> {
+    if !profiles.defines(name) {
+        return Err(Error::in_file(
+            manifest,
+            format!("profile `{name}` is not defined"),
+        ));
+    }
+    let index: HashMap<&UnitId, usize> =
+        units.iter().enumerate().map(|(i, u)| (&u.id, i)).collect();
+    let links = |i: usize| -> Vec<usize> {
+        units[i]
+            .externs
+            .values()
+            .filter_map(|id| index.get(id).copied())
+            .collect()
+    };
+    let reach = |roots: Vec<usize>, enter_proc_macros: bool| -> HashSet<usize> {
+        let mut seen = HashSet::new();
+        let mut stack = roots;
+        while let Some(i) = stack.pop() {
+            if !enter_proc_macros && units[i].kind == UnitKind::ProcMacro {
+                continue;
+            }
+            if seen.insert(i) {
+                stack.extend(links(i));
+            }
+        }
+        seen
+    };
+    let kinds = |pred: &dyn Fn(&PlannedUnit) -> bool| -> Vec<usize> {
+        (0..units.len()).filter(|&i| pred(&units[i])).collect()
+    };
+    let host = reach(
+        kinds(&|u| matches!(u.kind, UnitKind::BuildScript | UnitKind::ProcMacro)),
+        true,
+    );
+    let target = reach(
+        kinds(&|u| {
+            u.build.as_ref().is_some_and(|b| b.package.member)
+                && !matches!(
+                    u.kind,
+                    UnitKind::BuildScript | UnitKind::BuildScriptRun | UnitKind::ProcMacro
+                )
+        }),
+        false,
+    );
+    let unwinding = reach(kinds(&|u| u.kind.is_test_harness()), false);
+    let mut resolved: Vec<Option<(Profile, bool)>> = vec![None; units.len()];
+    for (i, unit) in units.iter().enumerate() {
+        let Some(build) = &unit.build else { continue };
+        if unit.kind == UnitKind::BuildScriptRun {
+            continue;
+        }
+        let for_host = match unit.kind {
+            UnitKind::BuildScript | UnitKind::ProcMacro => true,
+            UnitKind::Lib => host.contains(&i) && !target.contains(&i),
+            _ => false,
+        };
+        let package = ProfilePackage {
+            name: &build.package.name,
+            version: &build.package.version.to_string(),
+            member: build.package.member,
+        };
+        let for_ = if for_host {
+            ProfileFor::Host
+        } else {
+            ProfileFor::Target
+        };
+        let mut profile = profiles
+            .resolve(name, &package, for_)
+            .map_err(|e| Error::in_file(manifest, e))?;
+        if for_host || unit.kind.is_test_harness() || unwinding.contains(&i) || host.contains(&i) {
+            profile.panic = "unwind".to_string();
+        }
+        resolved[i] = Some((profile, for_host));
+    }
+    // cargo strips debug information (the standard library's) when `strip` is not set, the
+    // unit has none and nothing it links has any; then it turns debug information off for
+    // units only the build links, unless a table set it.
+    let weakened: Vec<bool> = resolved
+        .iter()
+        .map(|r| {
+            r.as_ref()
+                .is_none_or(|(p, host)| !p.debug() || (*host && p.debuginfo.deferred))
+        })
+        .collect();
+    for (i, r) in resolved.iter_mut().enumerate() {
+        let deps_without = links(i).iter().all(|&d| weakened[d]);
+        if let Some((profile, host)) = r {
+            if profile.strip.is_none() && !profile.debug() && deps_without {
+                profile.strip = Some("debuginfo".to_string());
+            }
+            if *host && profile.debuginfo.deferred {
+                profile.debuginfo.level = None;
+            }
+        }
+    }
+    // A build script runs with the profile of what it is run for: the package's library, else
+    // its first other unit.
+    let mut for_package: HashMap<std::path::PathBuf, (Profile, bool)> = HashMap::new();
+    for (unit, r) in units.iter().zip(&resolved) {
+        if let Some(r) = r {
+            if unit.kind == UnitKind::BuildScript {
+                continue;
+            }
+            let key = unit.package_dir.clone();
+            let is_lib = matches!(unit.kind, UnitKind::Lib | UnitKind::ProcMacro);
+            if is_lib || !for_package.contains_key(&key) {
+                for_package.insert(key, r.clone());
+            }
+        }
+    }
+    for (unit, r) in units.iter_mut().zip(resolved) {
+        let Some(build) = &mut unit.build else {
+            continue;
+        };
+        let r = match unit.kind {
+            UnitKind::BuildScriptRun => for_package.get(&unit.package_dir).cloned(),
+            _ => r,
+        };
+        if let Some((profile, host)) = r {
+            build.profile = Some(profile);
+            build.host = host;
+        }
+    }
+    Ok(())
+}
+
+/// The model's `build` field of every unit of `units` (planned with a [`UnitBuild`]), given
+/// every unit's scanned sources.
+pub(crate) fn build_info(
+    units: &[PlannedUnit],
+    scanned: &BTreeMap<UnitId, UnitSources>,
+) -> BTreeMap<UnitId, BuildInfo> {
+    let by_id: HashMap<&UnitId, &PlannedUnit> = units.iter().map(|u| (&u.id, u)).collect();
+    // The metadata variables each library unit's files, or those of what it links, read: a
+    // dependent may expand one of its macros (`clap::crate_authors!()`), which rustc records
+    // in the dependent's dep-info.
+    let mut reads_below: HashMap<&UnitId, BTreeSet<&str>> = HashMap::new();
+    fn collect<'u>(
+        id: &'u UnitId,
+        by_id: &HashMap<&UnitId, &'u PlannedUnit>,
+        scanned: &'u BTreeMap<UnitId, UnitSources>,
+        memo: &mut HashMap<&'u UnitId, BTreeSet<&'static str>>,
+    ) -> BTreeSet<&'static str> {
+        if let Some(known) = memo.get(id) {
+            return known.clone();
+        }
+        memo.insert(id, BTreeSet::new());
+        let mut names: BTreeSet<&'static str> = scanned
+            .get(id)
+            .map(|s| metadata_names(&s.env))
+            .unwrap_or_default();
+        if let Some(unit) = by_id.get(id) {
+            for dep in unit.externs.values() {
+                names.extend(collect(dep, by_id, scanned, memo));
+            }
+        }
+        memo.insert(id, names.clone());
+        names
+    }
+    let mut bins: HashMap<&std::path::Path, BTreeMap<String, UnitId>> = HashMap::new();
+    for unit in units.iter().filter(|u| u.kind == UnitKind::Bin) {
+        bins.entry(&unit.package_dir)
+            .or_default()
+            .insert(unit.target.clone(), unit.id.clone());
+    }
+    let mut memo = HashMap::new();
+    for unit in units {
+        let names = collect(&unit.id, &by_id, scanned, &mut memo);
+        reads_below.insert(&unit.id, names);
+    }
+    units
+        .iter()
+        .filter_map(|unit| {
+            let build = unit.build.as_ref()?;
+            let profile = build.profile.as_ref()?;
+            let info = match unit.kind {
+                UnitKind::BuildScriptRun => run_info(unit, build, profile),
+                _ => {
+                    let mut names = reads_below.get(&unit.id).cloned().unwrap_or_default();
+                    let links_proc_macro = unit
+                        .externs
+                        .values()
+                        .any(|d| by_id.get(d).is_some_and(|u| u.kind == UnitKind::ProcMacro));
+                    if links_proc_macro {
+                        // A proc-macro may read any of them while it expands (clap's derive
+                        // reads `CARGO_PKG_DESCRIPTION` with `std::env::var`).
+                        names.extend(METADATA_VARIABLES);
+                    }
+                    let mut info = compile_info(unit, build, profile, &names);
+                    if matches!(unit.kind, UnitKind::Test | UnitKind::Bench) {
+                        info.bin_exes = bins
+                            .get(unit.package_dir.as_path())
+                            .cloned()
+                            .unwrap_or_default();
+                    }
+                    info
+                }
+            };
+            Some((unit.id.clone(), info))
+        })
+        .collect()
+}
+
+fn metadata_names(env: &[String]) -> BTreeSet<&'static str> {
+    METADATA_VARIABLES
+        .iter()
+        .copied()
+        .filter(|name| env.iter().any(|e| e == name))
+        .collect()
+}
+
+/// The crate name rustc gets for a target name.
+fn crate_name(target: &str) -> String {
+    target.replace('-', "_")
+}
+
+fn compile_info(
+    unit: &PlannedUnit,
+    build: &UnitBuild,
+    profile: &Profile,
+    metadata_reads: &BTreeSet<&str>,
+) -> BuildInfo {
+    let package = &build.package;
+    let crate_name = crate_name(&unit.target);
+    let is_lib = matches!(unit.kind, UnitKind::Lib | UnitKind::ProcMacro);
+    let test = unit.kind.is_test_harness();
+    let crate_types: Vec<&str> = match unit.kind {
+        UnitKind::Lib | UnitKind::ProcMacro | UnitKind::Example => {
+            unit.crate_types.iter().map(String::as_str).collect()
+        }
+        _ => vec!["bin"],
+    };
+    let links_final = test
+        || crate_types
+            .iter()
+            .any(|t| matches!(*t, "bin" | "cdylib" | "staticlib" | "dylib"));
+    let mut flags = vec![
+        "--crate-name".to_string(),
+        crate_name.clone(),
+        format!("--edition={}", unit.edition),
+    ];
+    if !test {
+        for crate_type in &crate_types {
+            flags.extend(["--crate-type".to_string(), crate_type.to_string()]);
+        }
+    }
+    // Proc-macros (their test harness too) link the standard library dynamically, and so do
+    // the dylibs of packages outside the workspace (cargo's `prefer_dynamic`).
+    if build.proc_macro || (crate_types.contains(&"dylib") && !package.member) {
+        flags.extend(["-C".to_string(), "prefer-dynamic".to_string()]);
+    }
+    flags.extend(profile.rustc_flags(
+        FlagsFor {
+            host: build.host,
+            links_final,
+        },
+        &package.lint_flags,
+    ));
+    if test {
+        if build.harness {
+            flags.push("--test".into());
+        } else {
+            flags.extend(["--cfg".to_string(), "test".to_string()]);
+        }
+    }
+    for feature in &unit.features {
+        flags.extend(["--cfg".to_string(), format!("feature=\"{feature}\"")]);
+    }
+    let declared: Vec<String> = package
+        .declared_features
+        .iter()
+        .map(|f| format!("\"{f}\""))
+        .collect();
+    flags.extend([
+        "--check-cfg".to_string(),
+        "cfg(docsrs,test)".to_string(),
+        "--check-cfg".to_string(),
+        format!("cfg(feature, values({}))", declared.join(", ")),
+    ]);
+    let trailing = profile.trailing_flags();
+    let metadata = unit_metadata(unit, package, &[flags.as_slice(), &trailing].concat());
+    flags.extend(["-C".to_string(), format!("metadata={metadata}")]);
+    if is_lib {
+        flags.extend(["-C".to_string(), format!("extra-filename=-{metadata}")]);
+    }
+    flags.extend(trailing);
+    if build.proc_macro {
+        flags.extend(["--extern".to_string(), "proc_macro".to_string()]);
+    }
+    if !package.member {
+        flags.extend(["--cap-lints".to_string(), "allow".to_string()]);
+    }
+    let extern_file = is_lib
+        .then(|| {
+            if unit.kind == UnitKind::ProcMacro {
+                Some(format!("lib{crate_name}-{metadata}.so"))
+            } else if crate_types.iter().any(|t| matches!(*t, "lib" | "rlib")) {
+                Some(format!("lib{crate_name}-{metadata}.rlib"))
+            } else if crate_types.contains(&"dylib") {
+                Some(format!("lib{crate_name}-{metadata}.so"))
+            } else {
+                None
+            }
+        })
+        .flatten();
+    let mut env = package.identity_env();
+    env.insert("CARGO_CRATE_NAME".into(), crate_name.clone());
+    let executable = matches!(unit.kind, UnitKind::Bin | UnitKind::BinTest)
+        || (unit.kind == UnitKind::Example && crate_types == ["bin"]);
+    if executable {
+        env.insert("CARGO_BIN_NAME".into(), unit.target.clone());
+    }
+    for name in metadata_reads {
+        if let Some(value) = package.metadata_env.get(name) {
+            env.insert(name.to_string(), value.clone());
+        }
+    }
+    // Where cargo applies a build script's `rustc-link-arg*` lines (`LinkArgTarget::applies_to`).
+    let mut link_args = vec!["all".to_string()];
+    match unit.kind {
+        UnitKind::Bin | UnitKind::BinTest => {
+            link_args.extend(["bins".to_string(), format!("bin={}", unit.target)])
+        }
+        UnitKind::Test => link_args.push("tests".into()),
+        UnitKind::Bench => link_args.push("benches".into()),
+        UnitKind::Example if crate_types == ["bin"] => link_args.push("examples".into()),
+        _ => {}
+    }
+    if !test && crate_types.contains(&"cdylib") {
+        link_args.push("cdylib".into());
+    }
+    BuildInfo {
+        crate_name: Some(crate_name),
+        metadata: Some(metadata),
+        rustc_flags: flags,
+        env,
+        extern_file,
+        link_libs: Some(matches!(unit.kind, UnitKind::Lib | UnitKind::LibTest) || !package.has_lib),
+        link_args,
+        bin_exes: BTreeMap::new(),
+    }
+}
+
+/// `-C metadata`: a digest of everything that tells this unit apart from every other unit of
+/// the build (package identity and source, target, kind, flags), so that two versions of one
+/// crate link into one binary. Independent of the machine and of paths.
+fn unit_metadata(unit: &PlannedUnit, package: &PackageFacts, flags: &[String]) -> String {
+    let mut hasher = blake3::Hasher::new();
+    for part in [
+        package.name.as_str(),
+        &package.version.to_string(),
+        &package.source,
+        unit.kind.as_str(),
+        &unit.target,
+    ]
+    .into_iter()
+    .chain(flags.iter().map(String::as_str))
+    {
+        hasher.update(part.as_bytes());
+        hasher.update(&[0]);
+    }
+    hasher.finalize().to_hex()[..16].to_string()
+}
+
+/// A build script's environment as cargo sets it, but for the variables holding paths or
+/// depending on the machine running it (`OUT_DIR`, `CARGO_MANIFEST_DIR`, `RUSTC`, `TARGET`,
+/// `CARGO_CFG_*` of the target, `DEP_*`, …), which the builder sets.
+fn run_info(unit: &PlannedUnit, build: &UnitBuild, profile: &Profile) -> BuildInfo {
+    let package = &build.package;
+    let mut env = package.identity_env();
+    for (name, value) in &package.metadata_env {
+        env.insert(name.to_string(), value.clone());
+    }
+    if let Some(links) = &package.links {
+        env.insert("CARGO_MANIFEST_LINKS".into(), links.clone());
+    }
+    for feature in &unit.features {
+        env.insert(format!("CARGO_FEATURE_{}", envify(feature)), "1".into());
+    }
+    let features: Vec<&str> = unit.features.iter().map(String::as_str).collect();
+    env.insert("CARGO_CFG_FEATURE".into(), features.join(","));
+    if profile.debug_assertions {
+        env.insert("CARGO_CFG_DEBUG_ASSERTIONS".into(), String::new());
+    }
+    env.insert("PROFILE".into(), profile.root.to_string());
+    env.insert("OPT_LEVEL".into(), profile.opt_level.clone());
+    env.insert("DEBUG".into(), profile.debug().to_string());
+    BuildInfo {
+        crate_name: None,
+        metadata: None,
+        rustc_flags: Vec::new(),
+        env,
+        extern_file: None,
+        link_libs: None,
+        link_args: Vec::new(),
+        bin_exes: BTreeMap::new(),
+    }
+}
+
+/// A name as cargo turns it into part of a variable name: upper case, `-` as `_`.
+fn envify(name: &str) -> String {
+    name.chars()
+        .map(|c| c.to_ascii_uppercase())
+        .map(|c| if c == '-' { '_' } else { c })
+        .collect()
+}
+
+/// The `(table, name)` pairs of the targets a manifest declares with `harness = false`:
+/// `("lib", "")` for the library, `("bin" | "test" | "bench" | "example", name)` otherwise.
+pub(crate) fn without_harness(table: &toml::Table) -> HashSet<(String, String)> {
+    let off = |t: &toml::Table| t.get("harness").and_then(toml::Value::as_bool) == Some(false);
+    let mut found = HashSet::new();
+    if let Some(lib) = table.get("lib").and_then(toml::Value::as_table) {
+        if off(lib) {
+            found.insert(("lib".to_string(), String::new()));
+        }
+    }
+    for kind in ["bin", "test", "bench", "example"] {
+        for target in table
+            .get(kind)
+            .and_then(toml::Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(toml::Value::as_table)
+        {
+            if let (true, Some(name)) = (off(target), target.get("name").and_then(|n| n.as_str())) {
+                found.insert((kind.to_string(), name.to_string()));
+            }
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn harness_flags() {
+        let found = without_harness(
+            &"[lib]\nharness = false\n[[bench]]\nname = \"b\"\nharness = false\n[[test]]\nname = \"t\"\n"
+                .parse()
+                .unwrap(),
+        );
+        assert_eq!(
+            found,
+            HashSet::from([
+                ("lib".to_string(), String::new()),
+                ("bench".to_string(), "b".to_string())
+            ])
+        );
+    }
+
+    #[test]
+    fn envify_like_cargo() {
+        assert_eq!(envify("serde-derive_x"), "SERDE_DERIVE_X");
+    }
+}
