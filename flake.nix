@@ -48,6 +48,8 @@
         default = pkgs.callPackage ./nix/shell.nix { };
       });
 
+      # nix/checks.nix: the CLI, units.nix, the library, and the plugin with pkgs.nix,
+      # nixVersions.nix_2_28 and nixVersions.latest (plugin-<name>: its suite with that Nix).
       # Not callPackage: it would add `override`, which `nix flake check` takes for a check.
       checks = eachSystem (
         pkgs:

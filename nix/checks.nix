@@ -6,7 +6,13 @@
 #                       `unitSource` holds exactly the unit's files and manifests;
 #   plugin, plugin-round-trip
 #                       only when the package supports pkgs.nix (see package.nix): the plugin
-#                       builds, and `builtins.rustUnitSources` gives the model units.nix holds.
+#                       builds, and `builtins.rustUnitSources` gives the model units.nix holds;
+#   plugin-nix_2_28, plugin-latest
+#                       the plugin built against nixVersions.nix_2_28 and nixVersions.latest
+#                       (when the package set has them and the shim supports them), and its
+#                       suite run with that Nix: the model equals the CLI's JSON, units.nix
+#                       round-trips, restricted evaluation denies the read, and the plugin built
+#                       for pkgs.nix (another Nix) registers nothing there.
 {
   lib,
   runCommand,
@@ -16,6 +22,7 @@
   cargo,
   rustc,
   nix,
+  nixVersions ? { },
 }:
 let
   example = ../examples/cargo-like;
@@ -40,6 +47,55 @@ let
     cp -r ${example} ws
     chmod -R u+w ws
   '';
+
+  # Nix without a store daemon or a real store: evaluation only.
+  nixEnv = ''
+    export NIX_STATE_DIR=$TMPDIR/nix-state NIX_LOG_DIR=$TMPDIR/nix-log NIX_CONF_DIR=$TMPDIR
+  '';
+  pluginFile = package: "${package}/lib/nix/plugins/librust_unit_sources_nix.so";
+
+  # The plugin's suite with `theNix` and the plugin built against it.
+  pluginSuite =
+    name: theNix:
+    let
+      package = rust-unit-sources.override { nix = theNix; };
+      eval = "nix-instantiate --eval --strict --store dummy:// --option plugin-files ${pluginFile package}";
+      # The plugin built for pkgs.nix, loaded into theNix: one line, nothing registered,
+      # evaluation goes on (when they differ).
+      otherPlugin = lib.optionalString (nix.version != theNix.version && !rust-unit-sources.meta.broken) ''
+        result=$(nix-instantiate --eval --store dummy:// --option plugin-files ${pluginFile rust-unit-sources} \
+          -E "builtins ? rustUnitSources" 2> other)
+        [ "$result" = false ]
+        grep -q "^rust-unit-sources: not registering builtins.rustUnitSources: the plugin was built for Nix ${nix.version}, this is Nix ${theNix.version}" other
+      '';
+    in
+    runCommand "rust-unit-sources-plugin-${name}-check"
+      {
+        nativeBuildInputs = [
+          theNix
+          cargo-unit-sources
+          cargo
+          rustc
+        ];
+      }
+      ''
+        ${setUp}
+        cp -r ${./.} lib
+        ${nixEnv}
+        cargo-unit-sources scan --manifest-path ws/Cargo.toml --format json > cli.json
+        # The model, deep-equal to the CLI's; the units.nix round trip.
+        result=$(${eval} -E "let l = import $PWD/lib { }; m = builtins.rustUnitSources $PWD/ws; in
+          m == builtins.fromJSON (builtins.readFile $PWD/cli.json) && l.withoutHashes m == l.fromFile $PWD/ws/units.nix")
+        [ "$result" = true ]
+        # Restricted evaluation: Nix's own error.
+        if ${eval} --restrict-eval -E "builtins.rustUnitSources \"$PWD/ws\"" 2> denied; then exit 1; fi
+        grep -q "is forbidden in restricted mode" denied
+        ${otherPlugin}
+        touch $out
+      '';
+  nixVersionsToTest = lib.filterAttrs (
+    _: theNix: !(rust-unit-sources.override { nix = theNix; }).meta.broken
+  ) (builtins.intersectAttrs { nix_2_28 = null; latest = null; } nixVersions);
 in
 {
   cli = cargo-unit-sources;
@@ -79,11 +135,15 @@ in
       ''
         ${setUp}
         cp -r ${./.} lib
-        export NIX_STATE_DIR=$TMPDIR/nix-state NIX_LOG_DIR=$TMPDIR/nix-log NIX_CONF_DIR=$TMPDIR
+        ${nixEnv}
         result=$(nix-instantiate --eval --strict --store dummy:// \
-          --option plugin-files ${rust-unit-sources}/lib/nix/plugins/librust_unit_sources_nix.so \
+          --option plugin-files ${pluginFile rust-unit-sources} \
           -E "let l = import $PWD/lib { }; in l.withoutHashes (l.fromPlugin $PWD/ws) == l.fromFile $PWD/ws/units.nix")
         [ "$result" = true ]
         touch $out
       '';
 }
+// lib.mapAttrs' (name: theNix: {
+  name = "plugin-${name}";
+  value = pluginSuite name theNix;
+}) nixVersionsToTest

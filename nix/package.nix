@@ -1,13 +1,15 @@
 # rust-unit-sources for nixpkgs (callPackage-able): the Nix plugin
-# ($out/lib/nix/plugins/librust_unit_sources_nix.so, adding builtins.rustUnitSources) and the
+# ($out/lib/nix/plugins/librust_unit_sources_nix.so, adding builtins.rustUnitSources: the loader,
+# which loads $out/lib/librust_unit_sources_nix_impl.so when the running Nix is `nix`) and the
 # CLI ($out/bin/cargo-unit-sources), built with nixpkgs' Rust tooling against the `nix` of the
 # same package set. `nix = null` builds the CLI alone (pname cargo-unit-sources).
 #
 # A plugin is loaded into a running Nix, so it must be built against exactly that Nix's headers
-# and libraries: use it with the `nix` it was built with. cpp/nix_compat.hh supports the Nix
-# versions in `supportedNixVersions` only (others stop the C++ build with an #error), so the
-# package is marked broken for any other `nix`: nixpkgs' current `nix` (2.18 and later) is not
-# supported yet.
+# and libraries: use it with the `nix` it was built with (loaded into another Nix, it prints one
+# line and registers nothing). The C++ shim (rust/nix-plugin/include/nix_compat.hh) has a branch
+# per API generation, `nixGenerations`; for a `nix` outside them (2.9-2.20, after 2.35, Lix)
+# the build would stop, so the package is marked broken. Only 2.8 and 2.21-2.27 are tested by
+# this repository's CI; 2.28-2.35 are written from their headers (README).
 {
   lib,
   stdenv,
@@ -25,14 +27,25 @@ let
   workspace = (builtins.fromTOML (builtins.readFile ../Cargo.toml)).workspace.package;
   withPlugin = nix != null;
 
-  # `major.minor` versions of Nix that cpp/nix_compat.hh supports.
-  supportedNixVersions = [ "2.8" ];
+  # The API generations of rust/nix-plugin/build.rs: first and last `major.minor`, inclusive.
+  nixGenerations = [
+    { first = "2.8"; last = "2.8"; }
+    { first = "2.21"; last = "2.27"; }
+    { first = "2.28"; last = "2.33"; }
+    { first = "2.34"; last = "2.35"; }
+  ];
   nixMajorMinor =
     let
       parts = builtins.splitVersion nix.version;
     in
     "${builtins.elemAt parts 0}.${builtins.elemAt parts 1}";
-  nixSupported = !withPlugin || builtins.elem nixMajorMinor supportedNixVersions;
+  inGeneration =
+    g:
+    builtins.compareVersions nixMajorMinor g.first >= 0
+    && builtins.compareVersions nixMajorMinor g.last <= 0;
+  # Lix (pname "lix") has its own API, for which the shim has no branch.
+  nixSupported =
+    !withPlugin || ((nix.pname or "nix") != "lix" && builtins.any inGeneration nixGenerations);
 
   # What cargo needs to build the workspace's crates: the manifests, the lock file, the Rust
   # and C++ sources, and the members' manifests (the `tests` member's support library too).
@@ -44,7 +57,6 @@ let
         "Cargo.toml"
         "Cargo.lock"
         "rust"
-        "cpp"
         "tests"
         "tests/Cargo.toml"
         "tests/support"
@@ -80,6 +92,8 @@ rustPlatform.buildRustPackage (
     ++ lib.optionals withPlugin [
       "--package"
       "rust-unit-sources-nix"
+      "--package"
+      "rust-unit-sources-nix-loader"
     ];
 
     nativeBuildInputs = [ makeWrapper ] ++ lib.optionals withPlugin [ pkg-config ];
@@ -96,6 +110,9 @@ rustPlatform.buildRustPackage (
     doCheck = false;
 
     postInstall =
+      # The loader in lib/nix/plugins (the file to load, alone there so that the directory can
+      # be named in plugin-files too); the real plugin, which it loads, two directories up in
+      # lib/.
       lib.optionalString withPlugin ''
         mkdir -p $out/lib/nix/plugins
         mv $out/lib/librust_unit_sources_nix${stdenv.hostPlatform.extensions.sharedLibrary} $out/lib/nix/plugins/
@@ -112,7 +129,7 @@ rustPlatform.buildRustPackage (
       '';
 
     passthru = {
-      inherit nix supportedNixVersions;
+      inherit nix nixGenerations;
     };
 
     meta = {
@@ -129,12 +146,13 @@ rustPlatform.buildRustPackage (
       ];
       platforms = lib.platforms.linux;
       mainProgram = "cargo-unit-sources";
-      # The plugin's C++ shim (cpp/nix_compat.hh) supports only supportedNixVersions.
+      # The plugin's C++ shim has no branch for this Nix (see nixGenerations).
       broken = !nixSupported;
     };
   }
   // lib.optionalAttrs withPlugin {
-    # build.rs compiles the C++ shim for this version (RUS_NIX_VERSION_MAJOR/MINOR).
+    # build.rs compiles the C++ shim for this version; the plugin compares it with the running
+    # Nix's at load.
     NIX_VERSION = nix.version;
   }
 )

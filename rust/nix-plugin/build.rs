@@ -1,31 +1,56 @@
-//! Compiles the C++ half of the plugin (`cpp/*.cc` at the workspace root) against Nix's headers.
+//! Compiles the plugin's C++ half (`src/primop.cc`, `include/*.hh`) against one Nix's headers
+//! and links it against that Nix's libraries.
 //!
-//! Inputs (all optional):
-//! - `NIX_INCLUDE_DIR`: directory of Nix's headers. Default: `<workspace>/.deps/nix-include`
-//!   (what `scripts/setup` extracts for Debian's nix-bin); its `nix/` subdirectory is added
-//!   too, because Nix 2.8 headers include each other by bare name. When that directory does
-//!   not exist, `pkg-config --cflags nix-expr` is used instead (the nixpkgs case).
-//! - `NIX_VERSION`: the Nix version to compile for (`MAJOR.MINOR[.PATCH]`). Default: from
-//!   `PACKAGE_VERSION` in the headers' `config.h`, else `pkg-config --modversion nix-expr`,
-//!   else `nix-instantiate --version`. Passed to C++ as `RUS_NIX_VERSION_MAJOR`/`_MINOR`.
-//! - `NIX_LIB_DIR`: directory of `libnixexpr.so`, `libnixstore.so` and `libnixutil.so`.
-//!   Default: `/usr/lib/nix` (Debian) when it holds them, else `pkg-config --libs nix-expr`.
-//!   The plugin links against them with `--no-undefined`, so a header/library mismatch fails
-//!   the build rather than the `dlopen`; no rpath is set, as the Nix process that loads the
-//!   plugin has these libraries loaded already (the loader matches them by soname). With no
-//!   library found, nothing is linked and the symbols resolve at load time.
+//! Which Nix, in this order (the first that applies; never a guess):
+//! 1. `NIX_INCLUDE_DIR`: a directory of Nix's headers (its `nix/` subdirectory is searched too,
+//!    because Nix 2.8's headers include each other by bare name). The version comes from
+//!    `NIX_VERSION`, else from `PACKAGE_VERSION` in the headers' `config.h`; the libraries
+//!    from `NIX_LIB_DIR`, else Debian's `/usr/lib/nix`.
+//! 2. `pkg-config nix-expr` (nixpkgs' `nix.dev`, a Nix built from source, `scripts/with-nix`):
+//!    headers, libraries and version from the `.pc` file (`NIX_VERSION` overrides the version).
+//! 3. `<workspace>/.deps/nix-include`, where `scripts/setup` puts the headers of Debian's
+//!    `nix-bin`, as in 1.
+//!
+//! The version picks the API generation (`RUS_NIX_GENERATION`, see `include/nix_compat.hh`)
+//! and the C++ standard; it is also compiled in as `RUS_NIX_VERSION`, which the loader
+//! (`rust/nix-plugin-loader`) compares with the running Nix's before it loads this plugin. A version outside the known generations stops the build
+//! with one line naming them.
+//!
+//! Nix's headers (and those they include: Boost, nlohmann-json, Boehm GC) are passed as
+//! `-isystem`, so our own C++ compiles with warnings on, as errors, while Nix's does not warn.
+//! The plugin links against `libnixexpr`, `libnixstore` and `libnixutil` (and Boehm GC's
+//! `libgc` when Nix uses it) with `--no-undefined`: a header/library mismatch fails the build, not the `dlopen`. No rpath is
+//! set: the Nix process that loads the plugin has these libraries loaded already.
 
 use std::env;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::exit;
+
+/// The C++ sources, compiled in this order.
+const SOURCES: &[&str] = &["src/primop.cc"];
+/// The headers they include (rebuild triggers only; they are found through the include path).
+const HEADERS: &[&str] = &[
+    "include/nix_compat.hh",
+    "include/nix_compat_2_8.hh",
+    "include/nix_compat_2_21.hh",
+];
+
+/// A Nix version's `(major, minor)`.
+type Version = (u32, u32);
+
+/// The API generations the shim has a branch for: (first, last) version, inclusive. The last
+/// ends at 2.35, the newest release whose headers the branch was written from: Nix's master
+/// after 2.35 passes primops a `CallSite` instead of a `PosIdx` (NixOS/nix#16213), so a later
+/// version needs a branch of its own and stops the build until it has one.
+const GENERATIONS: &[(Version, Version)] = &[
+    ((2, 8), (2, 8)),
+    ((2, 21), (2, 27)),
+    ((2, 28), (2, 33)),
+    ((2, 34), (2, 35)),
+];
 
 fn main() {
-    let manifest_dir =
-        PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
-    let workspace = manifest_dir.join("../..");
-    let cpp_dir = workspace.join("cpp");
-
     for var in [
         "NIX_INCLUDE_DIR",
         "NIX_VERSION",
@@ -35,192 +60,240 @@ fn main() {
         println!("cargo:rerun-if-env-changed={var}");
     }
     println!("cargo:rerun-if-changed=src/lib.rs");
-    println!("cargo:rerun-if-changed={}", cpp_dir.display());
-
-    let mut sources: Vec<PathBuf> = Vec::new();
-    for entry in
-        fs::read_dir(&cpp_dir).unwrap_or_else(|e| panic!("reading {}: {e}", cpp_dir.display()))
-    {
-        let path = entry.expect("reading cpp/").path();
-        let ext = path.extension().and_then(|e| e.to_str());
-        if matches!(ext, Some("cc" | "hh")) {
-            println!("cargo:rerun-if-changed={}", path.display());
-        }
-        if ext == Some("cc") {
-            sources.push(path);
-        }
+    for file in SOURCES.iter().chain(HEADERS) {
+        println!("cargo:rerun-if-changed={file}");
     }
-    sources.sort();
 
-    let headers = NixHeaders::find(&workspace);
-    let (major, minor) = nix_version(&headers);
+    let manifest_dir =
+        PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
+    let workspace = manifest_dir
+        .parent()
+        .and_then(Path::parent)
+        .expect("rust/nix-plugin");
+    let nix = Nix::find(workspace);
+    if nix
+        .include_dirs
+        .iter()
+        .any(|dir| dir.join("lix/libexpr/eval.hh").is_file())
+    {
+        fail(&format!(
+            "{} is Lix, whose API the plugin has no branch for; supported: Nix {}",
+            nix.source,
+            known_generations()
+        ));
+    }
+    let Some(generation) = generation(nix.version) else {
+        fail(&format!(
+            "Nix {} ({}) is not supported: the plugin has branches for Nix {}",
+            nix.version_text,
+            nix.source,
+            known_generations()
+        ));
+    };
 
     let mut build = cxx_build::bridge("src/lib.rs");
     build
-        .files(&sources)
-        .include(&cpp_dir)
-        // Nix 2.18+ headers need C++20; 2.8 is built with C++17.
-        .std(if (major, minor) >= (2, 18) {
-            "c++2a"
-        } else {
-            "c++17"
-        })
-        .define("RUS_NIX_VERSION_MAJOR", major.to_string().as_str())
-        .define("RUS_NIX_VERSION_MINOR", minor.to_string().as_str())
-        .flag_if_supported("-Wno-deprecated-declarations")
-        .flag_if_supported("-Wno-unused-parameter")
-        // Nix's own style: designated initialisers that leave fields to their defaults.
-        .flag_if_supported("-Wno-missing-field-initializers");
-    for dir in &headers.include_dirs {
-        build.include(dir);
-    }
-    for flag in &headers.extra_flags {
-        build.flag(flag);
-    }
-    if let Some(config_h) = &headers.config_h {
-        // Nix's own build force-includes config.h: it decides e.g. HAVE_BOEHMGC, which changes
-        // the layout of EvalState. Getting it wrong is an ABI mismatch, not a compile error.
+        .files(SOURCES)
+        .std(cxx_standard(nix.version))
+        .define("RUS_NIX_VERSION_MAJOR", nix.version.0.to_string().as_str())
+        .define("RUS_NIX_VERSION_MINOR", nix.version.1.to_string().as_str())
+        .define(
+            "RUS_NIX_GENERATION_MAJOR",
+            generation.0.to_string().as_str(),
+        )
+        .define(
+            "RUS_NIX_GENERATION_MINOR",
+            generation.1.to_string().as_str(),
+        )
+        .define(
+            "RUS_NIX_VERSION",
+            format!("\"{}\"", nix.version_text).as_str(),
+        )
+        .warnings(true)
+        .extra_warnings(true)
+        .warnings_into_errors(true);
+    for dir in &nix.include_dirs {
         build
-            .flag("-include")
-            .flag(config_h.to_str().expect("UTF-8 path"));
+            .flag("-isystem")
+            .flag(dir.to_str().expect("UTF-8 path"));
     }
     // Nothing in Rust calls into primop.o: only its static initialiser (the primop's
-    // registration) matters, so the whole archive must be linked or the linker drops it.
+    // registration) and its marker matter, so the whole archive must be linked or the linker
+    // drops it.
     build.link_lib_modifier("+whole-archive");
     build.compile("rust_unit_sources_nix_cpp");
 
-    link_nix_libraries();
-}
-
-/// Where Nix's headers are and how to compile against them.
-struct NixHeaders {
-    include_dirs: Vec<PathBuf>,
-    extra_flags: Vec<String>,
-    /// The `config.h` to force-include (`None` when pkg-config's flags take care of it).
-    config_h: Option<PathBuf>,
-}
-
-impl NixHeaders {
-    fn find(workspace: &Path) -> Self {
-        let dir = env::var_os("NIX_INCLUDE_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| workspace.join(".deps/nix-include"));
-        if dir.is_dir() {
-            println!("cargo:rerun-if-changed={}", dir.display());
-            let flat = dir.join("nix");
-            let config_h = [flat.join("config.h"), dir.join("config.h")]
-                .into_iter()
-                .find(|p| p.is_file());
-            let mut include_dirs = vec![dir];
-            if flat.is_dir() {
-                include_dirs.push(flat);
-            }
-            return NixHeaders {
-                include_dirs,
-                extra_flags: Vec::new(),
-                config_h,
-            };
-        }
-        let cflags = pkg_config(&["--cflags", "nix-expr"]).unwrap_or_else(|| {
-            panic!(
-                "Nix headers not found: {} does not exist (run scripts/setup, or set NIX_INCLUDE_DIR) \
-                 and `pkg-config --cflags nix-expr` failed",
-                dir.display()
-            )
-        });
-        let mut include_dirs = Vec::new();
-        let mut extra_flags = Vec::new();
-        for flag in cflags.split_whitespace() {
-            if let Some(inc) = flag.strip_prefix("-I") {
-                include_dirs.push(PathBuf::from(inc));
-            } else if !flag.starts_with("-std=") {
-                // cxx-build sets the standard itself; keep the rest (e.g. `-include config.h`).
-                extra_flags.push(flag.to_string());
-            }
-        }
-        // Nix < 2.20 does not put `-include config.h` in its .pc files; it ships the file.
-        let forced = extra_flags.iter().any(|f| f == "-include");
-        let config_h = if forced {
-            None
-        } else {
-            include_dirs
-                .iter()
-                .map(|d| d.join("config.h"))
-                .find(|p| p.is_file())
-        };
-        NixHeaders {
-            include_dirs,
-            extra_flags,
-            config_h,
-        }
-    }
-}
-
-/// The (major, minor) version of the Nix to compile for.
-fn nix_version(headers: &NixHeaders) -> (u32, u32) {
-    let text = env::var("NIX_VERSION")
-        .ok()
-        .or_else(|| {
-            let config = fs::read_to_string(headers.config_h.as_ref()?).ok()?;
-            config.lines().find_map(|line| {
-                let rest = line.trim().strip_prefix("#define PACKAGE_VERSION")?;
-                Some(rest.trim().trim_matches('"').to_string())
-            })
-        })
-        .or_else(|| pkg_config(&["--modversion", "nix-expr"]))
-        .or_else(|| {
-            let out = Command::new("nix-instantiate")
-                .arg("--version")
-                .output()
-                .ok()?;
-            let text = String::from_utf8(out.stdout).ok()?;
-            Some(text.split_whitespace().last()?.to_string())
-        })
-        .expect("cannot determine the Nix version: set NIX_VERSION (e.g. 2.8.0)");
-    let mut parts = text
-        .trim()
-        .split(['.', 'p', 'r', '-'])
-        .map(|p| p.parse::<u32>());
-    match (parts.next(), parts.next()) {
-        (Some(Ok(major)), Some(Ok(minor))) => (major, minor),
-        _ => panic!("cannot parse the Nix version {text:?}"),
-    }
-}
-
-/// Links against Nix's libraries when they can be found (see the module docs).
-fn link_nix_libraries() {
-    let debian = PathBuf::from("/usr/lib/nix");
-    let dir = env::var_os("NIX_LIB_DIR")
-        .map(PathBuf::from)
-        .or_else(|| debian.join("libnixexpr.so").exists().then_some(debian));
-    if let Some(dir) = dir {
+    for dir in &nix.lib_dirs {
         println!("cargo:rustc-link-search=native={}", dir.display());
-        for lib in ["nixexpr", "nixstore", "nixutil"] {
-            println!("cargo:rustc-link-lib=dylib={lib}");
-        }
-    } else if let Some(libs) = pkg_config(&["--libs", "nix-expr"]) {
-        for flag in libs.split_whitespace() {
-            if let Some(dir) = flag.strip_prefix("-L") {
-                println!("cargo:rustc-link-search=native={dir}");
-            } else if let Some(lib) = flag.strip_prefix("-l") {
-                println!("cargo:rustc-link-lib=dylib={lib}");
-            }
-        }
-    } else {
-        println!(
-            "cargo:warning=Nix libraries not found: symbols resolve when Nix loads the plugin"
-        );
-        return;
+    }
+    for lib in &nix.libs {
+        println!("cargo:rustc-link-lib=dylib={lib}");
     }
     // Every Nix symbol the C++ code uses must be found now, not at dlopen time.
     println!("cargo:rustc-cdylib-link-arg=-Wl,--no-undefined");
 }
 
-/// The trimmed output of `pkg-config ARGS`, or `None` when it fails.
-fn pkg_config(args: &[&str]) -> Option<String> {
-    let out = Command::new("pkg-config").args(args).output().ok()?;
-    if !out.status.success() {
-        return None;
+/// The Nix to compile against.
+struct Nix {
+    /// Where it was found, for messages.
+    source: String,
+    version: Version,
+    /// The full version, as `nixVersion` says it at run time (e.g. `2.26.3`).
+    version_text: String,
+    include_dirs: Vec<PathBuf>,
+    lib_dirs: Vec<PathBuf>,
+    libs: Vec<String>,
+}
+
+impl Nix {
+    fn find(workspace: &Path) -> Nix {
+        if let Some(dir) = env::var_os("NIX_INCLUDE_DIR") {
+            return Nix::from_include_dir(PathBuf::from(dir), "NIX_INCLUDE_DIR");
+        }
+        let pkg_config_error = match pkg_config::Config::new()
+            .cargo_metadata(false)
+            .probe("nix-expr")
+        {
+            Ok(lib) => return Nix::from_pkg_config(lib),
+            Err(e) => e,
+        };
+        let deps = workspace.join(".deps/nix-include");
+        if deps.is_dir() {
+            return Nix::from_include_dir(deps, ".deps/nix-include (scripts/setup)");
+        }
+        let pkg_config_error = pkg_config_error.to_string();
+        fail(&format!(
+            "Nix's headers not found: NIX_INCLUDE_DIR is not set, `pkg-config nix-expr` failed \
+             ({}), and {} does not exist (scripts/setup fills it)",
+            pkg_config_error.lines().next().unwrap_or_default().trim(),
+            deps.display()
+        ))
     }
-    Some(String::from_utf8(out.stdout).ok()?.trim().to_string())
+
+    fn from_include_dir(dir: PathBuf, source: &str) -> Nix {
+        println!("cargo:rerun-if-changed={}", dir.display());
+        let flat = dir.join("nix");
+        let config = [flat.join("config.h"), dir.join("config.h")]
+            .into_iter()
+            .find_map(|p| fs::read_to_string(p).ok())
+            .unwrap_or_default();
+        let text = env::var("NIX_VERSION").ok().or_else(|| {
+            config.lines().find_map(|line| {
+                let rest = line.trim().strip_prefix("#define PACKAGE_VERSION")?;
+                Some(rest.trim().trim_matches('"').to_string())
+            })
+        });
+        let Some(text) = text else {
+            fail(&format!(
+                "{source} ({}): no config.h with PACKAGE_VERSION; set NIX_VERSION",
+                dir.display()
+            ));
+        };
+        let debian = PathBuf::from("/usr/lib/nix");
+        let lib_dir = env::var_os("NIX_LIB_DIR")
+            .map(PathBuf::from)
+            .unwrap_or(debian);
+        let mut include_dirs = vec![dir.clone()];
+        if flat.is_dir() {
+            include_dirs.push(flat);
+        }
+        let mut libs: Vec<String> = ["nixexpr", "nixstore", "nixutil"]
+            .map(String::from)
+            .to_vec();
+        // EvalState::allocValue, inline, allocates through Boehm GC's own API when Nix uses it
+        // (a .pc file names the library itself).
+        if config
+            .lines()
+            .any(|line| line.trim() == "#define HAVE_BOEHMGC 1")
+        {
+            libs.push("gc".to_string());
+        }
+        Nix {
+            source: format!("{source}: {}", dir.display()),
+            version: parse_version(&text),
+            version_text: text,
+            include_dirs,
+            lib_dirs: vec![lib_dir],
+            libs,
+        }
+    }
+
+    fn from_pkg_config(lib: pkg_config::Library) -> Nix {
+        let text = env::var("NIX_VERSION").unwrap_or(lib.version);
+        Nix {
+            source: "pkg-config nix-expr".to_string(),
+            version: parse_version(&text),
+            version_text: text,
+            // The pkg-config crate keeps the compiler's own directories (it sets
+            // PKG_CONFIG_ALLOW_SYSTEM_CFLAGS); as -isystem they would reorder them and break
+            // libstdc++'s #include_next.
+            include_dirs: lib
+                .include_paths
+                .into_iter()
+                .filter(|dir| !is_compiler_default(dir))
+                .collect(),
+            lib_dirs: lib.link_paths,
+            libs: lib.libs,
+        }
+    }
+}
+
+/// Whether `dir` is one of the C compiler's default include directories on Linux.
+fn is_compiler_default(dir: &Path) -> bool {
+    let text = dir.to_string_lossy();
+    let text = text.trim_end_matches('/');
+    text == "/usr/include"
+        || text == "/usr/local/include"
+        || text
+            .strip_prefix("/usr/include/")
+            .is_some_and(|rest| !rest.contains('/') && rest.contains("-linux-"))
+}
+
+/// `(major, minor)` of a version such as `2.26.3`, `2.28.0pre20250101_abc` or `2.8.0-1`.
+fn parse_version(text: &str) -> Version {
+    let mut parts = text.trim().split(|c: char| !c.is_ascii_digit());
+    match (parts.next().map(str::parse), parts.next().map(str::parse)) {
+        (Some(Ok(major)), Some(Ok(minor))) => (major, minor),
+        _ => fail(&format!("cannot read the Nix version {text:?}")),
+    }
+}
+
+/// The first version of the generation `version` belongs to.
+fn generation(version: Version) -> Option<Version> {
+    GENERATIONS
+        .iter()
+        .find(|(first, last)| (*first..=*last).contains(&version))
+        .map(|(first, _)| *first)
+}
+
+/// "2.8, 2.21–2.27, 2.28–2.33, 2.34–2.35".
+fn known_generations() -> String {
+    GENERATIONS
+        .iter()
+        .map(|((a, b), (c, d))| {
+            if (a, b) == (c, d) {
+                format!("{a}.{b}")
+            } else {
+                format!("{a}.{b}–{c}.{d}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The C++ standard Nix's headers need: C++17 up to 2.8, C++20 from 2.21, C++23 from 2.31.
+fn cxx_standard(version: Version) -> &'static str {
+    if version >= (2, 31) {
+        "c++23"
+    } else if version >= (2, 21) {
+        "c++20"
+    } else {
+        "c++17"
+    }
+}
+
+/// Stops the build with one line on stderr (cargo shows it under the build script's output).
+fn fail(message: &str) -> ! {
+    eprintln!("rust-unit-sources-nix: {message}");
+    exit(1)
 }

@@ -2,8 +2,10 @@
 //! how to run the CLI and Nix with the plugin loaded.
 //!
 //! The tests run the release artifacts that the README's test command builds first
-//! (`cargo build --release --workspace`): `target/release/cargo-unit-sources` and
-//! `target/release/librust_unit_sources_nix.so`.
+//! (`cargo build --release --workspace`): `target/release/cargo-unit-sources` and the plugin,
+//! `$RUST_UNIT_SOURCES_PLUGIN` when set (`scripts/with-nix VERSION` sets it to the plugin built
+//! for that Nix), else `target/release/librust_unit_sources_nix.so`. Nix is the one on `PATH`
+//! (`scripts/with-nix VERSION` puts that version's first).
 
 pub mod doc_sections;
 pub mod rebuilds;
@@ -76,9 +78,41 @@ fn artifact(name: &str) -> PathBuf {
     path
 }
 
-/// The built plugin.
+/// The plugin built for the Nix on `PATH`: `$RUST_UNIT_SOURCES_PLUGIN`, else the release build's.
 pub fn plugin() -> PathBuf {
-    artifact("librust_unit_sources_nix.so")
+    match std::env::var_os("RUST_UNIT_SOURCES_PLUGIN") {
+        Some(path) => {
+            let path = PathBuf::from(path);
+            assert!(
+                path.is_file(),
+                "RUST_UNIT_SOURCES_PLUGIN={} is not a file",
+                path.display()
+            );
+            path
+        }
+        None => artifact("librust_unit_sources_nix.so"),
+    }
+}
+
+/// The absolute path of the `nix-instantiate` on `PATH` (for commands run with another `PATH`).
+pub fn nix_instantiate() -> PathBuf {
+    let path = std::env::var_os("PATH").expect("PATH is set");
+    std::env::split_paths(&path)
+        .map(|dir| dir.join("nix-instantiate"))
+        .find(|candidate| candidate.is_file())
+        .expect("nix-instantiate is on PATH")
+}
+
+/// The `(major, minor)` version of the Nix on `PATH` (`nix-instantiate --version`).
+pub fn nix_version() -> (u32, u32) {
+    let output = Command::new("nix-instantiate")
+        .arg("--version")
+        .output()
+        .expect("nix-instantiate runs");
+    let text = String::from_utf8(output.stdout).expect("UTF-8");
+    let version = text.split_whitespace().last().expect("a version");
+    let mut parts = version.split('.').map(|p| p.parse().expect("a number"));
+    (parts.next().expect("major"), parts.next().expect("minor"))
 }
 
 /// Runs `cargo-unit-sources` with `args`.
@@ -130,7 +164,9 @@ pub fn nix_eval(expr: &str, with_plugin: bool, extra: &[&str]) -> Output {
     command.output().expect("nix-instantiate runs")
 }
 
-/// The first line of a failed [`nix_eval`]'s stderr, after checking it failed with status 1.
+/// The error line of a failed [`nix_eval`] (`error: <message>`), after checking it failed with
+/// status 1: Nix 2.8 prints it first; newer versions print `error:` alone, the trace, then the
+/// message, indented, as the last `error: ` line.
 pub fn nix_error(output: &Output) -> String {
     assert_eq!(
         output.status.code(),
@@ -140,7 +176,8 @@ pub fn nix_error(output: &Output) -> String {
     );
     String::from_utf8_lossy(&output.stderr)
         .lines()
-        .next()
+        .map(str::trim_start)
+        .rfind(|l| l.starts_with("error: "))
         .unwrap_or_default()
         .to_string()
 }
@@ -153,6 +190,31 @@ pub fn nix_json(output: &Output) -> Value {
         String::from_utf8_lossy(&output.stderr)
     );
     serde_json::from_slice(&output.stdout).expect("nix-instantiate prints JSON")
+}
+
+/// The plugin's model of `arg` (a Nix expression), forced deeply, where the `files` of a
+/// unit carrying an `error` (which raise it when forced) are what `builtins.tryEval` makes of
+/// them: compare it with [`broken_files_tried`] of the CLI's model.
+pub fn plugin_model_tried(arg: &str) -> Value {
+    nix_json(&nix_eval(
+        &format!(
+            "let m = builtins.rustUnitSources ({arg}); in m // {{ units = builtins.mapAttrs \
+             (id: u: if u ? error then u // {{ files = builtins.tryEval u.files; }} else u) m.units; }}"
+        ),
+        true,
+        &[],
+    ))
+}
+
+/// `model` (the CLI's) with the `files` of each unit carrying an `error` as
+/// [`plugin_model_tried`] has them: `builtins.tryEval` failed.
+pub fn broken_files_tried(mut model: Value) -> Value {
+    for unit in model["units"].as_object_mut().expect("units").values_mut() {
+        if unit.get("error").is_some() {
+            unit["files"] = serde_json::json!({ "success": false, "value": false });
+        }
+    }
+    model
 }
 
 /// A Nix string literal for `path`.

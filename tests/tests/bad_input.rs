@@ -3,10 +3,13 @@
 //! plugin ends the evaluation with the same message as a Nix error (exit 1, never a signal).
 //! What concerns the units reading a file (missing, unreadable, malformed, leaving the root):
 //! every unit still appears, the broken ones carrying that line as their `error`; the CLI warns
-//! once per broken unit (`--strict`: errors, exit 2), the plugin's model equals the CLI's.
+//! once per broken unit (`--strict`: errors, exit 2), the plugin's model equals the CLI's, a
+//! broken unit's `files` raising its error when forced.
 //! Inputs that are odd but legal (NUL bytes, duplicate modules, huge trees) scan.
 
-use rust_unit_sources_tests::{cli, nix_error, nix_eval, nix_json, nix_string};
+use rust_unit_sources_tests::{
+    broken_files_tried, cli, nix_error, nix_eval, nix_json, nix_string, plugin_model_tried,
+};
 use std::path::Path;
 use std::process::Command;
 
@@ -55,7 +58,8 @@ fn error_of(dir: &Path) -> String {
 /// The error line of the broken units of `dir`, which must be the lib and its test harness
 /// (`bad/lib/bad`, `bad/lib-test/bad`): the CLI prints the model (exit 0) with one warning
 /// per broken unit, and with `--strict` the same lines as errors (exit 2); the plugin's model
-/// deep-equals the CLI's.
+/// deep-equals the CLI's, but forcing a broken unit's `files` raises
+/// `rustUnitSources: <unit id>: <error>`.
 fn unit_error_of(dir: &Path) -> String {
     let manifest = dir.to_str().unwrap();
     let output = cli(&["scan", "--manifest-path", manifest]);
@@ -77,12 +81,19 @@ fn unit_error_of(dir: &Path) -> String {
     assert_eq!(strict.status.code(), Some(2));
     assert_eq!(strict.stdout, output.stdout);
     assert_eq!(String::from_utf8(strict.stderr).unwrap(), lines("error"));
-    let evaluated = nix_json(&nix_eval(
-        &format!("builtins.rustUnitSources (/. + {})", nix_string(dir)),
-        true,
-        &[],
-    ));
-    assert_eq!(evaluated, model);
+    let arg = format!("/. + {}", nix_string(dir));
+    assert_eq!(plugin_model_tried(&arg), broken_files_tried(model));
+    for unit in ["bad/lib/bad", "bad/lib-test/bad"] {
+        let forced = nix_eval(
+            &format!("(builtins.rustUnitSources ({arg})).units.\"{unit}\".files"),
+            true,
+            &[],
+        );
+        assert_eq!(
+            nix_error(&forced),
+            format!("error: rustUnitSources: {unit}: {message}")
+        );
+    }
     message
 }
 
@@ -201,7 +212,7 @@ fn cargo_missing_from_path() {
         String::from_utf8(cli.stderr).unwrap(),
         format!("error: {expected}\n")
     );
-    let nix = Command::new("nix-instantiate")
+    let nix = Command::new(rust_unit_sources_tests::nix_instantiate())
         .args(["--eval", "--strict", "--json", "--option", "plugin-files"])
         .arg(rust_unit_sources_tests::plugin())
         .arg("-E")

@@ -798,9 +798,10 @@ fn stand_in(dir: &Path, nix_version: &str) {
     let release = repo_root().join("target/release");
     let nix_instantiate = std::fs::canonicalize("/usr/bin/nix-instantiate").unwrap();
     let paths = format!(
-        "{{ cli = {}; plugin = {}; sysroot = {}; nixInstantiate = {}; nixVersion = \"{nix_version}\"; }}\n",
+        "{{ cli = {}; plugin = {}; pluginImpl = {}; sysroot = {}; nixInstantiate = {}; nixVersion = \"{nix_version}\"; }}\n",
         nix_string(&release.join("cargo-unit-sources")),
         nix_string(&plugin()),
+        nix_string(&plugin().with_file_name("librust_unit_sources_nix_impl.so")),
         nix_string(&sysroot()),
         nix_string(&nix_instantiate),
     );
@@ -883,7 +884,9 @@ fn flake_parses_and_every_file_it_imports_evaluates() {
             "--package",
             "cargo-unit-sources",
             "--package",
-            "rust-unit-sources-nix"
+            "rust-unit-sources-nix",
+            "--package",
+            "rust-unit-sources-nix-loader"
         ])
     );
     assert_eq!(v["NIX_VERSION"], "2.8.0");
@@ -931,6 +934,8 @@ fn flake_parses_and_every_file_it_imports_evaluates() {
         json!([
             "cli",
             "plugin",
+            "plugin-latest",
+            "plugin-nix_2_28",
             "plugin-round-trip",
             "unit-srcs",
             "units-nix"
@@ -953,7 +958,7 @@ fn flake_parses_and_every_file_it_imports_evaluates() {
         .iter()
         .map(|s| s.to_string())
         .collect();
-    for dir in ["rust", "cpp", "tests/support"] {
+    for dir in ["rust", "tests/support"] {
         expected.extend(
             files_below(&root.join(dir))
                 .into_iter()
@@ -1046,6 +1051,8 @@ fn flake_checks_build_and_catch_a_stale_units_nix() {
         [
             "cargo-unit-sources-0.1.0",
             "rust-unit-sources-0.1.0",
+            "rust-unit-sources-plugin-latest-check",
+            "rust-unit-sources-plugin-nix_2_28-check",
             "rust-unit-sources-plugin-round-trip-check",
             "rust-unit-sources-unit-srcs-check",
             "rust-unit-sources-units-nix-check",
@@ -1064,6 +1071,8 @@ fn flake_checks_build_and_catch_a_stale_units_nix() {
     assert_eq!(
         failed,
         BTreeSet::from([
+            "rust-unit-sources-plugin-latest-check".to_string(),
+            "rust-unit-sources-plugin-nix_2_28-check".to_string(),
             "rust-unit-sources-plugin-round-trip-check".to_string(),
             "rust-unit-sources-units-nix-check".to_string()
         ])

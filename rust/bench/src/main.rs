@@ -152,6 +152,8 @@ impl Binaries {
             Ok(to)
         };
         measure::set_worker(copy("unit-sources-bench")?);
+        // The plugin's loader loads the real plugin from beside itself.
+        copy("librust_unit_sources_nix_impl.so")?;
         Ok(Binaries {
             cli: copy("cargo-unit-sources")?,
             plugin: copy("librust_unit_sources_nix.so")?,

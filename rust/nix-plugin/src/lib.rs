@@ -1,8 +1,11 @@
 //! Nix evaluator plugin adding `builtins.rustUnitSources`.
 //!
-//! The C++ side (`cpp/primop.cc`, with every Nix-version-specific detail in `cpp/nix_compat.hh`)
-//! registers the primop, decodes its Nix argument into a [`ffi::Request`], calls [`scan_json`],
-//! and turns the JSON it returns into a Nix value with Nix's own JSON parser. This crate holds
+//! The C++ side (`src/primop.cc`, with every Nix-version-specific detail in
+//! `include/nix_compat.hh`) registers the primop, decodes its Nix argument into a
+//! [`ffi::Request`], calls [`scan_json`], and turns the JSON it returns into a Nix value with
+//! Nix's own JSON parser. Nix loads this library (`librust_unit_sources_nix_impl.so`) through
+//! the loader (`rust/nix-plugin-loader`, `librust_unit_sources_nix.so`), which loads it only
+//! into the Nix it was built against. This crate holds
 //! the Rust half of that bridge and nothing else: the scanning itself is
 //! [`rust_unit_sources::scan`].
 //!
@@ -15,13 +18,16 @@ use std::panic::{self, AssertUnwindSafe};
 use std::path::PathBuf;
 
 /// The items shared between Rust and the C++ primop (namespace `rust_unit_sources`).
+///
+/// The FFI glue that `cxx` generates here is the workspace's only unsafe code.
+#[allow(unsafe_code)]
 #[cxx::bridge(namespace = "rust_unit_sources")]
 pub mod ffi {
     /// One call of `builtins.rustUnitSources`, decoded from its Nix argument by the primop.
     #[derive(Debug, Clone, Default, PartialEq, Eq)]
     pub struct Request {
         /// Absolute path of a `Cargo.toml` or of a directory holding one, already checked by
-        /// Nix's `checkSourcePath` (restricted and pure evaluation).
+        /// the evaluator's access control (restricted and pure evaluation).
         pub src: String,
         /// The `features` list; meaningful only when `features_given`.
         pub features: Vec<String>,

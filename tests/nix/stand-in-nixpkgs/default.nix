@@ -37,6 +37,7 @@ let
         '' + lib.optionalString (args.pname == "rust-unit-sources") ''
           mkdir -p $out/lib/nix/plugins
           cp ${paths.plugin} $out/lib/nix/plugins/
+          cp ${paths.pluginImpl} $out/lib/
         '');
       in
       args // { inherit (drv) name type outPath drvPath outputName; };
@@ -51,6 +52,8 @@ let
     cargo = binaries "cargo" [ "${paths.sysroot}/bin/cargo" ];
     rustc = binaries "rustc" [ "${paths.sysroot}/bin/rustc" ];
     nix = binaries "nix-${paths.nixVersion}" [ paths.nixInstantiate ] // { version = paths.nixVersion; };
+    # The checks' other Nix versions: the same Nix here (a real nixpkgs builds each).
+    nixVersions = { nix_2_28 = final.nix; latest = final.nix; };
     pkg-config = dummy "pkg-config";
     makeWrapper = dummy "make-wrapper";
     boost = dummy "boost";

@@ -1,13 +1,15 @@
 // builtins.rustUnitSources: decodes its argument, calls the Rust scanner, returns its JSON as
 // a Nix value. No logic beyond that lives here; every Nix-version-specific detail lives in
-// nix_compat.hh.
+// include/nix_compat.hh. Nix loads this file through the loader (rust/nix-plugin-loader), which
+// first checks that the running Nix is the one named in `rus_built_for`.
 
-#include "nix_compat.hh"
+#include "rust-unit-sources-nix/include/nix_compat.hh"
 
 #include "rust/cxx.h"
 #include "rust-unit-sources-nix/src/lib.rs.h"
 
 #include <string>
+#include <string_view>
 
 namespace {
 
@@ -37,14 +39,39 @@ const char * const expected_attrs = "src, features, noDefaultFeatures, allFeatur
 // Forces `value`, null or a list of strings; appends the strings to `out`. Returns whether it
 // was a list.
 bool force_optional_strings(nix::EvalState & state, nix::Value & value, rus_compat::PosArg pos,
-    rust::Vec<rust::String> & out)
+    std::string_view what, rust::Vec<rust::String> & out)
 {
     rus_compat::force_value(state, value, pos);
     if (value.type() == nix::nNull)
         return false;
-    for (auto * item : rus_compat::force_list(state, value, pos))
-        out.push_back(rus_compat::force_string_no_ctx(state, *item, pos));
+    for (auto * item : rus_compat::force_list(state, value, pos, what))
+        out.push_back(rus_compat::force_string_no_ctx(state, *item, pos, what));
     return true;
+}
+
+// A unit of the model `v` may carry an `error` (a scan error confined to it, such as a missing
+// target file): its `files` becomes a thunk that raises `rustUnitSources: <unit id>: <error>`
+// when forced. The model, the other units and the unit's other attributes evaluate as before.
+void raise_unit_errors_lazily(nix::EvalState & state, rus_compat::PosArg pos, nix::Value & v)
+{
+    for (auto & [name, units] : rus_compat::attrs_of(state, v)) {
+        if (name != "units")
+            continue;
+        for (auto & [id, unit] : rus_compat::attrs_of(state, *units)) {
+            nix::Value * error = nullptr;
+            nix::Value * files = nullptr;
+            for (auto & [field, value] : rus_compat::attrs_of(state, *unit)) {
+                if (field == "error")
+                    error = value;
+                else if (field == "files")
+                    files = value;
+            }
+            if (error && files)
+                rus_compat::make_throw(state, *files,
+                    "rustUnitSources: " + id + ": "
+                        + rus_compat::force_string_no_ctx(state, *error, pos, "while reading a unit's error"));
+        }
+    }
 }
 
 void prim_rustUnitSources(nix::EvalState & state, rus_compat::PosArg pos, nix::Value ** args, nix::Value & v)
@@ -65,21 +92,28 @@ void prim_rustUnitSources(nix::EvalState & state, rus_compat::PosArg pos, nix::V
             if (name == "src") {
                 src = value;
             } else if (name == "features") {
-                request.features_given = force_optional_strings(state, *value, pos, request.features);
+                request.features_given = force_optional_strings(state, *value, pos,
+                    "while evaluating the 'features' attribute passed to builtins.rustUnitSources", request.features);
             } else if (name == "noDefaultFeatures") {
-                request.no_default_features = rus_compat::force_bool(state, *value, pos);
+                request.no_default_features = rus_compat::force_bool(state, *value, pos,
+                    "while evaluating the 'noDefaultFeatures' attribute passed to builtins.rustUnitSources");
             } else if (name == "allFeatures") {
-                request.all_features = rus_compat::force_bool(state, *value, pos);
+                request.all_features = rus_compat::force_bool(state, *value, pos,
+                    "while evaluating the 'allFeatures' attribute passed to builtins.rustUnitSources");
             } else if (name == "cfgs") {
-                request.cfgs_given = force_optional_strings(state, *value, pos, request.cfgs);
+                request.cfgs_given = force_optional_strings(state, *value, pos,
+                    "while evaluating the 'cfgs' attribute passed to builtins.rustUnitSources", request.cfgs);
             } else if (name == "dependencies") {
-                request.dependencies = rus_compat::force_bool(state, *value, pos);
+                request.dependencies = rus_compat::force_bool(state, *value, pos,
+                    "while evaluating the 'dependencies' attribute passed to builtins.rustUnitSources");
             } else if (name == "profile") {
-                request.profile = rus_compat::force_string_no_ctx(state, *value, pos);
+                request.profile = rus_compat::force_string_no_ctx(state, *value, pos,
+                    "while evaluating the 'profile' attribute passed to builtins.rustUnitSources");
             } else if (name == "target") {
                 rus_compat::force_value(state, *value, pos);
                 if (value->type() != nix::nNull)
-                    request.target = rus_compat::force_string_no_ctx(state, *value, pos);
+                    request.target = rus_compat::force_string_no_ctx(state, *value, pos,
+                        "while evaluating the 'target' attribute passed to builtins.rustUnitSources");
             } else {
                 rus_compat::throw_error(state, pos,
                     "rustUnitSources: unknown attribute '" + name + "'; expected " + expected_attrs);
@@ -102,8 +136,15 @@ void prim_rustUnitSources(nix::EvalState & state, rus_compat::PosArg pos, nix::V
         rus_compat::throw_error(state, pos, std::string("rustUnitSources: ") + e.what());
     }
     rus_compat::parse_json(state, json, v);
+    raise_unit_errors_lazily(state, pos, v);
 }
 
-const auto registration = rus_compat::register_primop("__rustUnitSources", {"arg"}, doc, prim_rustUnitSources);
+// At load (dlopen runs this initialiser).
+[[maybe_unused]] const bool registered =
+    (rus_compat::register_primop("__rustUnitSources", {"arg"}, doc, prim_rustUnitSources), true);
 
 } // namespace
+
+// The Nix this file was built against, for the loader, which reads it from the file without
+// loading it (the marker's text is the loader's `marker`). `retain`: kept by --gc-sections.
+extern "C" [[gnu::used, gnu::retain]] const char rus_built_for[] = "rust-unit-sources-nix: built for Nix " RUS_NIX_VERSION;
