@@ -93,6 +93,7 @@ fn scan_options(request: &Request) -> ScanOptions {
         cfgs: request.cfgs_given.then(|| request.cfgs.clone()),
         dependencies: request.dependencies,
         cache_dir: default_cache_dir(),
+        cache_limit: None,
         trust_workspace: false,
     }
 }

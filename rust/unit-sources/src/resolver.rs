@@ -426,7 +426,7 @@ impl UnitWalk<'_, '_> {
             Some(body) => {
                 for path in paths {
                     let inner = ModuleDir {
-                        dir: module.dir.join(path),
+                        dir: self.reads.join_literal(&module.dir, path),
                         relative: None,
                         opaque: module.opaque,
                     };
@@ -452,7 +452,7 @@ impl UnitWalk<'_, '_> {
             None => {
                 let explicit = paths.clone().next().is_some();
                 for path in paths {
-                    let target = module.dir.join(path);
+                    let target = self.reads.join_literal(&module.dir, path);
                     self.visit_module_file(
                         &target,
                         ModuleDir {
@@ -598,10 +598,10 @@ impl UnitWalk<'_, '_> {
             return Ok(());
         }
         let target = match &include.arg {
-            IncludeArg::Relative(path) => parent(file).join(path),
-            IncludeArg::ManifestDir(rest) => {
-                self.unit.package_dir.join(rest.trim_start_matches('/'))
-            }
+            IncludeArg::Relative(path) => self.reads.join_literal(&parent(file), path),
+            IncludeArg::ManifestDir(rest) => self
+                .reads
+                .join_literal(&self.unit.package_dir, rest.trim_start_matches('/')),
             IncludeArg::OutDir(rest) => {
                 self.out_dir
                     .insert(rest.trim_start_matches('/').to_string());
