@@ -475,7 +475,7 @@ mod tests {
             (missing.removed, missing.left),
             (Totals::default(), Totals::default())
         );
-        let not_a_dir = dir.path().join("parse-a.bin");
+        let not_a_dir = file(dir.path(), "a-file", 1, 0);
         assert!(cache_gc(&not_a_dir, 0).is_err());
     }
 }
