@@ -70,14 +70,17 @@ impl ParseCache {
         }
     }
 
-    /// Writes the entries this scan lexed and returns by how many bytes they grew the cache
+    /// Writes the entries this scan lexed (once per content: files with the same content are
+    /// each lexed, their entry written once) and returns by how many bytes they grew the cache
     /// directory. An entry that cannot be written is skipped silently: the next scan lexes
     /// that file again.
     pub fn save(self) -> i64 {
         let Some(dir) = &self.dir else {
             return 0;
         };
-        let added = self.added.into_inner().expect("cache lock");
+        let mut added = self.added.into_inner().expect("cache lock");
+        added.sort_unstable_by_key(|a| a.0);
+        added.dedup_by(|a, b| a.0 == b.0);
         added
             .par_iter()
             .map(|(digest, syntax)| {
@@ -117,7 +120,14 @@ mod tests {
         let cache = ParseCache::open(dir.path());
         assert!(cache.get(&digest(text)).is_none());
         cache.insert(digest(text), syntax.clone());
-        assert!(cache.save() > 0, "one entry written");
+        cache.insert(digest(text), syntax.clone());
+        let grown = cache.save();
+        let entry = std::fs::metadata(entry_path(dir.path(), &digest(text))).unwrap();
+        assert_eq!(
+            grown,
+            cache_file::disk_size(&entry) as i64,
+            "one entry written for two files with the same content"
+        );
         let cache = ParseCache::open(dir.path());
         assert_eq!(cache.get(&digest(text)).as_deref(), Some(&*syntax));
         assert!(cache.get(&digest("other")).is_none());

@@ -177,7 +177,9 @@ pub fn scan(options: &ScanOptions) -> Result<Model, Error> {
     };
     let grown = parsed + records.save(&record);
     if let Some(fingerprint) = &record.fingerprint {
-        parse_cache::touch(cache_dir.dir(), fingerprint.digests().par_bridge());
+        // Once per content (generated and vendored trees hold many copies of some files).
+        let digests: HashSet<&[u8; 32]> = fingerprint.digests().collect();
+        parse_cache::touch(cache_dir.dir(), digests.into_par_iter());
     }
     cache_dir.account(grown, Some(records.file()));
     result
