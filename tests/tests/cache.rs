@@ -864,6 +864,46 @@ fn copies_at_new_paths_take_the_records_over() {
 }
 
 #[test]
+fn records_serve_only_scans_with_the_same_options() {
+    // The fingerprint's key holds what cargo answered, not the scan's options: a record is
+    // found, at its location or for the workspace's identity, only by scans with the same
+    // options. Each scan here, in place and in a copy, answers as `--no-cache` does.
+    let scratch = Scratch::new(|copy| copy_tree(&fixture("cfg-features"), copy));
+    let options: [&[&str]; 4] = [
+        &[],
+        &["--features", "fast", "--no-default-features"],
+        &["--cfg", ""],
+        &["--all-features"],
+    ];
+    let superset = scratch.scan(false, &[]);
+    let fast = scratch.scan(false, options[1]);
+    assert_ne!(superset, fast, "the options change the answer");
+    for (i, flags) in options.iter().enumerate() {
+        let (cached, _) = scratch.cached_scan(flags);
+        assert_eq!(cached, scratch.scan(false, flags), "in place: {flags:?}");
+        let copy = scratch.copy(&format!("options-{i}"), "ws");
+        let (cached, _) = scratch.cached_scan_at(&copy, flags);
+        assert_eq!(
+            cached,
+            scratch.scan_at(&copy, false, flags, &[]),
+            "a copy: {flags:?}"
+        );
+    }
+    // Each set of options has its own record in place, and its own lineage.
+    for (i, flags) in options.iter().enumerate().rev() {
+        assert!(!scratch.cached_scan(flags).1, "{flags:?}: stored");
+        let copy = scratch.copy(&format!("again-{i}"), "ws");
+        let (cached, ran) = scratch.cached_scan_at(&copy, flags);
+        assert_eq!(
+            cached,
+            scratch.scan_at(&copy, false, flags, &[]),
+            "{flags:?}"
+        );
+        assert!(!ran, "{flags:?}: cargo's answer taken over");
+    }
+}
+
+#[test]
 fn copies_below_new_ancestors_answer_as_a_fresh_scan_there() {
     // A package that is a workspace of its own until a parent directory's Cargo.toml claims it.
     let scratch = Scratch::new(|ws| {
@@ -881,7 +921,10 @@ fn copies_below_new_ancestors_answer_as_a_fresh_scan_there() {
         assert_eq!(cached, scratch.scan_at(&copy, false, &[], &[]), "{parent}");
         // A malformed configuration stops the scan before cargo runs.
         let malformed = text.starts_with("[source\n");
-        assert_eq!(ran, !malformed, "{parent}: cargo ran (an ancestor's {file} appeared)");
+        assert_eq!(
+            ran, !malformed,
+            "{parent}: cargo ran (an ancestor's {file} appeared)"
+        );
         cached
     };
     let member = below("claimed", "Cargo.toml", "[workspace]\nmembers = [\"ws\"]\n");
@@ -918,11 +961,48 @@ fn copies_below_new_ancestors_answer_as_a_fresh_scan_there() {
 }
 
 #[test]
+fn a_workspace_above_both_places_that_excludes_only_the_original() {
+    // The same `Cargo.toml` lies above the original and the copy: its workspace excludes the
+    // original's directory, not the copy's, so cargo answers otherwise in the copy.
+    let scratch = Scratch::new(|ws| {
+        write(
+            &ws.join("Cargo.toml"),
+            "[package]\nname = \"lone\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        );
+        write(&ws.join("src/lib.rs"), "pub fn f() {}\n");
+    });
+    let above = scratch.dir.path().join("above");
+    write(
+        &above.join("Cargo.toml"),
+        "[workspace]\nexclude = [\"excluded\"]\n",
+    );
+    let original = above.join("excluded/ws");
+    copy_tree(&scratch.workspace(), &original);
+    backdate(&above);
+    let (first, _) = scratch.cached_scan_at(&original, &[]);
+    assert_eq!(first.0, Some(0), "{}", first.2);
+    assert!(!scratch.cached_scan_at(&original, &[]).1, "stored");
+    let copy = above.join("included/ws");
+    copy_tree(&original, &copy);
+    let (cached, _) = scratch.cached_scan_at(&copy, &[]);
+    let fresh = scratch.scan_at(&copy, false, &[], &[]);
+    assert_eq!(cached, fresh);
+    assert_eq!(
+        fresh.0,
+        Some(2),
+        "cargo: believes it is in a workspace when it is not"
+    );
+}
+
+/// A workspace's `src/lib.rs`, written for the workspace's root.
+type LibFor = fn(&Path) -> String;
+
+#[test]
 fn paths_naming_the_old_place_are_not_taken_over_elsewhere() {
     // Sources and manifests that name the tree's own location (an absolute path, or a relative
     // one leaving the tree and coming back) mean something else in a copy: there a fresh scan
     // fails, and so must the cached one.
-    let workspaces: [(&str, fn(&Path) -> String); 4] = [
+    let workspaces: [(&str, LibFor); 4] = [
         ("an absolute #[path]", |ws| {
             format!(
                 "#[path = \"{}\"]\nmod real;\n",
