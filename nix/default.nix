@@ -5,10 +5,13 @@
 # Plain Nix: works on Nix 2.8 without nixpkgs. `lib` (nixpkgs' lib) is only used by
 # `unitFileset`: `import ./nix { inherit lib; }` (the overlay's `pkgs.rustUnitSources` does).
 #
-# The model both loaders return: the schema's attribute set `{ version = 1; root; units; }`,
+# The model both loaders return: the schema's attribute set `{ version = 2; root; units; }`,
 # with `root` the workspace directory as an absolute *string* (what the plugin returns; for
 # `fromFile`, the directory `units.nix` names, resolved against the file's own directory).
-# Units from `units.nix` have no `hash` unless it was generated with `--hashes`.
+# Units from `units.nix` have no `hash` unless it was generated with `--hashes`. A unit that
+# cannot be built carries an `error` (a file it must read is missing or malformed): forcing
+# its `files` is then an evaluation error naming the unit and that line, and so is building
+# anything from its files (`unitSrc`, its derivation); every other unit is unaffected.
 #
 # Ids are `"<package>/<kind>/<target>"`; functions taking a model take it first.
 {
@@ -31,12 +34,22 @@ let
     ;
 
   # The model version this library reads.
-  modelVersion = 1;
+  modelVersion = 2;
+
+  # The model with each broken unit's `files` replaced by its error, thrown when forced.
+  guardBroken =
+    what: model:
+    model
+    // {
+      units = mapAttrs (
+        id: unit: if unit ? error then unit // { files = throw "${what}: ${id}: ${unit.error}"; } else unit
+      ) model.units;
+    };
 
   checkVersion =
     what: model:
     if (model.version or null) == modelVersion then
-      model
+      guardBroken "rust-unit-sources" model
     else
       throw "rust-unit-sources: ${what}: model version ${
         toString (model.version or "(missing)")

@@ -1,6 +1,10 @@
-//! Bad input through both front ends: the CLI prints one line `error: <file>:<line>: …` and
-//! exits 2; the plugin ends the evaluation with the same message as a Nix error (exit 1, never
-//! a signal). Inputs that are odd but legal (NUL bytes, duplicate modules, huge trees) scan.
+//! Bad input through both front ends. What concerns the workspace (no manifest, a malformed
+//! one, cargo failing): the CLI prints one line `error: <file>:<line>: …` and exits 2; the
+//! plugin ends the evaluation with the same message as a Nix error (exit 1, never a signal).
+//! What concerns the units reading a file (missing, unreadable, malformed, leaving the root):
+//! every unit still appears, the broken ones carrying that line as their `error`; the CLI warns
+//! once per broken unit (`--strict`: errors, exit 2), the plugin's model equals the CLI's.
+//! Inputs that are odd but legal (NUL bytes, duplicate modules, huge trees) scan.
 
 use rust_unit_sources_tests::{cli, nix_error, nix_eval, nix_json, nix_string};
 use std::path::Path;
@@ -45,6 +49,40 @@ fn error_of(dir: &Path) -> String {
         nix_error(&evaluated),
         format!("error: rustUnitSources: {message}")
     );
+    message
+}
+
+/// The error line of the broken units of `dir`, which must be the lib and its test harness
+/// (`bad/lib/bad`, `bad/lib-test/bad`): the CLI prints the model (exit 0) with one warning
+/// per broken unit, and with `--strict` the same lines as errors (exit 2); the plugin's model
+/// deep-equals the CLI's.
+fn unit_error_of(dir: &Path) -> String {
+    let manifest = dir.to_str().unwrap();
+    let output = cli(&["scan", "--manifest-path", manifest]);
+    assert_eq!(output.status.code(), Some(0));
+    let model: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let message = model["units"]["bad/lib/bad"]["error"]
+        .as_str()
+        .expect("the lib carries an error")
+        .to_string();
+    assert_eq!(
+        model["units"]["bad/lib-test/bad"]["error"].as_str(),
+        Some(&*message)
+    );
+    let lines = |level: &str| {
+        format!("{level}: bad/lib-test/bad: {message}\n{level}: bad/lib/bad: {message}\n")
+    };
+    assert_eq!(String::from_utf8(output.stderr).unwrap(), lines("warning"));
+    let strict = cli(&["scan", "--manifest-path", manifest, "--strict"]);
+    assert_eq!(strict.status.code(), Some(2));
+    assert_eq!(strict.stdout, output.stdout);
+    assert_eq!(String::from_utf8(strict.stderr).unwrap(), lines("error"));
+    let evaluated = nix_json(&nix_eval(
+        &format!("builtins.rustUnitSources (/. + {})", nix_string(dir)),
+        true,
+        &[],
+    ));
+    assert_eq!(evaluated, model);
     message
 }
 
@@ -205,12 +243,12 @@ fn malformed_sources_name_file_and_line() {
     ];
     for (source, expected) in cases {
         let dir = workspace(&[("Cargo.toml", MANIFEST), ("src/lib.rs", source)]);
-        assert_eq!(error_of(dir.path()), at(dir.path(), expected));
+        assert_eq!(unit_error_of(dir.path()), at(dir.path(), expected));
     }
     let deep = format!("fn f() {}{}", "{".repeat(10_000), "}".repeat(10_000));
     let dir = workspace(&[("Cargo.toml", MANIFEST), ("src/lib.rs", deep.as_bytes())]);
     assert_eq!(
-        error_of(dir.path()),
+        unit_error_of(dir.path()),
         at(
             dir.path(),
             "src/lib.rs:1: delimiters nested more than 1000 levels deep"
@@ -226,7 +264,7 @@ fn paths_leaving_the_root_or_naming_directories() {
     ]);
     let root = outside.path();
     assert_eq!(
-        error_of(root),
+        unit_error_of(root),
         format!(
             "{}: {} is outside the workspace root {}",
             at(root, "src/lib.rs:2"),
@@ -243,7 +281,7 @@ fn paths_leaving_the_root_or_naming_directories() {
     ]);
     let root = absolute.path();
     assert_eq!(
-        error_of(root),
+        unit_error_of(root),
         format!(
             "{}: /etc/hostname is outside the workspace root {}",
             at(root, "src/lib.rs:2"),
@@ -257,7 +295,7 @@ fn paths_leaving_the_root_or_naming_directories() {
     ]);
     let root = directory.path();
     assert_eq!(
-        error_of(root),
+        unit_error_of(root),
         format!(
             "{}: module `x`: {} is a directory",
             at(root, "src/lib.rs:2"),
@@ -271,7 +309,7 @@ fn paths_leaving_the_root_or_naming_directories() {
     ]);
     let root = include_dir.path();
     assert_eq!(
-        error_of(root),
+        unit_error_of(root),
         format!(
             "{}: include of a directory: {}",
             at(root, "src/lib.rs:1"),
@@ -288,7 +326,7 @@ fn include_cycles_end_with_an_error() {
         ("src/a.rs", b"\ninclude!(\"b.rs\");\n"),
         ("src/b.rs", b"include!(\"a.rs\");\n"),
     ]);
-    let message = error_of(dir.path());
+    let message = unit_error_of(dir.path());
     assert!(
         message.ends_with(": include! nested more than 128 deep (a cycle?)"),
         "{message}"
@@ -305,7 +343,7 @@ fn symlink_loops() {
     let dir = workspace(&[("Cargo.toml", MANIFEST), ("src/lib.rs", b"mod a;\n")]);
     std::os::unix::fs::symlink("a.rs", dir.path().join("src/a.rs")).unwrap();
     assert_eq!(
-        error_of(dir.path()),
+        unit_error_of(dir.path()),
         format!(
             "{}: module `a`: {}: Too many levels of symbolic links (os error 40)",
             at(dir.path(), "src/lib.rs:1"),
@@ -321,7 +359,7 @@ fn symlink_loops() {
     ]);
     std::os::unix::fs::symlink("nowhere.txt", dangling.path().join("src/t.txt")).unwrap();
     assert_eq!(
-        error_of(dangling.path()),
+        unit_error_of(dangling.path()),
         format!(
             "{}: include: {}: No such file or directory (os error 2)",
             at(dangling.path(), "src/lib.rs:2"),
@@ -395,4 +433,74 @@ fn a_hundred_megabyte_source() {
         model["units"]["bad/lib/bad"]["files"],
         serde_json::json!(["src/lib.rs"])
     );
+}
+
+#[test]
+fn a_missing_target_file_breaks_only_its_unit() {
+    let manifest = [
+        MANIFEST,
+        b"\n[[example]]\nname = \"x\"\npath = \"examples/x.rs\"\n",
+    ]
+    .concat();
+    let dir = workspace(&[
+        ("Cargo.toml", &manifest),
+        ("src/lib.rs", b"pub fn f() {}\n"),
+    ]);
+    let output = cli(&["scan", "--manifest-path", dir.path().to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0));
+    let message = format!(
+        "{}: example `x`: {} does not exist",
+        at(dir.path(), "Cargo.toml:6"),
+        at(dir.path(), "examples/x.rs")
+    );
+    assert_eq!(
+        String::from_utf8(output.stderr).unwrap(),
+        format!("warning: bad/example/x: {message}\n")
+    );
+    let model: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(model["units"]["bad/example/x"]["error"], message.as_str());
+    assert_eq!(model["units"]["bad/lib/bad"].get("error"), None);
+    assert_eq!(
+        model["units"]["bad/lib/bad"]["files"],
+        serde_json::json!(["src/lib.rs"])
+    );
+    let evaluated = nix_json(&nix_eval(
+        &format!(
+            "(builtins.rustUnitSources (/. + {})).units.\"bad/lib/bad\"",
+            nix_string(dir.path())
+        ),
+        true,
+        &[],
+    ));
+    assert_eq!(evaluated, model["units"]["bad/lib/bad"]);
+}
+
+#[test]
+fn an_include_named_by_a_computed_build_script_variable_is_unknown() {
+    let manifest = [MANIFEST, b"build = \"build.rs\"\n"].concat();
+    let dir = workspace(&[
+        ("Cargo.toml", &manifest),
+        (
+            "build.rs",
+            b"fn main() { println!(\"cargo:rustc-env=GEN={}/gen.rs\", std::env::var(\"OUT_DIR\").unwrap()); }\n",
+        ),
+        ("src/lib.rs", b"include!(env!(\"GEN\"));\n"),
+    ]);
+    let output = cli(&[
+        "scan",
+        "--manifest-path",
+        dir.path().to_str().unwrap(),
+        "--strict",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "a successful scan");
+    let model: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let lib = &model["units"]["bad/lib/bad"];
+    assert_eq!(lib["outDirIncludes"], serde_json::Value::Null);
+    assert_eq!(lib["files"], serde_json::json!(["src/lib.rs"]));
+    let evaluated = nix_json(&nix_eval(
+        &format!("builtins.rustUnitSources (/. + {})", nix_string(dir.path())),
+        true,
+        &[],
+    ));
+    assert_eq!(evaluated, model);
 }

@@ -342,6 +342,56 @@ fn check_changes_in(name: &str, scratch: &Scratch, flags: &[&str], changes: &[Ch
 }
 
 #[test]
+fn broken_units_are_fixed_and_broken_as_uncached_scans_say() {
+    check_changes(
+        "broken-targets",
+        &[
+            Change {
+                what: "the missing module of a test created",
+                apply: |ws| {
+                    write(
+                        &ws.join("tests/common/mod.rs"),
+                        "pub const EXPECTED: &str = \"hello\";\n",
+                    )
+                },
+                changes_answer: true,
+                runs_cargo: true, // tests/ is listed for auto-discovered targets
+            },
+            Change {
+                what: "the module made a dangling link",
+                apply: |ws| {
+                    std::fs::remove_dir_all(ws.join("tests/common")).unwrap();
+                    std::os::unix::fs::symlink("nowhere.rs", ws.join("tests/common.rs")).unwrap();
+                },
+                changes_answer: true,
+                runs_cargo: true, // tests/ is listed for auto-discovered targets
+            },
+            Change {
+                what: "the excluded example's file created",
+                apply: |ws| write(&ws.join("examples/excluded.rs"), "fn main() {}\n"),
+                changes_answer: true,
+                runs_cargo: true,
+            },
+            Change {
+                what: "the example's file a directory",
+                apply: |ws| {
+                    std::fs::remove_file(ws.join("examples/excluded.rs")).unwrap();
+                    std::fs::create_dir(ws.join("examples/excluded.rs")).unwrap();
+                },
+                changes_answer: true,
+                runs_cargo: true,
+            },
+            Change {
+                what: "a file of the broken example's package edited",
+                apply: |ws| append(&ws.join("src/greet.rs"), "\n// comment\n"),
+                changes_answer: true,
+                runs_cargo: false,
+            },
+        ],
+    );
+}
+
+#[test]
 fn module_tree_changes_are_seen() {
     check_changes(
         "nested-members",

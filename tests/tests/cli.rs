@@ -51,7 +51,7 @@ const UTIL_LIB: &[&str] = &[
 #[test]
 fn nested_members_units_and_files() {
     let model = cli_model(&fixture("nested-members"), &[]);
-    assert_eq!(model["version"], 1);
+    assert_eq!(model["version"], 2);
     assert_eq!(model["root"], fixture("nested-members").to_str().unwrap());
     assert_eq!(
         files_by_unit(&model),
@@ -448,5 +448,109 @@ fn known_cfg_flags_make_unsettable_cfgs_false() {
     assert!(
         lib.contains(&"src/debug.rs".to_string()),
         "debug_assertions stays unknown"
+    );
+}
+
+#[test]
+fn broken_targets_carry_their_errors_and_leave_the_others_alone() {
+    let dir = fixture("broken-targets");
+    let manifest = dir.join("Cargo.toml");
+    let output = cli(&["scan", "--manifest-path", dir.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0));
+    let model: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        files_by_unit(&model),
+        expect(&[
+            ("broken-targets/bin-test/broken-targets", &["src/main.rs"]),
+            ("broken-targets/bin-test/stale", &["src/bin/renamed.rs"]),
+            ("broken-targets/bin/broken-targets", &["src/main.rs"]),
+            ("broken-targets/bin/stale", &["src/bin/renamed.rs"]),
+            ("broken-targets/example/excluded", &["examples/excluded.rs"]),
+            (
+                "broken-targets/lib-test/broken_targets",
+                &["src/greet.rs", "src/lib.rs"]
+            ),
+            (
+                "broken-targets/lib/broken_targets",
+                &["src/greet.rs", "src/lib.rs"]
+            ),
+            (
+                "broken-targets/test/needs-common",
+                &[
+                    "tests/common.rs",
+                    "tests/common/mod.rs",
+                    "tests/needs_common.rs"
+                ],
+            ),
+        ])
+    );
+    let m = manifest.display();
+    let d = dir.display();
+    let stale = format!("{m}:11: bin `stale`: {d}/src/bin/renamed.rs does not exist");
+    let excluded = format!("{m}:15: example `excluded`: {d}/examples/excluded.rs does not exist");
+    let common = format!(
+        "{d}/tests/needs_common.rs:2: module `common`: neither common.rs nor common/mod.rs exists"
+    );
+    let errors: BTreeMap<&str, Option<&str>> = model["units"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(id, unit)| (id.as_str(), unit.get("error").map(|e| e.as_str().unwrap())))
+        .collect();
+    assert_eq!(
+        errors,
+        BTreeMap::from([
+            ("broken-targets/bin-test/broken-targets", None),
+            ("broken-targets/bin-test/stale", Some(stale.as_str())),
+            ("broken-targets/bin/broken-targets", None),
+            ("broken-targets/bin/stale", Some(stale.as_str())),
+            ("broken-targets/example/excluded", Some(excluded.as_str())),
+            ("broken-targets/lib-test/broken_targets", None),
+            ("broken-targets/lib/broken_targets", None),
+            ("broken-targets/test/needs-common", Some(common.as_str())),
+        ])
+    );
+    let warnings = [
+        ("broken-targets/bin-test/stale", &stale),
+        ("broken-targets/bin/stale", &stale),
+        ("broken-targets/example/excluded", &excluded),
+        ("broken-targets/test/needs-common", &common),
+    ]
+    .map(|(id, error)| format!("warning: {id}: {error}\n"))
+    .concat();
+    assert_eq!(String::from_utf8(output.stderr).unwrap(), warnings);
+    let strict = cli(&["scan", "--manifest-path", dir.to_str().unwrap(), "--strict"]);
+    assert_eq!(strict.status.code(), Some(2));
+    assert_eq!(strict.stdout, output.stdout);
+    assert_eq!(
+        String::from_utf8(strict.stderr).unwrap(),
+        warnings.replace("warning: ", "error: ")
+    );
+}
+
+#[test]
+fn includes_named_by_build_script_variables() {
+    let model = cli_model(&fixture("build-script-env"), &[]);
+    let lib = &model["units"]["build-script-env/lib/build_script_env"];
+    // DATA_FILE is a literal (`data/value.txt`, relative to src/lib.rs); GENERATED_RS is
+    // `{}/generated.rs`, computed: only files named generated.rs could be it (none here).
+    assert_eq!(
+        lib["files"],
+        serde_json::json!(["src/data/value.txt", "src/lib.rs"])
+    );
+    assert_eq!(lib["outDirIncludes"], Value::Null, "unknown, never empty");
+    assert_eq!(
+        lib["unresolved"],
+        serde_json::json!([{
+            "file": "src/lib.rs",
+            "line": 3,
+            "reason": "include of `env!(\"GENERATED_RS\")`, a path which the package's build script computes (cargo:rustc-env); widened to every file named `generated.rs` below ./"
+        }])
+    );
+    let bin = &model["units"]["build-script-env/bin/build-script-env"];
+    assert_eq!(
+        bin["outDirIncludes"],
+        serde_json::json!([]),
+        "known: nothing"
     );
 }

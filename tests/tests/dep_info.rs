@@ -4,12 +4,22 @@
 //! The scan without feature flags promises a superset over every feature combination, so
 //! rustc runs three times per unit: with every declared feature, with none, and with each
 //! feature alone.
+//!
+//! A unit carrying an `error` (a file it must read is missing) must be one rustc fails on. A
+//! unit whose `outDirIncludes` is unknown includes a path only its build script knows, which
+//! the oracle (it runs no build script) cannot give rustc: those are checked against the
+//! dep-info of cargo's own build instead.
 
-use rust_unit_sources::{rustc_dep_info, scan, DepInfo, ScanOptions, UnitKind, UnitSources};
-use rust_unit_sources_tests::{examples, fixtures};
-use std::path::Path;
+use rust_unit_sources::{
+    parse_dep_info, rustc_dep_info, scan, DepInfo, ScanOptions, UnitKind, UnitSources,
+};
+use rust_unit_sources_tests::{all_fixtures, cli_model, copy_tree, examples, fixture};
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
-fn assert_superset_of_rustc(workspace: &Path) {
+/// Checks every unit of `workspace` against rustc (see the module docs); returns how many carry
+/// an error.
+fn assert_superset_of_rustc(workspace: &Path) -> usize {
     let model = scan(&ScanOptions {
         manifest_path: workspace.to_path_buf(),
         ..Default::default()
@@ -19,11 +29,23 @@ fn assert_superset_of_rustc(workspace: &Path) {
     let scratch = tempfile::tempdir().expect("temp dir");
     let rustc = rust_unit_sources_tests::real_rustc();
     let mut missed = Vec::new();
+    let mut broken = 0;
     for (id, unit) in model
         .units
         .iter()
         .filter(|(_, u)| u.kind != UnitKind::BuildScriptRun)
     {
+        if unit.error.is_some() {
+            assert!(
+                rustc_fails(root, unit, &rustc),
+                "{id}: carries an error, but rustc compiles it"
+            );
+            broken += 1;
+            continue;
+        }
+        if unit.out_dir_includes.is_none() {
+            continue;
+        }
         let mut combinations = vec![unit.features.clone(), Vec::new()];
         combinations.extend(unit.features.iter().map(|f| vec![f.clone()]));
         for features in combinations {
@@ -44,6 +66,77 @@ fn assert_superset_of_rustc(workspace: &Path) {
         workspace.display(),
         missed.join("\n")
     );
+    broken
+}
+
+/// Whether `rustc --emit=metadata` fails on `unit` (its root file, edition and crate type).
+fn rustc_fails(root: &Path, unit: &UnitSources, rustc: &Path) -> bool {
+    let out = tempfile::tempdir().expect("temp dir");
+    let mut command = Command::new(rustc);
+    command
+        .args(["--emit=metadata", "--edition", &unit.edition])
+        .args(["--crate-name", "unit", "--out-dir"])
+        .arg(out.path())
+        .arg(root.join(unit.root_file.as_str()));
+    if unit.kind.is_test_harness() {
+        command.arg("--test");
+    } else {
+        command.args(["--crate-type", &unit.crate_types[0]]);
+    }
+    !command.output().expect("rustc runs").status.success()
+}
+
+/// What cargo's own `cargo build --lib` of (a copy of) `workspace` wrote as the library's
+/// dep-info, and the model of the copy.
+fn cargo_lib_dep_info(workspace: &Path) -> (DepInfo, serde_json::Value) {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let copy = scratch.path().join("ws");
+    copy_tree(workspace, &copy);
+    let output = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .args([
+            "build",
+            "--lib",
+            "--offline",
+            "--message-format=json",
+            "--target-dir",
+        ])
+        .arg(scratch.path().join("target"))
+        .current_dir(&copy)
+        .output()
+        .expect("cargo runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let messages: Vec<serde_json::Value> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect();
+    let out_dir = messages
+        .iter()
+        .find(|m| m["reason"] == "build-script-executed")
+        .and_then(|m| m["out_dir"].as_str())
+        .map(PathBuf::from)
+        // Without a build script, no file is in an OUT_DIR.
+        .unwrap_or_else(|| scratch.path().join("no-out-dir"));
+    // `deps/lib<name>-<hash>.rmeta` has its dep-info beside it: `deps/<name>-<hash>.d`.
+    let rmeta = messages
+        .iter()
+        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["kind"][0] == "lib")
+        .flat_map(|m| m["filenames"].as_array().unwrap().clone())
+        .find_map(|f| {
+            f.as_str()
+                .filter(|f| f.ends_with(".rmeta"))
+                .map(PathBuf::from)
+        })
+        .expect("cargo built the library");
+    let stem = rmeta.file_stem().unwrap().to_str().unwrap();
+    let dep_file = rmeta.with_file_name(format!("{}.d", stem.strip_prefix("lib").unwrap()));
+    let text = std::fs::read_to_string(&dep_file).expect("cargo wrote the dep-info");
+    let info = parse_dep_info(&text, &copy, &out_dir).unwrap_or_else(|e| panic!("{e}"));
+    (info, cli_model(&copy, &[]))
 }
 
 /// Records in `missed` what `rustc` read that `unit` does not list.
@@ -53,8 +146,13 @@ fn check(id: &str, unit: &UnitSources, rustc: &DepInfo, missed: &mut Vec<String>
             missed.push(format!("{id}: file {file}"));
         }
     }
+    // `None`: the scan does not know what the unit includes from OUT_DIR (anything).
     for generated in &rustc.out_dir_files {
-        if !unit.out_dir_includes.contains(generated) {
+        if unit
+            .out_dir_includes
+            .as_ref()
+            .is_some_and(|includes| !includes.contains(generated))
+        {
             missed.push(format!("{id}: OUT_DIR file {generated}"));
         }
     }
@@ -67,16 +165,69 @@ fn check(id: &str, unit: &UnitSources, rustc: &DepInfo, missed: &mut Vec<String>
 
 #[test]
 fn fixtures_list_every_file_rustc_reads() {
-    let all = fixtures();
+    let all = all_fixtures();
     assert!(all.len() >= 4, "fixtures found: {all:?}");
-    for workspace in all {
-        assert_superset_of_rustc(&workspace);
+    let broken: usize = all.iter().map(|w| assert_superset_of_rustc(w)).sum();
+    // broken-targets: the stale bin and its test harness, the excluded example, the test
+    // missing its module.
+    assert_eq!(broken, 4, "units carrying an error");
+}
+
+#[test]
+fn includes_named_by_build_script_variables_cover_cargos_dep_info() {
+    let (info, model) = cargo_lib_dep_info(&fixture("build-script-env"));
+    let lib = &model["units"]["build-script-env/lib/build_script_env"];
+    let files: Vec<&str> = lib["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    for file in &info.files {
+        assert!(
+            files.contains(&file.as_str()),
+            "the scan missed {file}: {files:?}"
+        );
+    }
+    // rustc read $OUT_DIR/generated.rs, which the scan cannot name: unknown, not empty.
+    assert_eq!(info.out_dir_files, ["generated.rs"]);
+    assert_eq!(lib["outDirIncludes"], serde_json::Value::Null);
+    let env: Vec<&str> = lib["env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_str().unwrap())
+        .collect();
+    for name in &info.env {
+        assert!(env.contains(&name.as_str()), "the scan missed env {name}");
     }
 }
 
 #[test]
+fn a_broken_target_leaves_cargos_other_units_as_they_were() {
+    let (info, model) = cargo_lib_dep_info(&fixture("broken-targets"));
+    let lib = &model["units"]["broken-targets/lib/broken_targets"];
+    assert_eq!(lib.get("error"), None);
+    let files: Vec<&str> = lib["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    let read: Vec<&str> = info.files.iter().map(|f| f.as_str()).collect();
+    assert_eq!(files, read);
+}
+
+#[test]
 fn examples_list_every_file_rustc_reads() {
-    for workspace in examples() {
-        assert_superset_of_rustc(&workspace);
+    let all = examples();
+    assert!(!all.is_empty(), "no example found");
+    for workspace in all {
+        assert_eq!(
+            assert_superset_of_rustc(&workspace),
+            0,
+            "{}",
+            workspace.display()
+        );
     }
 }

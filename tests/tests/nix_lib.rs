@@ -225,7 +225,7 @@ fn generated_file_is_deterministic_relative_and_names_its_command() {
             &format!("# Check it is current (CI, hooks):  {command} --check"),
             "# Paths are relative to this file's directory; units omit `hash` (add --hashes for it).",
             "{",
-            "  version = 1;",
+            "  version = 2;",
             "  units = {",
         ]
     );
@@ -261,7 +261,7 @@ fn generated_file_is_deterministic_relative_and_names_its_command() {
     assert!(nested.contains(
         "\n# Regenerate, in the workspace root: cargo unit-sources generate -o nix/units.nix\n"
     ));
-    assert!(nested.contains("\n  version = 1;\n  root = \"..\";\n  units = {\n"));
+    assert!(nested.contains("\n  version = 2;\n  root = \"..\";\n  units = {\n"));
     let v = eval_in(
         &first,
         "let n = l.fromFile (ws + \"/nix/units.nix\"); in [ n.root (l.withoutHashes (l.fromPlugin ws) == n) ]",
@@ -678,8 +678,8 @@ fn selection_closure_and_override_helpers() {
 fn library_errors_name_what_is_wrong() {
     let (tmp, ws) = workspace_copy(&fixture("nested-members"));
     generate_ok(&ws, &[]);
-    let old = tmp.path().join("old.nix");
-    std::fs::write(&old, "{ version = 2; units = { }; }\n").unwrap();
+    let other = tmp.path().join("other-version.nix");
+    std::fs::write(&other, "{ version = 3; units = { }; }\n").unwrap();
     let error = |expr: &str| {
         nix_error(&nix_eval(
             &format!(
@@ -691,10 +691,10 @@ fn library_errors_name_what_is_wrong() {
         ))
     };
     assert_eq!(
-        error(&format!("l.fromFile {}", nix_path(&old))),
+        error(&format!("l.fromFile {}", nix_path(&other))),
         format!(
-            "error: rust-unit-sources: {}: model version 2 is not supported; this library reads version 1",
-            old.display()
+            "error: rust-unit-sources: {}: model version 3 is not supported; this library reads version 2",
+            other.display()
         )
     );
     assert_eq!(
@@ -1153,4 +1153,60 @@ fn pure_flake_evaluation_reads_units_nix() {
     let mut expected = impure["model"].clone();
     expected["root"] = json!(root);
     assert_eq!(pure_model, expected);
+}
+
+#[test]
+fn a_broken_unit_throws_its_error_where_its_files_are_used() {
+    let (_tmp, ws) = workspace_copy(&fixture("broken-targets"));
+    let generated = generate(&ws, &[]);
+    assert!(generated.status.success());
+    let example = "broken-targets/example/excluded";
+    let message = format!(
+        "{}:15: example `excluded`: {}/examples/excluded.rs does not exist",
+        ws.join("Cargo.toml").display(),
+        ws.display()
+    );
+    assert_eq!(
+        String::from_utf8(generated.stderr).unwrap().lines().nth(2),
+        Some(format!("warning: {example}: {message}").as_str())
+    );
+    // units.nix records the error; `import` gives the data as written.
+    let model = eval_in(&ws, "import (ws + \"/units.nix\")", false);
+    assert_eq!(model["units"][example]["error"], message.as_str());
+    assert_eq!(
+        model["units"][example]["files"],
+        json!(["examples/excluded.rs"])
+    );
+    // fromFile: every other unit is whole, its sources build; the error evaluates.
+    let lib = "m.units.\"broken-targets/lib/broken_targets\"";
+    let v = eval_in(
+        &ws,
+        &format!(
+            "{{ files = {lib}.files; src = l.unitSrc {{ root = ws; unit = {lib}; }}; \
+             error = m.units.\"{example}\".error; }}"
+        ),
+        false,
+    );
+    assert_eq!(v["files"], json!(["src/greet.rs", "src/lib.rs"]));
+    assert!(v["src"].as_str().unwrap().starts_with("/nix/store/"));
+    assert_eq!(v["error"], message.as_str());
+    // … but the broken unit's files, and what is built from them, throw its error.
+    for body in [
+        format!("m.units.\"{example}\".files"),
+        format!("l.unitSrc {{ root = ws; unit = m.units.\"{example}\"; }}"),
+    ] {
+        let output = nix_eval(
+            &format!(
+                "let l = import ./nix {{ }}; ws = {}; m = l.fromFile (ws + \"/units.nix\"); in {body}",
+                nix_path(&ws)
+            ),
+            false,
+            &[],
+        );
+        assert_eq!(
+            nix_error(&output),
+            format!("error: rust-unit-sources: {example}: {message}"),
+            "{body}"
+        );
+    }
 }

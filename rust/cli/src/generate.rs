@@ -47,7 +47,7 @@ pub fn run(args: GenerateArgs) -> Result<ExitCode, String> {
         }
         Destination::Stdout => {
             write_stdout(&text)?;
-            return Ok(ExitCode::SUCCESS);
+            return Ok(args.scan.report_broken_units(&model, ExitCode::SUCCESS));
         }
         Destination::File(target) => target,
     };
@@ -74,7 +74,7 @@ pub fn run(args: GenerateArgs) -> Result<ExitCode, String> {
     }
     if args.check {
         return Ok(match check(current.as_deref(), &text, &target.label) {
-            None => ExitCode::SUCCESS,
+            None => args.scan.report_broken_units(&model, ExitCode::SUCCESS),
             Some(diff) => {
                 write_stdout(&diff)?;
                 eprintln!(
@@ -86,7 +86,7 @@ pub fn run(args: GenerateArgs) -> Result<ExitCode, String> {
         });
     }
     write_if_changed(&target.path, &text)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(args.scan.report_broken_units(&model, ExitCode::SUCCESS))
 }
 
 fn write_stdout(text: &str) -> Result<(), String> {

@@ -7,7 +7,9 @@
 //! Exit status: 0 on success; 1 when `--mode check` finds a file rustc read that the native
 //! scan missed, or when `generate --check` finds the file stale (a diff on stdout); 2 with one
 //! line `error: <file>:<line>: <message>` on stderr when the workspace or the arguments are at
-//! fault.
+//! fault. A unit that cannot be built (a file it must read is missing, unreadable or
+//! malformed) carries its error in the model and gets a `warning: <id>: <error>` line on
+//! stderr; the status stays 0 unless `--strict` is given (then 2, with `error:` lines).
 
 mod cache;
 mod diff;
@@ -129,7 +131,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         ),
     };
     writeln!(stdout, "{text}").map_err(|e| format!("cannot write the output: {e}"))?;
-    Ok(code)
+    Ok(args.scan.report_broken_units(&native, code))
 }
 
 fn render(model: &Model, format: Format) -> Result<String, String> {

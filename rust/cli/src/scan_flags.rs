@@ -1,7 +1,8 @@
 //! The flags `scan` and `generate` share: what to scan and under which assumptions.
 
-use rust_unit_sources::{default_cache_dir, parse_size, FeatureSelection, ScanOptions};
+use rust_unit_sources::{default_cache_dir, parse_size, FeatureSelection, Model, ScanOptions};
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 /// What to scan, as command-line flags (see `ScanOptions` for their meaning).
 #[derive(clap::Args, Clone, Debug, Default)]
@@ -51,9 +52,33 @@ pub struct ScanFlags {
     /// …). Only for workspaces you trust: without it, only your own cargo and rustc run.
     #[arg(long)]
     pub trust_workspace: bool,
+    /// Exit with status 2 when a unit cannot be built (one of its files is missing,
+    /// unreadable or malformed): `error:` lines instead of `warning:` ones. The model is
+    /// printed (or written) either way, the broken units carrying their `error`.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 impl ScanFlags {
+    /// Prints one line per unit of `model` that carries an error, `warning: <id>: <error>` on
+    /// stderr (`error:` with `--strict`); returns the exit status `--strict` asks for then
+    /// (2), or `success`.
+    pub fn report_broken_units(&self, model: &Model, success: ExitCode) -> ExitCode {
+        let level = if self.strict { "error" } else { "warning" };
+        let mut broken = false;
+        for (id, unit) in &model.units {
+            if let Some(error) = &unit.error {
+                eprintln!("{level}: {id}: {error}");
+                broken = true;
+            }
+        }
+        if broken && self.strict {
+            ExitCode::from(2)
+        } else {
+            success
+        }
+    }
+
     /// The library's options for these flags.
     pub fn options(&self) -> ScanOptions {
         ScanOptions {

@@ -1,4 +1,5 @@
-//! What running a build script reads: its `cargo:rerun-if-changed` inputs, found statically.
+//! What running a build script reads (its `cargo:rerun-if-changed` inputs) and what it sets
+//! for the package's other units (`rustc-cfg` names, `rustc-env` values), found statically.
 //!
 //! Cargo reruns a build script when a path it printed with `cargo:rerun-if-changed=` (or
 //! `cargo::`) changes, or, when it printed none, when anything in the package changes. The
@@ -110,6 +111,84 @@ pub(crate) fn analyse(
 }
 
 const RUSTC_CFG: [&str; 2] = ["cargo:rustc-cfg=", "cargo::rustc-cfg="];
+const RUSTC_ENV: [&str; 2] = ["cargo:rustc-env=", "cargo::rustc-env="];
+
+/// A value a build script gives a variable with `cargo:rustc-env=NAME=VALUE`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum EnvValue {
+    /// The value is a literal.
+    Literal(String),
+    /// The value is computed at run time; `tail` is the literal text after its last
+    /// placeholder (`{}/gen.rs`: `/gen.rs`; may be empty).
+    Computed { tail: String },
+}
+
+/// The values the build script whose source files are `sources` may give the variable `name`
+/// with `cargo:rustc-env=` (or `cargo::`): empty when it sets no such variable; `None` when a
+/// directive computes the variable's name, or a source cannot be read, so that it may set any.
+pub(crate) fn rustc_env_values(
+    sources: &BTreeSet<PathBuf>,
+    name: &str,
+    cache: &UnitReads<'_>,
+) -> Option<BTreeSet<EnvValue>> {
+    let mut values = BTreeSet::new();
+    for file in sources {
+        let text = cache.text(file)?;
+        for (_, literal) in string_literals(&text) {
+            for part in literal.lines() {
+                let Some(setting) = strip_any(part, &RUSTC_ENV) else {
+                    continue;
+                };
+                let Some((var, value)) = setting.split_once('=') else {
+                    // `rustc-env={}`: the name and value are computed.
+                    return None;
+                };
+                if literal_part(var).is_err() {
+                    return None;
+                }
+                if var.trim() != name {
+                    continue;
+                }
+                values.insert(match literal_part(value) {
+                    Ok(value) => EnvValue::Literal(value),
+                    Err(_) => EnvValue::Computed {
+                        tail: after_last_placeholder(value),
+                    },
+                });
+            }
+        }
+    }
+    Some(values)
+}
+
+/// The literal text of a format string piece after its last placeholder (`{}`, `{x:?}`), with
+/// `{{`/`}}` unescaped.
+fn after_last_placeholder(piece: &str) -> String {
+    let mut tail = String::new();
+    let mut chars = piece.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                tail.push('{');
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                tail.push('}');
+            }
+            '{' => {
+                tail.clear();
+                for c in chars.by_ref() {
+                    if c == '}' {
+                        break;
+                    }
+                }
+            }
+            c => tail.push(c),
+        }
+    }
+    tail
+}
 
 /// The cfg names the build script whose source files are `sources` may set with
 /// `cargo:rustc-cfg=NAME` (or `cargo::`); `None` when a name is computed at run time.
@@ -236,9 +315,55 @@ mod tests {
     }
 
     #[test]
+    fn rustc_env_values_literal_computed_and_unknown_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("build.rs");
+        std::fs::write(
+            &script,
+            r#"fn main() {
+    println!("cargo:rustc-env=GENERATED={}/gen.rs", out);
+    println!("cargo::rustc-env=GENERATED=src/fallback.rs");
+    println!("cargo:rustc-env=OTHER={:?}", x);
+}"#,
+        )
+        .unwrap();
+        let cache = cache();
+        let reads = UnitReads::new(&cache);
+        let sources = BTreeSet::from([script.clone()]);
+        assert_eq!(
+            rustc_env_values(&sources, "GENERATED", &reads),
+            Some(BTreeSet::from([
+                EnvValue::Literal("src/fallback.rs".into()),
+                EnvValue::Computed {
+                    tail: "/gen.rs".into()
+                }
+            ]))
+        );
+        assert_eq!(
+            rustc_env_values(&sources, "OTHER", &reads),
+            Some(BTreeSet::from([EnvValue::Computed {
+                tail: String::new()
+            }]))
+        );
+        assert_eq!(
+            rustc_env_values(&sources, "UNSET", &reads),
+            Some(BTreeSet::new())
+        );
+        std::fs::write(
+            &script,
+            r#"fn main() { println!("cargo:rustc-env={}={}", k, v); }"#,
+        )
+        .unwrap();
+        let reads = UnitReads::new(&cache);
+        assert_eq!(rustc_env_values(&sources, "GENERATED", &reads), None);
+    }
+
+    #[test]
     fn format_escapes() {
         assert_eq!(literal_part("a{{b}}c"), Ok("a{b}c".to_string()));
         assert_eq!(literal_part("src/{name}.rs"), Err("src/".to_string()));
+        assert_eq!(after_last_placeholder("{}/a/{x:?}.rs"), ".rs");
+        assert_eq!(after_last_placeholder("{}{{b}}"), "{b}");
     }
 
     #[test]

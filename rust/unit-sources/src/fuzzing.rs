@@ -51,7 +51,7 @@ pub fn tree(root: &Path) -> Result<Vec<RelPath>, Error> {
         externs: BTreeMap::new(),
     };
     let cache = SourceCache::new(ParseCache::disabled());
-    let resolver = ModuleResolver::new(&workspace, None, &cache);
+    let resolver = ModuleResolver::new(&workspace, &[], None, &cache);
     resolver.scan_unit(&unit).map(|(sources, _)| sources.files)
 }
 

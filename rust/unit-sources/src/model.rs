@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The schema version of [`Model`]; bumped on any incompatible change (see `docs/schema.md`).
-pub const MODEL_VERSION: u32 = 1;
+pub const MODEL_VERSION: u32 = 2;
 
 /// The answer for one workspace: every unit and the files rustc reads for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,7 +54,9 @@ pub struct UnitSources {
     /// Names read with `env!` / `option_env!` in the unit's files (sorted, unique).
     pub env: Vec<String>,
     /// Files included from `OUT_DIR` (the part after `OUT_DIR`, without leading `/`). Sorted.
-    pub out_dir_includes: Vec<String>,
+    /// `None` (JSON `null`) when an include's path cannot be known statically (it may name a
+    /// file in `OUT_DIR`): never an empty list then.
+    pub out_dir_includes: Option<Vec<String>>,
     /// What the scanner could not resolve statically, and how it widened `files` for it.
     pub unresolved: Vec<Unresolved>,
     /// `build-script-run` units only: the paths (files or directories) the run is known to
@@ -70,8 +72,15 @@ pub struct UnitSources {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run_inputs_exact: Option<bool>,
     /// blake3 (hex) over `files` and `manifests`: for each path of their sorted union, the path's
-    /// bytes, a NUL byte and the 32-byte blake3 of the file's content.
+    /// bytes, a NUL byte and the 32-byte blake3 of the file's content (32 zero bytes for a file
+    /// that cannot be read, in a unit with an `error`).
     pub hash: String,
+    /// Why the unit cannot be built, when one of the files it must read is missing, unreadable
+    /// or malformed (one line naming the file and line at fault; for a missing root file, the
+    /// manifest's entry). `files` then lists what the walk resolved, the failing path
+    /// included, and is not complete. Absent for every unit that can be built.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// A construct the scanner could not resolve statically.

@@ -61,7 +61,7 @@ pub fn rustc_dep_info(
     let dep_file = scratch.join(format!("{name}.d"));
     let out_dir = scratch.join(format!("{name}.out"));
     std::fs::create_dir_all(&out_dir).map_err(|e| Error::in_file(&out_dir, e.to_string()))?;
-    for generated in &unit.out_dir_includes {
+    for generated in unit.out_dir_includes.iter().flatten() {
         let path = out_dir.join(generated);
         let written = path
             .parent()
@@ -124,6 +124,8 @@ pub fn rustc_dep_info(
 /// supplies the units and their configuration) with `files`, `env` and `outDirIncludes` taken
 /// from `rustc --emit=dep-info`, no `unresolved`, and `hash` recomputed. Units run in
 /// parallel. `build-script-run` units are left out: running a script is not rustc's business.
+/// A unit carrying an `error` (a file it must read is missing or malformed, so rustc would
+/// fail on it too) is kept as the native scan gives it.
 ///
 /// With a `cache_dir`, a unit whose configuration, rustc (`rustc -vV`), listed files and read
 /// variables are unchanged since the last call takes its dep-info from the cache instead of
@@ -153,6 +155,9 @@ pub fn rustc_model(
         .par_iter()
         .filter(|(_, unit)| unit.kind != UnitKind::BuildScriptRun)
         .map(|(id, unit)| {
+            if unit.error.is_some() {
+                return Ok((id.clone(), unit.clone()));
+            }
             let key = unit_key(&rustc, root, id, unit);
             let (info, digests) = match cache.get(&key, root) {
                 Some(hit) => hit,
@@ -179,7 +184,7 @@ pub fn rustc_model(
             let sources = UnitSources {
                 files: info.files,
                 env: info.env,
-                out_dir_includes: info.out_dir_files,
+                out_dir_includes: Some(info.out_dir_files),
                 unresolved: Vec::new(),
                 hash,
                 ..unit.clone()
@@ -234,7 +239,9 @@ fn unit_key(rustc: &str, root: &Path, id: &UnitId, unit: &UnitSources) -> [u8; 3
     ] {
         part(text.as_bytes());
     }
-    for list in [&unit.crate_types, &unit.features, &unit.out_dir_includes] {
+    let out_dir_includes = unit.out_dir_includes.clone().unwrap_or_default();
+    part(&[u8::from(unit.out_dir_includes.is_some())]);
+    for list in [&unit.crate_types, &unit.features, &out_dir_includes] {
         part(&(list.len() as u64).to_le_bytes());
         for item in list {
             part(item.as_bytes());
@@ -269,10 +276,16 @@ pub fn compare(native: &Model, rustc: &Model) -> Vec<UnitComparison> {
                 .iter()
                 .filter(|f| !mine.files.contains(f))
                 .map(|f| f.to_string());
+            // Unknown (`None`) on the native side includes anything.
             let missed_out_dir = theirs
                 .out_dir_includes
                 .iter()
-                .filter(|f| !mine.out_dir_includes.contains(f))
+                .flatten()
+                .filter(|f| {
+                    mine.out_dir_includes
+                        .as_ref()
+                        .is_some_and(|mine| !mine.contains(f))
+                })
                 .map(|f| format!("$OUT_DIR/{f}"));
             let missed_env = theirs
                 .env
@@ -409,12 +422,13 @@ mod tests {
             deps: Vec::new(),
             externs: BTreeMap::new(),
             env: env.iter().map(|e| e.to_string()).collect(),
-            out_dir_includes: Vec::new(),
+            out_dir_includes: Some(Vec::new()),
             unresolved: Vec::new(),
             run_inputs: None,
             run_env: None,
             run_inputs_exact: None,
             hash: String::new(),
+            error: None,
         }
     }
 

@@ -1,6 +1,6 @@
 //! Module resolution as rustc does it, per unit, over the scan's [`SourceCache`].
 
-use crate::build_script;
+use crate::build_script::{self, EnvValue};
 use crate::cfg::{CfgContext, CfgPredicate, TargetCfg, Truth};
 use crate::model::unit_hash;
 use crate::source_cache::{FileKind, SourceCache, Touched, UnitReads};
@@ -18,6 +18,75 @@ fn broken_link(file: &Path, line: u32, what: &str, path: &Path) -> Error {
         .err()
         .map_or_else(|| "unreadable".to_string(), |e| e.to_string());
     Error::at(file, line, format!("{what}: {}: {cause}", path.display()))
+}
+
+/// The error for a unit whose root file is not a readable file (`kind`): at the manifest's
+/// entry for the target when one names it (`[[example]]`, `[[bin]]`, … with its `name` or
+/// `path`; `build = …`), else at the manifest.
+fn missing_root(unit: &PlannedUnit, kind: FileKind, reads: &UnitReads<'_>) -> Error {
+    let what = match kind {
+        FileKind::Missing => "does not exist",
+        FileKind::Dir => "is a directory",
+        FileKind::Broken => "is a broken symbolic link",
+        FileKind::File | FileKind::Other => "is not a regular file",
+    };
+    let message = format!(
+        "{} `{}`: {} {what}",
+        unit.kind.target_kind(),
+        unit.target,
+        unit.root_file.display()
+    );
+    let relative = unit
+        .root_file
+        .strip_prefix(&unit.package_dir)
+        .ok()
+        .and_then(Path::to_str)
+        .unwrap_or_default();
+    let line = reads.text(&unit.manifest).and_then(|text| {
+        manifest_entry_line(&text, unit.kind.target_kind(), &unit.target, relative)
+    });
+    match line {
+        Some(line) => Error::at(&unit.manifest, line, message),
+        None => Error::in_file(&unit.manifest, message),
+    }
+}
+
+/// The 1-based line of the manifest entry declaring the `kind` target `name` at `path`
+/// (relative to the package): the `[lib]`/`[[kind]]` header of the table whose `name` or
+/// `path` matches, or for a build script the `build = …` line; `None` when no entry names it
+/// (the target was discovered).
+fn manifest_entry_line(text: &str, kind: &str, name: &str, path: &str) -> Option<u32> {
+    let unquote = |value: &str| {
+        value
+            .trim()
+            .trim_matches(|c| c == '"' || c == '\'')
+            .to_string()
+    };
+    let mut table: Option<(u32, &str)> = None;
+    for (number, line) in (1u32..).zip(text.lines()) {
+        let line = line.trim();
+        if line.starts_with('[') {
+            table = Some((number, line.trim_matches(|c| c == '[' || c == ']').trim()));
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        let (key, value) = (key.trim(), unquote(value));
+        match table {
+            Some((_, "package")) if kind == "build script" && key == "build" && value == path => {
+                return Some(number)
+            }
+            Some((header, table))
+                if table == kind
+                    && ((key == "name" && value == name) || (key == "path" && value == path)) =>
+            {
+                return Some(header);
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Where `mod x;` declarations of a module look for their files (rustc's `ModuleData::dir_path`
@@ -49,15 +118,24 @@ pub(crate) struct ModuleResolver<'w> {
     cache: &'w SourceCache,
     /// Directories of member packages: widening never enters another member's directory.
     package_dirs: HashSet<PathBuf>,
+    /// The build-script unit of each package that has one, by package directory: what its
+    /// `cargo:rustc-env` lines set is read when a unit includes `env!("NAME")`.
+    scripts: HashMap<PathBuf, PlannedUnit>,
 }
 
 impl<'w> ModuleResolver<'w> {
-    /// A resolver for the units of `workspace`, sharing `cache` across units and threads.
+    /// A resolver for the `units` of `workspace`, sharing `cache` across units and threads.
     pub fn new(
         workspace: &'w Workspace,
+        units: &[PlannedUnit],
         target: Option<&'w TargetCfg>,
         cache: &'w SourceCache,
     ) -> Self {
+        let scripts = units
+            .iter()
+            .filter(|unit| unit.kind == UnitKind::BuildScript)
+            .map(|unit| (unit.package_dir.clone(), unit.clone()))
+            .collect();
         let package_dirs = workspace
             .packages
             .iter()
@@ -73,6 +151,7 @@ impl<'w> ModuleResolver<'w> {
             target,
             cache,
             package_dirs,
+            scripts,
         }
     }
 
@@ -84,7 +163,21 @@ impl<'w> ModuleResolver<'w> {
     /// Scans one unit: its files, manifests, env names, `OUT_DIR` includes, unresolved
     /// constructs and hash; and every path the walk asked the cache about (its result depends
     /// on nothing else read from the file system).
+    ///
+    /// A file the unit must read that is missing, unreadable or malformed, or a path leaving
+    /// the workspace root, does not stop the walk: the unit's `error` names the first one met
+    /// (a missing root file: the manifest's entry for the target), its `files` are every file
+    /// the walk resolved, the failing path included.
+    ///
+    /// Errors only for a root file or manifest outside the workspace root.
     pub fn scan_unit(&self, unit: &PlannedUnit) -> Result<(UnitSources, Touched), Error> {
+        let reads = UnitReads::new(self.cache);
+        let sources = self.walk(unit, &reads)?;
+        Ok((sources, reads.into_touched()))
+    }
+
+    /// [`Self::scan_unit`]'s walk, reading through `reads`.
+    fn walk(&self, unit: &PlannedUnit, reads: &UnitReads<'w>) -> Result<UnitSources, Error> {
         let cfg = CfgContext {
             features: &unit.features,
             features_exact: unit.features_exact,
@@ -93,35 +186,42 @@ impl<'w> ModuleResolver<'w> {
             known: unit.known_cfgs.as_deref(),
         };
         let mut no_narrowing = HashSet::new();
-        let reads = UnitReads::new(self.cache);
         loop {
             let mut walk = UnitWalk {
                 resolver: self,
-                reads: &reads,
+                reads,
                 unit,
                 cfg: CfgContext { ..cfg },
                 files: BTreeSet::new(),
                 visited: HashSet::new(),
                 env: BTreeSet::new(),
-                out_dir: BTreeSet::new(),
+                out_dir: Some(BTreeSet::new()),
                 unresolved: Vec::new(),
                 macros: HashMap::new(),
                 invocations: HashMap::new(),
                 expanded: HashSet::new(),
                 narrowed: HashMap::new(),
                 no_narrowing: &no_narrowing,
+                error: None,
             };
             let root_dir = ModuleDir {
                 dir: parent(&unit.root_file),
                 relative: None,
                 opaque: false,
             };
-            walk.visit_source(&unit.root_file, &root_dir, &unit.root_file, 0)?;
-            walk.widen_unexpanded_macros();
+            match reads.kind(&unit.root_file) {
+                FileKind::File => {
+                    walk.visit_source(&unit.root_file, &root_dir, &unit.root_file, 0);
+                    walk.widen_unexpanded_macros();
+                }
+                kind => {
+                    walk.files.insert(unit.root_file.clone());
+                    walk.fail(missing_root(unit, kind, reads));
+                }
+            }
             let stale = walk.stale_narrowing();
             if stale.is_empty() {
-                let sources = walk.finish()?;
-                return Ok((sources, reads.into_touched()));
+                return walk.finish();
             }
             // A macro's wrapper condition was used before another definition of the same
             // name was met: walk again without it.
@@ -208,7 +308,8 @@ struct UnitWalk<'r, 'w> {
     /// Rust files already walked, with the module directory they were walked for.
     visited: HashSet<(PathBuf, ModuleDir)>,
     env: BTreeSet<String>,
-    out_dir: BTreeSet<String>,
+    /// What the unit includes from `OUT_DIR`; `None` once an include's path is unknown.
+    out_dir: Option<BTreeSet<String>>,
     /// (file, line, reason) of constructs resolved by widening.
     unresolved: Vec<(PathBuf, u32, String)>,
     /// `macro_rules!` definitions met so far, by name.
@@ -223,9 +324,35 @@ struct UnitWalk<'r, 'w> {
     /// Macro names whose wrapper condition must not be used (a definition appeared after it
     /// was: a rerun of the walk without it).
     no_narrowing: &'r HashSet<String>,
+    /// The first file the unit must read that could not be (see [`ModuleResolver::scan_unit`]).
+    error: Option<Error>,
 }
 
 impl UnitWalk<'_, '_> {
+    /// Records `error` as the unit's, unless an earlier one was; the walk goes on.
+    fn fail(&mut self, error: Error) {
+        self.error.get_or_insert(error);
+    }
+
+    /// A file referred to at `file`:`line` does not exist (`reason`): the unit's error, with
+    /// the `paths` it may be at among its files, when rustc surely reads it (`certain`);
+    /// otherwise an unresolved construct (the reference may be compiled out).
+    fn missing<const N: usize>(
+        &mut self,
+        certain: bool,
+        file: &Path,
+        line: u32,
+        reason: String,
+        paths: [PathBuf; N],
+    ) {
+        if certain {
+            self.files.extend(paths);
+            self.fail(Error::at(file, line, reason));
+        } else {
+            self.unresolved.push((file.to_path_buf(), line, reason));
+        }
+    }
+
     fn holds(&self, all: &[CfgPredicate]) -> Truth {
         self.cfg.eval(&CfgPredicate::All(all.to_vec()))
     }
@@ -241,21 +368,18 @@ impl UnitWalk<'_, '_> {
 
     /// Reads the Rust file `path` as the source of a module whose submodules live in `module`;
     /// `origin`/`line` name what referred to it. `depth` counts nested `include!`s.
-    fn visit_source(
-        &mut self,
-        path: &Path,
-        module: &ModuleDir,
-        origin: &Path,
-        depth: usize,
-    ) -> Result<(), Error> {
+    fn visit_source(&mut self, path: &Path, module: &ModuleDir, origin: &Path, depth: usize) {
         if !self.visited.insert((path.to_path_buf(), module.clone())) {
-            return Ok(());
+            return;
         }
-        self.resolver
-            .rel(path, origin, 0)
-            .map_err(|e| Error::in_file(origin, e.message()))?;
+        if let Err(e) = self.resolver.rel(path, origin, 0) {
+            return self.fail(Error::in_file(origin, e.message()));
+        }
         self.files.insert(path.to_path_buf());
-        let source = self.reads.source(path)?;
+        let source = match self.reads.source(path) {
+            Ok(source) => source,
+            Err(e) => return self.fail(e),
+        };
         let syntax = source.syntax.as_ref().expect("sources are lexed");
         self.env.extend(syntax.env.iter().cloned());
         self.visit_items(&syntax.items, module, path, path, depth)
@@ -271,11 +395,11 @@ impl UnitWalk<'_, '_> {
         file: &Path,
         origin: &Path,
         depth: usize,
-    ) -> Result<(), Error> {
+    ) {
         for item in items {
             match item {
-                Item::Mod(decl) => self.visit_mod(decl, module, file, origin, depth)?,
-                Item::Include(include) => self.visit_include(include, file, origin, depth)?,
+                Item::Mod(decl) => self.visit_mod(decl, module, file, origin, depth),
+                Item::Include(include) => self.visit_include(include, file, origin, depth),
                 Item::Opaque { line, what, cfg } => {
                     if self.holds(cfg).may_hold() {
                         let dir = module.children();
@@ -298,7 +422,7 @@ impl UnitWalk<'_, '_> {
                         .push(known.clone());
                     let sites = self.invocations.get(&def.name).cloned();
                     for site in sites.unwrap_or_default() {
-                        self.expand(&known, &site, depth)?;
+                        self.expand(&known, &site, depth);
                     }
                 }
                 Item::Invocation(invocation) => {
@@ -316,7 +440,7 @@ impl UnitWalk<'_, '_> {
                         .push(site.clone());
                     let defs = self.macros.get(name).cloned().unwrap_or_default();
                     for def in &defs {
-                        self.expand(def, &site, depth)?;
+                        self.expand(def, &site, depth);
                     }
                     let wraps: Option<Vec<CfgPredicate>> =
                         defs.iter().map(|d| d.wraps.clone()).collect();
@@ -333,12 +457,11 @@ impl UnitWalk<'_, '_> {
                     if dropped {
                         self.narrowed.entry(name.clone()).or_insert(defs.len());
                     } else {
-                        self.visit_items(&invocation.args, module, file, origin, depth)?;
+                        self.visit_items(&invocation.args, module, file, origin, depth);
                     }
                 }
             }
         }
-        Ok(())
     }
 
     /// A `macro_rules!` whose body declares modules or includes but which no invocation by its
@@ -367,13 +490,13 @@ impl UnitWalk<'_, '_> {
     }
 
     /// Resolves the body of the macro `def` as expanded at `site`, once per definition and site.
-    fn expand(&mut self, def: &KnownMacro, site: &MacroSite, depth: usize) -> Result<(), Error> {
+    fn expand(&mut self, def: &KnownMacro, site: &MacroSite, depth: usize) {
         if def.body.is_empty()
             || !self
                 .expanded
                 .insert((def.origin.clone(), def.line, site.clone()))
         {
-            return Ok(());
+            return;
         }
         self.visit_items(&def.body, &site.module, &site.file, &def.origin, depth)
     }
@@ -401,9 +524,9 @@ impl UnitWalk<'_, '_> {
         file: &Path,
         origin: &Path,
         depth: usize,
-    ) -> Result<(), Error> {
+    ) {
         if !self.holds(&decl.cfg).may_hold() {
-            return Ok(());
+            return;
         }
         if module.opaque && decl.body.is_none() {
             let reason = format!(
@@ -411,7 +534,7 @@ impl UnitWalk<'_, '_> {
                 decl.name
             );
             self.widen(origin, decl.line, &reason, &module.dir.clone(), true);
-            return Ok(());
+            return;
         }
         let (paths, default) = self.path_candidates(decl);
         if paths.iter().any(|p| p.is_empty()) {
@@ -430,7 +553,7 @@ impl UnitWalk<'_, '_> {
                         relative: None,
                         opaque: module.opaque,
                     };
-                    self.visit_items(body, &inner, file, origin, depth)?;
+                    self.visit_items(body, &inner, file, origin, depth);
                 }
                 if default {
                     let inner = if decl.opaque_name || module.opaque {
@@ -446,11 +569,14 @@ impl UnitWalk<'_, '_> {
                             opaque: false,
                         }
                     };
-                    self.visit_items(body, &inner, file, origin, depth)?;
+                    self.visit_items(body, &inner, file, origin, depth);
                 }
             }
             None => {
-                let explicit = paths.clone().next().is_some();
+                let explicit = paths.clone().count();
+                // rustc compiles the declaration for sure, from that one file: a missing
+                // file then breaks the unit rather than leaving a construct unresolved.
+                let certain = self.holds(&decl.cfg) == Truth::True;
                 for path in paths {
                     let target = self.reads.join_literal(&module.dir, path);
                     self.visit_module_file(
@@ -462,38 +588,41 @@ impl UnitWalk<'_, '_> {
                         },
                         decl,
                         origin,
-                    )?;
+                        certain && explicit == 1 && !default,
+                    );
                 }
                 if default {
-                    self.visit_default_module_file(decl, module, origin, explicit)?;
+                    let certain = certain && explicit == 0;
+                    self.visit_default_module_file(decl, module, origin, explicit > 0, certain);
                 }
             }
         }
-        Ok(())
     }
 
     /// `name.rs` or `name/mod.rs` in the module's directory, as rustc's `default_submod_path`.
     /// When neither exists, the declaration is noted unless some `#[path]` (`explicit`) may
-    /// apply instead.
+    /// apply instead; it is the unit's error when rustc surely compiles it (`certain`).
     fn visit_default_module_file(
         &mut self,
         decl: &ModDecl,
         module: &ModuleDir,
         file: &Path,
         explicit: bool,
-    ) -> Result<(), Error> {
+        certain: bool,
+    ) {
         let children = module.children();
         let flat = children.join(format!("{}.rs", decl.name));
         let nested = children.join(&decl.name).join("mod.rs");
         let cache = self.reads;
         for candidate in [&flat, &nested] {
             if cache.kind(candidate) == FileKind::Broken {
-                return Err(broken_link(
+                let error = broken_link(
                     file,
                     decl.line,
                     &format!("module `{}`", decl.name),
                     candidate,
-                ));
+                );
+                return self.fail(error);
             }
         }
         match (
@@ -517,7 +646,8 @@ impl UnitWalk<'_, '_> {
                         },
                         decl,
                         file,
-                    )?;
+                        false,
+                    );
                 }
                 self.visit_module_file(
                     &flat,
@@ -528,6 +658,7 @@ impl UnitWalk<'_, '_> {
                     },
                     decl,
                     file,
+                    false,
                 )
             }
             (false, true) => self.visit_module_file(
@@ -539,16 +670,15 @@ impl UnitWalk<'_, '_> {
                 },
                 decl,
                 file,
+                false,
             ),
-            (false, false) if explicit => Ok(()),
+            (false, false) if explicit => {}
             (false, false) => {
                 let reason = format!(
                     "module `{}`: neither {}.rs nor {}/mod.rs exists",
                     decl.name, decl.name, decl.name
                 );
-                self.unresolved
-                    .push((file.to_path_buf(), decl.line, reason));
-                Ok(())
+                self.missing(certain, file, decl.line, reason, [flat, nested]);
             }
         }
     }
@@ -559,43 +689,31 @@ impl UnitWalk<'_, '_> {
         module: ModuleDir,
         decl: &ModDecl,
         file: &Path,
-    ) -> Result<(), Error> {
-        self.resolver.rel(path, file, decl.line)?;
+        certain: bool,
+    ) {
+        if let Err(e) = self.resolver.rel(path, file, decl.line) {
+            return self.fail(e);
+        }
         let kind = self.reads.kind(path);
         if kind == FileKind::Dir {
-            return Err(Error::at(
-                file,
-                decl.line,
-                format!("module `{}`: {} is a directory", decl.name, path.display()),
-            ));
+            let message = format!("module `{}`: {} is a directory", decl.name, path.display());
+            return self.fail(Error::at(file, decl.line, message));
         }
         if kind == FileKind::Broken {
-            return Err(broken_link(
-                file,
-                decl.line,
-                &format!("module `{}`", decl.name),
-                path,
-            ));
+            let what = format!("module `{}`", decl.name);
+            return self.fail(broken_link(file, decl.line, &what, path));
         }
         if kind == FileKind::Missing {
             let reason = format!("module `{}`: {} does not exist", decl.name, path.display());
-            self.unresolved
-                .push((file.to_path_buf(), decl.line, reason));
-            return Ok(());
+            return self.missing(certain, file, decl.line, reason, [path.to_path_buf()]);
         }
         self.visit_source(path, &module, file, 0)
     }
 
     /// An include in `origin`, resolved against `file` (see [`Self::visit_items`]).
-    fn visit_include(
-        &mut self,
-        include: &Include,
-        file: &Path,
-        origin: &Path,
-        depth: usize,
-    ) -> Result<(), Error> {
+    fn visit_include(&mut self, include: &Include, file: &Path, origin: &Path, depth: usize) {
         if !self.holds(&include.cfg).may_hold() {
-            return Ok(());
+            return;
         }
         let target = match &include.arg {
             IncludeArg::Relative(path) => self.reads.join_literal(&parent(file), path),
@@ -603,66 +721,158 @@ impl UnitWalk<'_, '_> {
                 .reads
                 .join_literal(&self.unit.package_dir, rest.trim_start_matches('/')),
             IncludeArg::OutDir(rest) => {
-                self.out_dir
-                    .insert(rest.trim_start_matches('/').to_string());
-                return Ok(());
+                if let Some(out_dir) = &mut self.out_dir {
+                    out_dir.insert(rest.trim_start_matches('/').to_string());
+                }
+                return;
+            }
+            IncludeArg::Env { name, rest } => {
+                return self.visit_env_include(include, name, rest, file, origin, depth)
             }
             IncludeArg::Unknown { text, suffix } => {
                 let reason = format!("include argument `{text}` is not a literal path");
-                let dir = self.unit.package_dir.clone();
-                match suffix.rsplit_once('/') {
-                    // The path ends with `…/name`: only files called `name` can be it.
-                    Some((_, name)) if !matches!(name, "" | "." | "..") => {
-                        let reason = format!("{reason}; widened to every file named `{name}`");
-                        self.widen_matching(origin, include.line, &reason, &dir, |f| f == name);
-                    }
-                    // The path ends with `suffix`: so does its file name.
-                    None if !suffix.is_empty() => {
-                        let reason = format!(
-                            "{reason}; widened to every file whose name ends with `{suffix}`"
-                        );
-                        self.widen_matching(origin, include.line, &reason, &dir, |f| {
-                            f.ends_with(suffix.as_str())
-                        });
-                    }
-                    _ => self.widen(origin, include.line, &reason, &dir, false),
-                }
-                return Ok(());
+                return self.widen_unknown_include(origin, include.line, reason, suffix);
             }
         };
-        self.resolver.rel(&target, origin, include.line)?;
+        self.visit_include_target(include, target, origin, depth)
+    }
+
+    /// An include of `env!("<name>")` followed by `rest`, in `origin`, resolved against
+    /// `file`: the value the package's build script gives `name` (`cargo:rustc-env`) when it
+    /// is a literal, else a path the scan cannot know (widened; `OUT_DIR` includes unknown).
+    fn visit_env_include(
+        &mut self,
+        include: &Include,
+        name: &str,
+        rest: &str,
+        file: &Path,
+        origin: &Path,
+        depth: usize,
+    ) {
+        let values = self.script_env_values(name);
+        let source = match values.as_ref().map_or(true, |values| !values.is_empty()) {
+            true => "which the package's build script computes (cargo:rustc-env)",
+            false => "which the build's environment gives",
+        };
+        let all_literal = values.as_ref().is_some_and(|values| {
+            !values.is_empty() && values.iter().all(|v| matches!(v, EnvValue::Literal(_)))
+        });
+        if all_literal {
+            for value in values.into_iter().flatten() {
+                if let EnvValue::Literal(value) = value {
+                    let target = parent(file).join(format!("{value}{rest}"));
+                    self.visit_include_target(include, target, origin, depth);
+                }
+            }
+            return;
+        }
+        let text = format!("env!(\"{name}\"){rest}");
+        let tails: Vec<String> = match values {
+            Some(values) if !values.is_empty() => values
+                .into_iter()
+                .map(|value| match value {
+                    EnvValue::Literal(value) => format!("{value}{rest}"),
+                    EnvValue::Computed { tail } => format!("{tail}{rest}"),
+                })
+                .collect(),
+            _ => vec![rest.to_string()],
+        };
+        for tail in tails {
+            let reason = format!("include of `{text}`, a path {source}");
+            self.widen_unknown_include(origin, include.line, reason, &tail);
+        }
+    }
+
+    /// The values the unit's package's build script may give `name` with `cargo:rustc-env`
+    /// (see [`build_script::rustc_env_values`]); empty for a package without one, and for the
+    /// build script itself (its directives apply to the package's other units). The script's
+    /// walk and reads count as this unit's.
+    fn script_env_values(&self, name: &str) -> Option<BTreeSet<EnvValue>> {
+        if matches!(
+            self.unit.kind,
+            UnitKind::BuildScript | UnitKind::BuildScriptRun
+        ) {
+            return Some(BTreeSet::new());
+        }
+        let Some(script) = self.resolver.scripts.get(&self.unit.package_dir) else {
+            return Some(BTreeSet::new());
+        };
+        let sources = self.resolver.walk(script, self.reads).ok()?;
+        if sources.error.is_some() {
+            return None;
+        }
+        let root = &self.resolver.workspace.root;
+        let files = sources
+            .files
+            .iter()
+            .map(|f| root.join(f.as_str()))
+            .collect();
+        build_script::rustc_env_values(&files, name, self.reads)
+    }
+
+    /// An include whose path is unknown, known only to end with `suffix` (may be empty), at
+    /// `origin`:`line`: widened to the package's files that can be it; what the unit includes
+    /// from `OUT_DIR` is then unknown too.
+    fn widen_unknown_include(&mut self, origin: &Path, line: u32, reason: String, suffix: &str) {
+        self.out_dir = None;
+        let dir = self.unit.package_dir.clone();
+        match suffix.rsplit_once('/') {
+            // The path ends with `…/name`: only files called `name` can be it.
+            Some((_, name)) if !matches!(name, "" | "." | "..") => {
+                let reason = format!("{reason}; widened to every file named `{name}`");
+                self.widen_matching(origin, line, &reason, &dir, |f| f == name);
+            }
+            // The path ends with `suffix`: so does its file name.
+            None if !suffix.is_empty() => {
+                let reason =
+                    format!("{reason}; widened to every file whose name ends with `{suffix}`");
+                self.widen_matching(origin, line, &reason, &dir, |f| f.ends_with(suffix));
+            }
+            _ => self.widen(origin, line, &reason, &dir, false),
+        }
+    }
+
+    /// An include in `origin` of the file `target` (known).
+    fn visit_include_target(
+        &mut self,
+        include: &Include,
+        target: PathBuf,
+        origin: &Path,
+        depth: usize,
+    ) {
+        if let Err(e) = self.resolver.rel(&target, origin, include.line) {
+            return self.fail(e);
+        }
         let kind = self.reads.kind(&target);
         if kind == FileKind::Dir {
-            return Err(Error::at(
-                origin,
-                include.line,
-                format!("include of a directory: {}", target.display()),
-            ));
+            let message = format!("include of a directory: {}", target.display());
+            return self.fail(Error::at(origin, include.line, message));
         }
         if kind == FileKind::Broken {
-            return Err(broken_link(origin, include.line, "include", &target));
+            return self.fail(broken_link(origin, include.line, "include", &target));
         }
         if kind == FileKind::Missing {
             let reason = format!("included file {} does not exist", target.display());
-            self.unresolved
-                .push((origin.to_path_buf(), include.line, reason));
-            return Ok(());
+            let certain = self.holds(&include.cfg) == Truth::True;
+            return self.missing(certain, origin, include.line, reason, [target]);
         }
         match include.kind {
             IncludeKind::Data => {
                 self.files.insert(target);
-                Ok(())
             }
-            IncludeKind::Source if depth >= MAX_INCLUDE_DEPTH => Err(Error::at(
-                origin,
-                include.line,
-                format!("include! nested more than {MAX_INCLUDE_DEPTH} deep (a cycle?)"),
-            )),
+            IncludeKind::Source if depth >= MAX_INCLUDE_DEPTH => {
+                let message =
+                    format!("include! nested more than {MAX_INCLUDE_DEPTH} deep (a cycle?)");
+                self.fail(Error::at(origin, include.line, message));
+            }
             IncludeKind::Source => {
                 // As rustc's `expand_include`: `mod x;` in an included file resolves relative
                 // to that file's own directory, as if it were a `mod.rs`.
                 self.files.insert(target.clone());
-                let source = self.reads.source(&target)?;
+                let source = match self.reads.source(&target) {
+                    Ok(source) => source,
+                    Err(e) => return self.fail(e),
+                };
                 let syntax = source.syntax.as_ref().expect("sources are lexed");
                 self.env.extend(syntax.env.iter().cloned());
                 let included = ModuleDir {
@@ -693,20 +903,23 @@ impl UnitWalk<'_, '_> {
     /// For a `build-script-run` unit: replaces what the walk found (the script's sources)
     /// with what running it reads, and returns the `runInputs`, `runEnv` and
     /// `runInputsExact` fields.
-    fn take_run_inputs(&mut self) -> Result<(Vec<RelPath>, Vec<String>, bool), Error> {
+    fn take_run_inputs(&mut self) -> (Vec<RelPath>, Vec<String>, bool) {
         let analysis = build_script::analyse(&self.files, &self.unit.package_dir, self.reads);
         let script = self.unit.root_file.clone();
         self.files.clear();
         self.env.clear();
-        self.out_dir.clear();
+        self.out_dir = Some(BTreeSet::new());
         self.unresolved = analysis.widened;
         let mut inputs = BTreeSet::new();
         if analysis.inputs.is_empty() {
             self.resolver
                 .files_below(self.reads, &self.unit.package_dir, false, &mut self.files);
-            for file in &self.files {
-                inputs.insert(self.resolver.rel(file, &script, 0)?);
-            }
+            // Below the package's directory, hence the root: `rel` cannot fail.
+            inputs.extend(
+                self.files
+                    .iter()
+                    .filter_map(|file| self.resolver.rel(file, &script, 0).ok()),
+            );
         }
         for input in &analysis.inputs {
             match self.resolver.rel(input, &script, 0) {
@@ -733,11 +946,11 @@ impl UnitWalk<'_, '_> {
                 _ => {}
             }
         }
-        Ok((
+        (
             inputs.into_iter().collect(),
             analysis.env.into_iter().collect(),
             analysis.exact,
-        ))
+        )
     }
 
     /// Records an unresolved construct (`reason` says how it was widened) and adds every file
@@ -767,9 +980,12 @@ impl UnitWalk<'_, '_> {
         );
     }
 
+    /// The unit's record. Errors only for a root file or manifest outside the workspace root,
+    /// which the model cannot name (the whole scan fails); anything else wrong is the unit's
+    /// `error`.
     fn finish(mut self) -> Result<UnitSources, Error> {
         let run = match self.unit.kind {
-            UnitKind::BuildScriptRun => Some(self.take_run_inputs()?),
+            UnitKind::BuildScriptRun => Some(self.take_run_inputs()),
             _ => None,
         };
         let unit = self.unit;
@@ -779,31 +995,37 @@ impl UnitWalk<'_, '_> {
                 .rel(path, &unit.root_file, 0)
                 .map_err(|e| Error::in_file(&unit.root_file, e.message()))
         };
-        let files: BTreeSet<RelPath> = self
-            .files
-            .iter()
-            .map(|p| rel(p))
-            .collect::<Result<_, _>>()?;
+        let root_file = rel(&unit.root_file)?;
         let manifests: BTreeSet<RelPath> = unit
             .manifests
             .iter()
             .map(|p| rel(p))
             .collect::<Result<_, _>>()?;
+        // Every walked path was checked to lie below the root before it was added.
+        let files: BTreeSet<RelPath> = self.files.iter().filter_map(|p| rel(p).ok()).collect();
         let reads = self.reads;
+        let mut unreadable = None;
         let hash = unit_hash(&files, &manifests, |path| {
-            reads.digest(&resolver.workspace.root.join(path.as_str()))
+            let digest = reads.digest(&resolver.workspace.root.join(path.as_str()));
+            Ok(digest.unwrap_or_else(|e| {
+                unreadable.get_or_insert(e);
+                [0; 32]
+            }))
         })?;
-        let mut unresolved = self
+        if let Some(e) = unreadable {
+            self.fail(e);
+        }
+        let mut unresolved: Vec<Unresolved> = self
             .unresolved
             .iter()
-            .map(|(file, line, reason)| {
-                Ok(Unresolved {
-                    file: rel(file)?,
+            .filter_map(|(file, line, reason)| {
+                Some(Unresolved {
+                    file: rel(file).ok()?,
                     line: *line,
                     reason: reason.clone(),
                 })
             })
-            .collect::<Result<Vec<_>, Error>>()?;
+            .collect();
         unresolved.sort();
         unresolved.dedup();
         Ok(UnitSources {
@@ -813,7 +1035,7 @@ impl UnitWalk<'_, '_> {
             kind: unit.kind,
             crate_types: unit.crate_types.clone(),
             edition: unit.edition.clone(),
-            root_file: rel(&unit.root_file)?,
+            root_file,
             manifest: rel(&unit.manifest)?,
             features: unit.features.iter().cloned().collect(),
             files: files.into_iter().collect(),
@@ -821,12 +1043,13 @@ impl UnitWalk<'_, '_> {
             deps: unit.deps.clone(),
             externs: unit.externs.clone(),
             env: self.env.into_iter().collect(),
-            out_dir_includes: self.out_dir.into_iter().collect(),
+            out_dir_includes: self.out_dir.map(|includes| includes.into_iter().collect()),
             unresolved,
             run_inputs: run.as_ref().map(|r| r.0.clone()),
             run_env: run.as_ref().map(|r| r.1.clone()),
             run_inputs_exact: run.map(|r| r.2),
             hash,
+            error: self.error.map(|e| e.to_string()),
         })
     }
 }

@@ -239,7 +239,7 @@ fn scan_workspace(
     };
     let cache = SourceCache::new(parsed);
     let mut units = plan_units(workspace, &options.features, &cache)?;
-    let resolver = ModuleResolver::new(workspace, target_cfg.as_ref(), &cache);
+    let resolver = ModuleResolver::new(workspace, &units, target_cfg.as_ref(), &cache);
     let global = match &options.cfgs {
         Some(flags) => know_cfgs(&mut units, &resolver, &workspace.root, flags)?,
         None => Touched::new(),
@@ -345,17 +345,16 @@ fn know_cfgs(
         } else {
             let (sources, touched) = resolver.scan_unit(unit)?;
             read.extend(touched);
-            let reads = UnitReads::new(resolver.cache());
-            let settable = settable_cfgs(
-                &sources
-                    .files
-                    .iter()
-                    .map(|f| root.join(f.as_str()))
-                    .collect(),
-                &reads,
-            );
-            read.extend(reads.into_touched());
-            settable
+            // A script whose sources cannot all be read may set any name.
+            if sources.error.is_some() {
+                None
+            } else {
+                let reads = UnitReads::new(resolver.cache());
+                let files = sources.files.iter().map(|f| root.join(f.as_str()));
+                let settable = settable_cfgs(&files.collect(), &reads);
+                read.extend(reads.into_touched());
+                settable
+            }
         };
         by_package.insert(
             unit.package_dir.clone(),

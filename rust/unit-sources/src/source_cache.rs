@@ -190,8 +190,8 @@ impl SourceCache {
     }
 
     /// Every file-system input of the scan so far: each file read (its digest, or that it
-    /// could not be read), each path `stat`ed whose kind no read already implies, each
-    /// directory listed.
+    /// could not be read, unless its kind says why), each path `stat`ed whose kind no read
+    /// already implies, each directory listed.
     pub fn observations(&self) -> Vec<(PathBuf, Observation)> {
         let mut observed: HashMap<PathBuf, Observation> = HashMap::new();
         for map in [&self.sources, &self.data] {
@@ -201,12 +201,18 @@ impl SourceCache {
             }
         }
         for (path, kind) in self.kinds.lock().expect("cache lock").iter() {
-            let implied = *kind == FileKind::File
-                && matches!(observed.get(path), Some(Observation::Content(Some(_))));
-            if !implied {
-                observed
-                    .entry(path.clone())
-                    .or_insert(Observation::Kind(*kind));
+            match observed.get(path) {
+                // A file read: its digest says more than its kind.
+                Some(Observation::Content(Some(_))) if *kind == FileKind::File => {}
+                // Unreadable because it is no file (missing, a dangling link, a directory):
+                // the kind tells those apart, which "unreadable" does not.
+                Some(Observation::Content(None)) if *kind != FileKind::File => {
+                    observed.insert(path.clone(), Observation::Kind(*kind));
+                }
+                Some(_) => {}
+                None => {
+                    observed.insert(path.clone(), Observation::Kind(*kind));
+                }
             }
         }
         let mut observations: Vec<(PathBuf, Observation)> = observed.into_iter().collect();

@@ -124,6 +124,9 @@ pub(crate) enum IncludeArg {
     ManifestDir(String),
     /// `concat!(env!("OUT_DIR"), "<rest>")`.
     OutDir(String),
+    /// `env!("<name>")` or `concat!(env!("<name>"), "<rest>")` for any other variable: a path
+    /// the build's environment (or the package's build script, `cargo:rustc-env`) gives.
+    Env { name: String, rest: String },
     /// Anything else: the text of the argument, and the literal text it is known to end with
     /// (the string literals of a `concat!` after its last other piece; may be empty).
     Unknown { text: String, suffix: String },
@@ -729,7 +732,21 @@ fn include_arg(trees: &[Tree<'_>]) -> IncludeArg {
     let [name, bang, group] = arg else {
         return unknown(String::new());
     };
-    if name.ident() != Some("concat") || !bang.is(TokenKind::Bang) {
+    if !bang.is(TokenKind::Bang) {
+        return unknown(String::new());
+    }
+    if name.ident() == Some("env") {
+        return match env_name(group).as_deref() {
+            Some("CARGO_MANIFEST_DIR") => IncludeArg::ManifestDir(String::new()),
+            Some("OUT_DIR") => IncludeArg::OutDir(String::new()),
+            Some(var) => IncludeArg::Env {
+                name: var.to_string(),
+                rest: String::new(),
+            },
+            None => unknown(String::new()),
+        };
+    }
+    if name.ident() != Some("concat") {
         return unknown(String::new());
     }
     let Some(inner) = group.any_group() else {
@@ -740,18 +757,14 @@ fn include_arg(trees: &[Tree<'_>]) -> IncludeArg {
     let mut pieces = all.into_iter().peekable();
     let base = match pieces.peek() {
         Some([env, bang, args]) if env.ident() == Some("env") && bang.is(TokenKind::Bang) => {
-            let var = args.any_group().and_then(|a| match a {
-                [literal] | [literal, _] => string_value(literal),
-                _ => None,
-            });
+            let var = env_name(args);
             pieces.next();
-            match var.as_deref() {
-                Some("CARGO_MANIFEST_DIR") => IncludeArg::ManifestDir,
-                Some("OUT_DIR") => IncludeArg::OutDir,
-                _ => return unknown(tail),
+            match var {
+                Some(var) => Some(var),
+                None => return unknown(tail),
             }
         }
-        _ => IncludeArg::Relative,
+        _ => None,
     };
     let mut value = String::new();
     for piece in pieces {
@@ -763,7 +776,25 @@ fn include_arg(trees: &[Tree<'_>]) -> IncludeArg {
             _ => return unknown(tail),
         }
     }
-    base(value)
+    match base.as_deref() {
+        None => IncludeArg::Relative(value),
+        Some("CARGO_MANIFEST_DIR") => IncludeArg::ManifestDir(value),
+        Some("OUT_DIR") => IncludeArg::OutDir(value),
+        Some(name) => IncludeArg::Env {
+            name: name.to_string(),
+            rest: value,
+        },
+    }
+}
+
+/// The variable an `env!(…)` invocation's argument group names (`env!("NAME")`,
+/// `env!("NAME", "message")`).
+fn env_name(group: &Tree<'_>) -> Option<String> {
+    group.any_group().and_then(|args| match args {
+        [literal] | [literal, _] => string_value(literal),
+        [literal, comma, _] if comma.is(TokenKind::Comma) => string_value(literal),
+        _ => None,
+    })
 }
 
 /// The text of the string literals that end a `concat!`'s pieces, after its last other piece.
@@ -1205,6 +1236,8 @@ mod tests {
             include!(concat!(env!("OUT_DIR"), "/gen.rs"));
             const V: Option<&str> = option_env!("MY_VAR");
             const W: &str = include_str!(concat!(env!("W_DIR"), "/w.txt"));
+            include!(env!("GENERATED"));
+            include!(env!("OUT_DIR", "set by cargo"));
             macro_rules! m { ($p:expr) => { include_bytes!($p) } }
         "#;
         let all = items(source);
@@ -1229,10 +1262,23 @@ mod tests {
                 ),
                 (
                     IncludeKind::Data,
-                    &IncludeArg::Unknown {
-                        text: "concat!(env!(\"W_DIR\"), \"/w.txt\")".into(),
-                        suffix: "/w.txt".into()
+                    &IncludeArg::Env {
+                        name: "W_DIR".into(),
+                        rest: "/w.txt".into()
                     },
+                    false
+                ),
+                (
+                    IncludeKind::Source,
+                    &IncludeArg::Env {
+                        name: "GENERATED".into(),
+                        rest: String::new()
+                    },
+                    false
+                ),
+                (
+                    IncludeKind::Source,
+                    &IncludeArg::OutDir(String::new()),
                     false
                 ),
                 (
@@ -1246,7 +1292,16 @@ mod tests {
             ]
         );
         let env: Vec<String> = parse_file(source).unwrap().env.into_iter().collect();
-        assert_eq!(env, ["CARGO_MANIFEST_DIR", "MY_VAR", "OUT_DIR", "W_DIR"]);
+        assert_eq!(
+            env,
+            [
+                "CARGO_MANIFEST_DIR",
+                "GENERATED",
+                "MY_VAR",
+                "OUT_DIR",
+                "W_DIR"
+            ]
+        );
     }
 
     #[test]

@@ -55,6 +55,19 @@ impl UnitKind {
         }
     }
 
+    /// The manifest's word for the target this unit compiles: the `[lib]` or `[[bin]]`,
+    /// `[[example]]`, `[[test]]`, `[[bench]]` table, or the package's build script.
+    pub(crate) fn target_kind(self) -> &'static str {
+        match self {
+            UnitKind::Lib | UnitKind::ProcMacro | UnitKind::LibTest => "lib",
+            UnitKind::Bin | UnitKind::BinTest => "bin",
+            UnitKind::Example => "example",
+            UnitKind::Test => "test",
+            UnitKind::Bench => "bench",
+            UnitKind::BuildScript | UnitKind::BuildScriptRun => "build script",
+        }
+    }
+
     /// Whether rustc compiles this unit with `--test`, so `cfg(test)` holds.
     pub fn is_test_harness(self) -> bool {
         matches!(
