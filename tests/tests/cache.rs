@@ -140,7 +140,23 @@ impl Scratch {
 
     /// [`Scratch::scan`] with the variables `extra` set too.
     fn scan_in(&self, cached: bool, flags: &[&str], extra: &[(&str, &OsStr)]) -> Answer {
+        self.scan_at(&self.workspace(), cached, flags, extra)
+    }
+
+    /// [`Scratch::scan_in`] of the workspace in `dir` (a copy, say).
+    fn scan_at(
+        &self,
+        dir: &Path,
+        cached: bool,
+        flags: &[&str],
+        extra: &[(&str, &OsStr)],
+    ) -> Answer {
         let cache = cached.then(|| self.cache());
+        scan_with(dir, cache.as_deref(), flags, &self.env(extra))
+    }
+
+    /// The environment of the scans: the counting `cargo` and `rustc`, and `extra`.
+    fn env<'a>(&'a self, extra: &[(&'a str, &'a OsStr)]) -> Vec<(&'a str, &'a OsStr)> {
         // `cargo test` sets CARGO, which the scanner (as cargo_metadata) runs.
         let mut env = vec![
             ("PATH", self.path.as_os_str()),
@@ -148,7 +164,7 @@ impl Scratch {
             ("RUSTC", self.rustc.as_os_str()),
         ];
         env.extend_from_slice(extra);
-        scan_with(&self.workspace(), cache.as_deref(), flags, &env)
+        env
     }
 
     /// How many times `tool` (`cargo` or `rustc`) ran so far.
@@ -160,9 +176,54 @@ impl Scratch {
 
     /// [`Scratch::scan`] with the cache, and whether it ran cargo.
     fn cached_scan(&self, flags: &[&str]) -> (Answer, bool) {
+        self.cached_scan_at(&self.workspace(), flags)
+    }
+
+    /// [`Scratch::cached_scan`] of the workspace in `dir`.
+    fn cached_scan_at(&self, dir: &Path, flags: &[&str]) -> (Answer, bool) {
         let before = self.runs("cargo");
-        let answer = self.scan(true, flags);
+        let answer = self.scan_at(dir, true, flags, &[]);
         (answer, self.runs("cargo") > before)
+    }
+
+    /// A copy of the workspace in `<scratch>/<parent>/<name>`, not backdated: a new path.
+    fn copy(&self, parent: &str, name: &str) -> PathBuf {
+        let copy = self.dir.path().join(parent).join(name);
+        copy_tree(&self.workspace(), &copy);
+        copy
+    }
+
+    /// `cargo unit-sources cache info --json` of the cache directory.
+    fn info(&self) -> serde_json::Value {
+        let cache = self.cache();
+        let args = [
+            "cache",
+            "info",
+            "--json",
+            "--cache-dir",
+            cache.to_str().unwrap(),
+        ];
+        let output = cli_with_env(&args, &[]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).expect("JSON")
+    }
+
+    /// The record `cache info` lists for the workspace root `root`: (units, units walked).
+    fn record(&self, root: &Path) -> (u64, u64) {
+        let info = self.info();
+        let records = info["record_list"].as_array().unwrap();
+        let record = records
+            .iter()
+            .find(|r| r["root"] == root.to_str().unwrap())
+            .unwrap_or_else(|| panic!("no record for {}: {info:#}", root.display()));
+        (
+            record["units"].as_u64().unwrap(),
+            record["walked"].as_u64().unwrap(),
+        )
     }
 }
 
@@ -760,4 +821,458 @@ fn an_unusable_cache_directory_is_skipped() {
         expected,
         "damaged cache files"
     );
+}
+
+/// The model of a successful scan's answer.
+fn model_of(answer: &Answer) -> serde_json::Value {
+    assert_eq!(answer.0, Some(0), "{}", answer.2);
+    serde_json::from_str(&answer.1).expect("JSON")
+}
+
+/// A Rust file of the model (a library's root file when there is one), and how many units list
+/// it.
+fn a_listed_source(model: &serde_json::Value) -> (String, u64) {
+    let units = model["units"].as_object().unwrap();
+    let first = units
+        .values()
+        .find(|u| u["kind"] == "lib")
+        .or_else(|| units.values().next())
+        .unwrap();
+    let file = first["rootFile"].as_str().unwrap().to_string();
+    let listing = units
+        .values()
+        .filter(|u| u["files"].as_array().unwrap().iter().any(|f| *f == *file))
+        .count();
+    (file, listing as u64)
+}
+
+#[test]
+fn copies_at_new_paths_take_the_records_over() {
+    // A flake's next revision is the same tree at a new store path with an edit: each copy here
+    // answers exactly as `--no-cache` does there (its root included), cargo runs only when one
+    // of its inputs differs, and only the units reading the edited file are walked.
+    let lib_bin_build = fixture("lib-bin-build");
+    let with_flags = [
+        (fixture("cfg-features"), &["--cfg", ""][..]),
+        (lib_bin_build.clone(), &["--cfg", ""][..]),
+        (examples()[0].clone(), &["--dependencies"][..]),
+    ];
+    let plain = fixtures()
+        .into_iter()
+        .chain(examples())
+        .map(|w| (w, &[][..]));
+    for (workspace, flags) in plain.chain(with_flags) {
+        let name = format!("{} {flags:?}", workspace.display());
+        let scratch = Scratch::new(|copy| copy_tree(&workspace, copy));
+        let (first, ran) = scratch.cached_scan(flags);
+        assert!(ran, "{name}: cold");
+        let cargo_always_runs = flags.contains(&"--dependencies");
+        let check = |dir: &Path, what: &str, runs_cargo: bool| {
+            let (cached, ran) = scratch.cached_scan_at(dir, flags);
+            let uncached = scratch.scan_at(dir, false, flags, &[]);
+            assert_eq!(cached, uncached, "{name}: {what}");
+            assert_eq!(
+                ran,
+                runs_cargo || cargo_always_runs,
+                "{name}: {what}: cargo ran?"
+            );
+            model_of(&cached)
+        };
+        let copy = scratch.copy("a", "ws");
+        let model = check(&copy, "an unchanged copy", false);
+        assert_eq!(model["root"], copy.to_str().unwrap(), "{name}");
+        let units = model["units"].as_object().unwrap().len() as u64;
+        assert_eq!(scratch.record(&copy), (units, 0), "{name}: nothing walked");
+
+        let (file, readers) = a_listed_source(&model_of(&first));
+        let edited = scratch.copy("b", "other-name");
+        append(&edited.join(&file), "\n// edited\n");
+        check(&edited, "a copy with one edit", false);
+        assert_eq!(
+            scratch.record(&edited),
+            (units, readers),
+            "{name}: the units reading {file} walked"
+        );
+
+        let manifest = scratch.copy("c", "ws");
+        append(
+            &manifest.join("Cargo.toml"),
+            "\n[workspace.metadata.edited]\nx = 1\n",
+        );
+        check(&manifest, "a copy with its manifest edited", true);
+        assert_eq!(
+            scratch.record(&manifest),
+            (units, units),
+            "{name}: a new answer of cargo's: every unit walked"
+        );
+
+        // The original, and each copy, still answer from their own records.
+        for dir in [scratch.workspace(), copy, edited] {
+            check(&dir, "again", false);
+        }
+    }
+}
+
+#[test]
+fn records_serve_only_scans_with_the_same_options() {
+    // The fingerprint's key holds what cargo answered, not the scan's options: a record is
+    // found, at its location or for the workspace's identity, only by scans with the same
+    // options. Each scan here, in place and in a copy, answers as `--no-cache` does.
+    let scratch = Scratch::new(|copy| copy_tree(&fixture("cfg-features"), copy));
+    let options: [&[&str]; 4] = [
+        &[],
+        &["--features", "fast", "--no-default-features"],
+        &["--cfg", ""],
+        &["--all-features"],
+    ];
+    let superset = scratch.scan(false, &[]);
+    let fast = scratch.scan(false, options[1]);
+    assert_ne!(superset, fast, "the options change the answer");
+    for (i, flags) in options.iter().enumerate() {
+        let (cached, _) = scratch.cached_scan(flags);
+        assert_eq!(cached, scratch.scan(false, flags), "in place: {flags:?}");
+        let copy = scratch.copy(&format!("options-{i}"), "ws");
+        let (cached, _) = scratch.cached_scan_at(&copy, flags);
+        assert_eq!(
+            cached,
+            scratch.scan_at(&copy, false, flags, &[]),
+            "a copy: {flags:?}"
+        );
+    }
+    // Each set of options has its own record in place, and its own lineage.
+    for (i, flags) in options.iter().enumerate().rev() {
+        assert!(!scratch.cached_scan(flags).1, "{flags:?}: stored");
+        let copy = scratch.copy(&format!("again-{i}"), "ws");
+        let (cached, ran) = scratch.cached_scan_at(&copy, flags);
+        assert_eq!(
+            cached,
+            scratch.scan_at(&copy, false, flags, &[]),
+            "{flags:?}"
+        );
+        assert!(!ran, "{flags:?}: cargo's answer taken over");
+    }
+}
+
+#[test]
+fn copies_below_new_ancestors_answer_as_a_fresh_scan_there() {
+    // A package that is a workspace of its own until a parent directory's Cargo.toml claims it.
+    let scratch = Scratch::new(|ws| {
+        write(
+            &ws.join("Cargo.toml"),
+            "[package]\nname = \"lone\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        );
+        write(&ws.join("src/lib.rs"), "pub fn f() {}\n");
+    });
+    assert!(scratch.cached_scan(&[]).1, "cold");
+    let below = |parent: &str, file: &str, text: &str| {
+        let copy = scratch.copy(parent, "ws");
+        write(&copy.parent().unwrap().join(file), text);
+        let (cached, ran) = scratch.cached_scan_at(&copy, &[]);
+        assert_eq!(cached, scratch.scan_at(&copy, false, &[], &[]), "{parent}");
+        // A malformed configuration stops the scan before cargo runs.
+        let malformed = text.starts_with("[source\n");
+        assert_eq!(
+            ran, !malformed,
+            "{parent}: cargo ran (an ancestor's {file} appeared)"
+        );
+        cached
+    };
+    let member = below("claimed", "Cargo.toml", "[workspace]\nmembers = [\"ws\"]\n");
+    let root = scratch.dir.path().join("claimed");
+    assert_eq!(model_of(&member)["root"], root.to_str().unwrap());
+    let refused = below("unlisted", "Cargo.toml", "[workspace]\n");
+    assert_eq!(
+        refused.0,
+        Some(2),
+        "cargo: believes it is in a workspace when it is not"
+    );
+    let malformed = below("malformed", ".cargo/config.toml", "[source\n");
+    assert_eq!(malformed.0, Some(2), "{}", malformed.2);
+    assert!(malformed.2.contains("config.toml"), "{}", malformed.2);
+    let irrelevant = below("configured", ".cargo/config.toml", "[net]\nretry = 1\n");
+    assert_eq!(
+        model_of(&irrelevant)["units"],
+        model_of(&scratch.scan(false, &[]))["units"]
+    );
+    // A record stored below such an ancestor is not taken over by a copy without it.
+    let claimed = scratch.dir.path().join("claimed/ws");
+    assert!(
+        scratch.cached_scan_at(&claimed, &[]).1,
+        "not yet stored: just written"
+    );
+    backdate(scratch.dir.path());
+    assert!(scratch.cached_scan_at(&claimed, &[]).1, "stored now");
+    assert!(!scratch.cached_scan_at(&claimed, &[]).1, "and used");
+    let copy = scratch.dir.path().join("free/ws");
+    copy_tree(&claimed, &copy);
+    let (cached, ran) = scratch.cached_scan_at(&copy, &[]);
+    assert_eq!(cached, scratch.scan_at(&copy, false, &[], &[]));
+    assert!(ran);
+}
+
+#[test]
+fn a_workspace_above_both_places_that_excludes_only_the_original() {
+    // The same `Cargo.toml` lies above the original and the copy: its workspace excludes the
+    // original's directory, not the copy's, so cargo answers otherwise in the copy.
+    let scratch = Scratch::new(|ws| {
+        write(
+            &ws.join("Cargo.toml"),
+            "[package]\nname = \"lone\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        );
+        write(&ws.join("src/lib.rs"), "pub fn f() {}\n");
+    });
+    let above = scratch.dir.path().join("above");
+    write(
+        &above.join("Cargo.toml"),
+        "[workspace]\nexclude = [\"excluded\"]\n",
+    );
+    let original = above.join("excluded/ws");
+    copy_tree(&scratch.workspace(), &original);
+    backdate(&above);
+    let (first, _) = scratch.cached_scan_at(&original, &[]);
+    assert_eq!(first.0, Some(0), "{}", first.2);
+    assert!(!scratch.cached_scan_at(&original, &[]).1, "stored");
+    let copy = above.join("included/ws");
+    copy_tree(&original, &copy);
+    let (cached, _) = scratch.cached_scan_at(&copy, &[]);
+    let fresh = scratch.scan_at(&copy, false, &[], &[]);
+    assert_eq!(cached, fresh);
+    assert_eq!(
+        fresh.0,
+        Some(2),
+        "cargo: believes it is in a workspace when it is not"
+    );
+}
+
+/// A workspace's `src/lib.rs`, written for the workspace's root.
+type LibFor = fn(&Path) -> String;
+
+#[test]
+fn paths_naming_the_old_place_are_not_taken_over_elsewhere() {
+    // Sources and manifests that name the tree's own location (an absolute path, or a relative
+    // one leaving the tree and coming back) mean something else in a copy: there a fresh scan
+    // fails, and so must the cached one.
+    let workspaces: [(&str, LibFor); 4] = [
+        ("an absolute #[path]", |ws| {
+            format!(
+                "#[path = \"{}\"]\nmod real;\n",
+                ws.join("src/real.rs").display()
+            )
+        }),
+        ("an include climbing out and back", |_| {
+            "pub const D: &str = include_str!(\"../../ws/src/real.rs\");\n".to_string()
+        }),
+        ("an absolute path dependency", |_| {
+            "pub fn f() {}\n".to_string()
+        }),
+        ("a build script's absolute rerun-if-changed", |_| {
+            "pub fn f() {}\n".to_string()
+        }),
+    ];
+    for (what, lib) in workspaces {
+        let scratch = Scratch::new(|ws| {
+            let mut manifest =
+                "[package]\nname = \"here\"\nversion = \"0.1.0\"\nedition = \"2021\"\n".to_string();
+            match what {
+                "an absolute path dependency" => {
+                    manifest += &format!(
+                        "[dependencies]\ndep = {{ path = \"{}\" }}\n[workspace]\nmembers = [\"dep\"]\n",
+                        ws.join("dep").display()
+                    );
+                    write(
+                        &ws.join("dep/Cargo.toml"),
+                        "[package]\nname = \"dep\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+                    );
+                    write(&ws.join("dep/src/lib.rs"), "\n");
+                }
+                "a build script's absolute rerun-if-changed" => {
+                    write(
+                        &ws.join("build.rs"),
+                        &format!(
+                            "fn main() {{ println!(\"cargo:rerun-if-changed={}\"); }}\n",
+                            ws.join("src/real.rs").display()
+                        ),
+                    );
+                }
+                _ => {}
+            }
+            write(&ws.join("Cargo.toml"), &manifest);
+            write(&ws.join("src/lib.rs"), &lib(ws));
+            write(&ws.join("src/real.rs"), "pub fn real() {}\n");
+        });
+        let (here, _) = scratch.cached_scan(&[]);
+        assert_eq!(here, scratch.scan(false, &[]), "{what}");
+        assert_eq!(here.0, Some(0), "{what}: {}", here.2);
+        assert!(!scratch.cached_scan(&[]).1, "{what}: stored");
+        let copy = scratch.copy("elsewhere", "copy");
+        let cached = scratch.scan_at(&copy, true, &[], &[]);
+        let fresh = scratch.scan_at(&copy, false, &[], &[]);
+        assert_eq!(cached, fresh, "{what}");
+    }
+}
+
+#[test]
+fn eviction_under_a_small_limit_with_concurrent_scans() {
+    // Four workspaces edited and scanned at once with one cache directory whose limit holds a
+    // few records, while `cache gc` trims it too: every answer is the uncached one, and at rest
+    // the directory exceeds its limit by at most one record.
+    let limit = 96 * 1024;
+    let scratch = Scratch::new(|ws| {
+        for (i, name) in ["nested-members", "macro-mods", "includes", "path-attrs"]
+            .iter()
+            .enumerate()
+        {
+            copy_tree(&fixture(name), &ws.join(i.to_string()));
+        }
+    });
+    let limit_flag = limit.to_string();
+    let flags = ["--cache-limit", limit_flag.as_str()];
+    std::thread::scope(|s| {
+        for i in 0..4 {
+            let (scratch, flags) = (&scratch, &flags);
+            s.spawn(move || {
+                let ws = scratch.workspace().join(i.to_string());
+                for round in 0..6 {
+                    if round > 0 {
+                        let lib = std::fs::read_dir(ws.join("src"))
+                            .unwrap()
+                            .map(|e| e.unwrap().path())
+                            .find(|p| p.extension().is_some_and(|e| e == "rs"))
+                            .unwrap();
+                        append(&lib, &format!("\n// round {round}\n"));
+                    }
+                    let cached = scratch.scan_at(&ws, true, flags, &[]);
+                    let uncached = scratch.scan_at(&ws, false, &[], &[]);
+                    assert_eq!(cached, uncached, "workspace {i}, round {round}");
+                    assert_eq!(cached.0, Some(0), "{}", cached.2);
+                }
+            });
+        }
+        let (scratch, limit_flag) = (&scratch, &limit_flag);
+        s.spawn(move || {
+            let cache = scratch.cache();
+            for _ in 0..10 {
+                let args = ["cache", "gc", "--cache-dir", cache.to_str().unwrap()];
+                let output =
+                    cli_with_env(&[&args[..], &["--cache-limit", limit_flag]].concat(), &[]);
+                assert!(
+                    output.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&output.stderr)
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        });
+    });
+    let info = scratch.info();
+    let largest_record = std::fs::read_dir(scratch.cache())
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("scan-"))
+        .map(|e| {
+            use std::os::unix::fs::MetadataExt;
+            e.metadata().unwrap().blocks() * 512
+        })
+        .max()
+        .unwrap_or(0);
+    let total = info["total"]["bytes"].as_u64().unwrap();
+    assert!(
+        total <= limit + largest_record,
+        "{total} bytes in the cache, limit {limit}, largest record {largest_record}: {info:#}"
+    );
+    assert!(
+        info["record_list"].as_array().unwrap().len() < 4 * 6,
+        "evicted"
+    );
+    // What is left still answers as an uncached scan; `gc` to 0 empties the directory.
+    for i in 0..4 {
+        let ws = scratch.workspace().join(i.to_string());
+        assert_eq!(
+            scratch.scan_at(&ws, true, &flags, &[]),
+            scratch.scan_at(&ws, false, &[], &[])
+        );
+    }
+    let cache = scratch.cache();
+    let gc = [
+        "cache",
+        "gc",
+        "--cache-limit",
+        "0",
+        "--cache-dir",
+        cache.to_str().unwrap(),
+    ];
+    assert!(cli_with_env(&gc, &[]).status.success());
+    assert_eq!(scratch.info()["total"]["files"], 0);
+}
+
+#[test]
+fn a_flake_at_its_next_revision_hits_the_cache() {
+    // `builtins.getFlake` copies the flake to the store: `self` is `/nix/store/<hash>-source`,
+    // a new path for every revision. Evaluated through the plugin with real nix-instantiate,
+    // the second revision (one file edited) takes cargo's answer and the other units over.
+    let scratch = Scratch::new(|ws| {
+        copy_tree(&fixture("nested-members"), ws);
+        write(
+            &ws.join("flake.nix"),
+            "{ outputs = { self }: { model = builtins.rustUnitSources { src = self; }; }; }\n",
+        );
+    });
+    let cache = scratch.cache();
+    let evaluate = || {
+        let flake = format!("path:{}", scratch.workspace().display());
+        let output = std::process::Command::new("nix-instantiate")
+            .args(["--eval", "--strict", "--json"])
+            .args(["--extra-experimental-features", "nix-command flakes"])
+            .args(["--option", "plugin-files"])
+            .arg(rust_unit_sources_tests::plugin())
+            .arg("-E")
+            .arg(format!("(builtins.getFlake \"{flake}\").model"))
+            .env("NIX_CONFIG", rust_unit_sources_tests::NIX_CONFIG)
+            .env("RUST_UNIT_SOURCES_CACHE_DIR", &cache)
+            .envs(scratch.env(&[]))
+            .output()
+            .expect("nix-instantiate runs");
+        rust_unit_sources_tests::nix_json(&output)
+    };
+    let uncached = |model: &serde_json::Value| {
+        let root = PathBuf::from(model["root"].as_str().unwrap());
+        assert!(root.starts_with("/nix/store"), "{}", root.display());
+        model_of(&scratch.scan_at(&root, false, &[], &[]))
+    };
+    // (the model, how many times cargo ran)
+    let counted = || {
+        let before = scratch.runs("cargo");
+        let model = evaluate();
+        (model, scratch.runs("cargo") - before)
+    };
+    let (first, runs) = counted();
+    assert_eq!(runs, 1, "cold");
+    assert_eq!(first, uncached(&first));
+    append(
+        &scratch.workspace().join("src/cli.rs"),
+        "\n// the next revision\n",
+    );
+    let (second, runs) = counted();
+    assert_eq!(runs, 0, "cargo's answer taken over");
+    assert_ne!(second["root"], first["root"], "a new store path");
+    assert_eq!(second, uncached(&second));
+    let root = PathBuf::from(second["root"].as_str().unwrap());
+    let (units, readers) = (
+        second["units"].as_object().unwrap().len() as u64,
+        a_count_of_units_listing(&second, "src/cli.rs"),
+    );
+    assert!(readers < units, "{readers} of {units}");
+    assert_eq!(
+        scratch.record(&root),
+        (units, readers),
+        "only its readers walked"
+    );
+}
+
+/// How many units of `model` list `file`.
+fn a_count_of_units_listing(model: &serde_json::Value, file: &str) -> u64 {
+    let units = model["units"].as_object().unwrap().values();
+    units
+        .filter(|u| u["files"].as_array().unwrap().iter().any(|f| f == file))
+        .count() as u64
 }

@@ -21,6 +21,7 @@ mod crates_io;
 mod generate;
 mod measure;
 mod report;
+mod revisions;
 
 use clap::{Parser, Subcommand};
 use measure::{repeat, run_scan_worker, summarize};

@@ -2,6 +2,7 @@
 //! binary's `exec` worker (wall time and peak RSS of the command and everything it waited for),
 //! and the in-process native scan measured by the `scan` worker.
 
+use crate::revisions::{cache_files, Growth, Limited, Revisions};
 use nix::sys::resource::{getrusage, UsageWho};
 use rayon::prelude::*;
 use rust_unit_sources::{scan, FeatureSelection, Model, ScanOptions};
@@ -173,13 +174,19 @@ impl Timings {
         let mut timings = Timings::default();
         for _ in 0..runs {
             prepare()?;
-            let cpu = cpu_secs()?;
-            let start = Instant::now();
-            drop(std::hint::black_box(run()?));
-            timings.wall.push(start.elapsed().as_secs_f64());
-            timings.cpu.push(cpu_secs()? - cpu);
+            timings.time(&mut run)?;
         }
         Ok(timings)
+    }
+
+    /// Times one run of `run`.
+    fn time<T>(&mut self, run: impl FnOnce() -> Result<T, String>) -> Result<(), String> {
+        let cpu = cpu_secs()?;
+        let start = Instant::now();
+        drop(std::hint::black_box(run()?));
+        self.wall.push(start.elapsed().as_secs_f64());
+        self.cpu.push(cpu_secs()? - cpu);
+        Ok(())
     }
 }
 
@@ -209,6 +216,15 @@ pub struct ScanReport {
     /// With a fresh fingerprint (every evaluation of an unchanged workspace): `cargo metadata`,
     /// then every recorded file re-read and re-hashed and every probed path re-`stat`ed.
     pub fresh: Timings,
+    /// A new path plus one edit (a flake's next revision, [`Revisions`]): the previous
+    /// revision copied to a new path with one more comment appended to the edited file before
+    /// each run, scanned with the cache the previous revisions filled. cargo's answer and the
+    /// units not reading the file are taken over.
+    pub moved: Timings,
+    /// What each timed [`ScanReport::moved`] scan added to the cache directory.
+    pub growth: Vec<Growth>,
+    /// Further revisions scanned with a small cache size limit.
+    pub limited: Limited,
     /// Each timed run of `cargo metadata --no-deps --offline`, the command `scan` runs once.
     pub metadata: Vec<f64>,
     /// The floor: read every listed file and blake3 it, on rayon's pool.
@@ -281,6 +297,8 @@ pub fn scan_worker(manifest: &Path, runs: usize) -> Result<(), String> {
     let edited = edited?;
     run(&cached)?;
     let fresh = Timings::measure(runs, || Ok(()), || run(&cached))?;
+    let relative_edit = edited_file.strip_prefix(&root).unwrap_or(&edited_file);
+    let (moved, growth, limited) = revisions(&root, relative_edit, &cached, runs)?;
     let peak_rss_kb = getrusage(UsageWho::RUSAGE_SELF)
         .map(|u| u64::try_from(u.max_rss()).unwrap_or(0))
         .map_err(|e| e.to_string())?;
@@ -333,6 +351,9 @@ pub fn scan_worker(manifest: &Path, runs: usize) -> Result<(), String> {
             .display()
             .to_string(),
         fresh,
+        moved,
+        growth,
+        limited,
         metadata,
         floor,
         peak_rss_kb,
@@ -344,6 +365,66 @@ pub fn scan_worker(manifest: &Path, runs: usize) -> Result<(), String> {
         serde_json::to_string(&report).map_err(|e| e.to_string())?
     );
     Ok(())
+}
+
+/// The revisions of the workspace at `root` (see [`Revisions`]), each editing `edited`: `runs`
+/// timed scans of a new revision with the cache of `cached` (after an untimed one), with what
+/// each added to the cache; then a cold scan of one more in a second cache directory, and
+/// `runs` revisions under a limit of what that holds plus two records.
+fn revisions(
+    root: &Path,
+    edited: &Path,
+    cached: &ScanOptions,
+    runs: usize,
+) -> Result<(Timings, Vec<Growth>, Limited), String> {
+    let mut revisions = Revisions::new(root, edited)?;
+    let at = |root: PathBuf, options: &ScanOptions| ScanOptions {
+        manifest_path: root,
+        ..options.clone()
+    };
+    let run = |options: &ScanOptions| scan(options).map_err(|e| e.to_string());
+    let cache = cached.cache_dir.clone().ok_or("no cache directory")?;
+    run(&at(revisions.next()?, cached))?;
+    let mut moved = Timings::default();
+    let mut growth = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let options = at(revisions.next()?, cached);
+        let before = cache_files(&cache);
+        moved.time(|| run(&options))?;
+        growth.push(Growth::between(&before, &cache_files(&cache)));
+    }
+    let small = tempfile::tempdir().map_err(|e| format!("cache directory: {e}"))?;
+    let first = ScanOptions {
+        cache_dir: Some(small.path().to_path_buf()),
+        ..at(revisions.next()?, cached)
+    };
+    run(&first)?;
+    let filled = cache_files(small.path());
+    let record = filled
+        .iter()
+        .filter(|(name, _)| name.starts_with("scan-"))
+        .map(|(_, size)| *size)
+        .max()
+        .unwrap_or(0);
+    let mut limited = Limited {
+        limit: filled.values().sum::<u64>() + 2 * record,
+        ..Limited::default()
+    };
+    for _ in 0..runs {
+        let options = ScanOptions {
+            cache_limit: Some(limited.limit),
+            ..at(revisions.next()?, &first)
+        };
+        let before = cache_files(small.path());
+        let start = Instant::now();
+        drop(std::hint::black_box(run(&options)?));
+        limited.wall.push(start.elapsed().as_secs_f64());
+        let after = cache_files(small.path());
+        limited.revisions += 1;
+        limited.evicting += usize::from(before.keys().any(|n| !after.contains_key(n)));
+        limited.observe(&after);
+    }
+    Ok((moved, growth, limited))
 }
 
 /// Runs the `scan` worker on `manifest` in a process of its own and returns its report.

@@ -115,13 +115,15 @@ enum CacheState {
     Uncached,
     Cold,
     Edited,
+    Moved,
     Fresh,
 }
 
 impl CacheState {
-    const ALL: [CacheState; 4] = [
+    const ALL: [CacheState; 5] = [
         CacheState::Fresh,
         CacheState::Edited,
+        CacheState::Moved,
         CacheState::Cold,
         CacheState::Uncached,
     ];
@@ -131,12 +133,13 @@ impl CacheState {
             CacheState::Uncached => "no cache",
             CacheState::Cold => "cold cache",
             CacheState::Edited => "after an edit",
+            CacheState::Moved => "new path + one edit",
             CacheState::Fresh => "unchanged",
         }
     }
 
     /// Whether the scan runs `cargo metadata` (otherwise its answer comes from the cache: the
-    /// edit changes no input of cargo's).
+    /// edit changes no input of cargo's, and at a new path the stored answer is moved).
     fn runs_cargo(self) -> bool {
         matches!(self, CacheState::Uncached | CacheState::Cold)
     }
@@ -148,6 +151,7 @@ impl WorkspaceRow {
             CacheState::Uncached => &self.scan.uncached,
             CacheState::Cold => &self.scan.cold,
             CacheState::Edited => &self.scan.edited,
+            CacheState::Moved => &self.scan.moved,
             CacheState::Fresh => &self.scan.fresh,
         }
     }
@@ -263,6 +267,7 @@ pub fn render(results: &Results) -> String {
         m.load_after,
     );
     targets(&mut out, results);
+    flake_targets(&mut out, results);
     floor_table(&mut out, results);
     process_table(&mut out, results);
     plugin_table(&mut out, &results.plugin);
@@ -284,7 +289,11 @@ fn targets(out: &mut String, results: &Results) {
          | target | measured | |\n|---|---|---|"
     );
     for row in results.rows.iter().filter(|r| r.rustc_mode.is_some()) {
-        for state in CacheState::ALL {
+        // A new path is issue 19's state: its target is below.
+        let issue_7 = CacheState::ALL
+            .into_iter()
+            .filter(|s| !matches!(s, CacheState::Moved));
+        for state in issue_7 {
             let with = row.scan_secs(state) / row.floor_secs();
             let cpu = row.cpu_ratio(state);
             let label = format!(
@@ -406,6 +415,136 @@ fn targets(out: &mut String, results: &Results) {
     );
 }
 
+fn kib(bytes: u64) -> String {
+    format!("{:.1} KiB", bytes as f64 / 1024.0)
+}
+
+/// Issue 19's targets: a flake's next revision (a new path with one edit) against an in-place
+/// edit, what each revision adds to the cache directory, and the directory under a small limit.
+fn flake_targets(out: &mut String, results: &Results) {
+    let _ = writeln!(
+        out,
+        "## Targets (issue 19): caches that serve flakes\n\n\
+         In a flake, `self` is a new store path for every revision. The scan of a new path \
+         finds the previous revision's record by what identifies the workspace, checks every \
+         observation in it at the new root, and takes over cargo's answer and the units that do \
+         not read the edited file (*new path + one edit*: each revision is the previous one \
+         copied to a new sibling directory with one more comment appended to the edited file, \
+         scanned with the cache the previous revisions filled). Before issue 19 a new path \
+         missed every cache (the crates.io workspace: 0.66 s against 0.14 s for an in-place \
+         edit, no cache 0.60 s) and wrote 4.7 MB of cache files each time.\n\n\
+         | target | measured | |\n|---|---|---|"
+    );
+    let largest = results
+        .rows
+        .iter()
+        .filter(|r| r.rustc_mode.is_none())
+        .max_by_key(|r| r.scan.packages);
+    let targeted = results
+        .rows
+        .iter()
+        .filter(|r| r.name.starts_with("crates.io") || largest.is_some_and(|l| l.name == r.name));
+    for row in targeted {
+        let (moved, edited) = (
+            row.scan_secs(CacheState::Moved),
+            row.scan_secs(CacheState::Edited),
+        );
+        let (wall, cpu) = (
+            moved / edited,
+            row.cpu_secs(CacheState::Moved) / row.cpu_secs(CacheState::Edited),
+        );
+        let _ = writeln!(
+            out,
+            "| new path + one edit ≤ 1.5× an in-place edit, {} | wall: {wall:.2}× ({} vs {}); \
+             CPU time: {cpu:.2}× | {} in wall time, {} in CPU time |",
+            row.name,
+            time(moved),
+            time(edited),
+            verdict(wall <= 1.5),
+            verdict(cpu <= 1.5)
+        );
+    }
+    for row in &results.rows {
+        let growth = &row.scan.growth;
+        let Some(worst) = growth.iter().max_by_key(|g| g.bytes) else {
+            continue;
+        };
+        let (records, record_bytes) = worst.added("scan");
+        let (entries, entry_bytes) = worst.added("parse");
+        let others: u64 = worst
+            .added
+            .iter()
+            .filter(|(kind, _)| !matches!(kind.as_str(), "scan" | "parse"))
+            .map(|(_, (files, _))| files)
+            .sum();
+        let _ = writeln!(
+            out,
+            "| a new revision grows the cache by at most the changed files' entries + one \
+             record, {} | largest of {} revisions (1 file changed in each): {records} record \
+             ({}) + {entries} parse entr{} ({}), {others} other new files; {} in all | {} |",
+            row.name,
+            growth.len(),
+            kib(record_bytes),
+            if entries == 1 { "y" } else { "ies" },
+            kib(entry_bytes),
+            kib(worst.bytes.max(0) as u64),
+            verdict(growth.iter().all(|g| g.within_bound(1)))
+        );
+    }
+    for row in &results.rows {
+        let l = &row.scan.limited;
+        if l.revisions == 0 {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "| the cache never exceeds its limit by more than one record, {} | limit {} (what \
+             one revision's scan left, plus two records); after each of {} revisions ({} of them \
+             evicting): at most {} over it, the largest record {} | {} |",
+            row.name,
+            kib(l.limit),
+            l.revisions,
+            l.evicting,
+            kib(l.largest_excess.max(0) as u64),
+            kib(l.largest_record),
+            verdict(l.within_limit())
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nPer workspace: the medians of the new path + one edit and of the in-place edit (both \
+         also in the tables below), the scan of a new revision under the small limit, and the \
+         largest total the directory held after such a scan:\n\n\
+         | workspace | in-place edit | new path + one edit | ratio | under the small limit | \
+         limit | largest total after a scan |\n|---|---:|---:|---:|---:|---:|---:|"
+    );
+    for row in &results.rows {
+        let l = &row.scan.limited;
+        let (moved, edited) = (
+            row.scan_secs(CacheState::Moved),
+            row.scan_secs(CacheState::Edited),
+        );
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            row.name,
+            time(edited),
+            time(moved),
+            ratio(moved, edited),
+            time(median(&l.wall)),
+            kib(l.limit),
+            kib(l.largest_total)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nThe directory is measured after each scan, as `cargo unit-sources cache info` counts \
+         it (every file's allocated blocks; `usage` and temporary files of writes in progress \
+         aside). While a scan runs, before it evicts, it holds in addition what that scan wrote \
+         (one record and the entries of the files it lexed).\n"
+    );
+}
+
 fn floor_table(out: &mut String, results: &Results) {
     let states = CacheState::ALL;
     let names: Vec<&str> = states.iter().map(|s| s.name()).collect();
@@ -417,21 +556,24 @@ fn floor_table(out: &mut String, results: &Results) {
          `manifests`, each once) and hashing it with blake3, on rayon's pool. `cargo metadata` \
          is the `cargo metadata --no-deps --offline` process a scan runs when the cache holds no \
          valid answer of cargo's (cold cache, no cache), timed alone. \
-         The scan in four cache states: *{}* (the fingerprint of the previous scan holds), *{}* \
+         The scan in five cache states: *{}* (the fingerprint of the previous scan holds), *{}* \
          (a comment appended to one library's `src/lib.rs` before each run, the file listed \
-         below: the units reading it are walked again, the others taken over), *{}* (empty \
-         cache directory before each run: the scan also writes both caches) and *{}* (no cache \
-         directory).\n\n\
+         below: the units reading it are walked again, the others taken over), *{}* (the \
+         previous revision copied to a new path with one more comment appended to that file: \
+         cargo's answer and the other units taken over from the previous revision's record), \
+         *{}* (empty cache directory before each run: the scan also writes its record and the \
+         parse cache) and *{}* (no cache directory).\n\n\
          Wall time:\n\n\
          | workspace | packages | units | files | MiB | `cargo metadata` | floor | {} | \
-         (scan − metadata) / floor: {} |\n\
-         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+         (scan − metadata) / floor: {} |\n|---|{}",
         names[0],
         names[1],
         names[2],
         names[3],
+        names[4],
         names.join(" | "),
         names.join(" | "),
+        "---:|".repeat(6 + 2 * states.len()),
     );
     for row in &results.rows {
         let s = &row.scan;
@@ -465,11 +607,11 @@ fn floor_table(out: &mut String, results: &Results) {
         "\nCPU time (user + system of all threads; `cargo metadata`, a child process, not \
          included), and µs of wall time per listed file:\n\n\
          | workspace | floor | {} | scan / floor: {} | µs per file (scan − metadata): {} \
-         | peak RSS |\n\
-         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+         | peak RSS |\n|---|{}",
         names.join(" | "),
         names.join(" | "),
         names.join(" | "),
+        "---:|".repeat(2 + 3 * states.len()),
     );
     for row in &results.rows {
         let s = &row.scan;

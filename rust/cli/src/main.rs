@@ -1,7 +1,8 @@
 //! `cargo-unit-sources`: prints, for every compilation unit of a Cargo workspace, the files rustc
 //! reads for it. Works as `cargo unit-sources` when on `PATH`.
 //!
-//! `generate` writes the model as a checked-in Nix file (`units.nix`) for pure evaluation.
+//! `generate` writes the model as a checked-in Nix file (`units.nix`) for pure evaluation;
+//! `cache info` and `cache gc` show and trim the cache directory.
 //!
 //! Exit status: 0 on success; 1 when `--mode check` finds a file rustc read that the native
 //! scan missed, or when `generate --check` finds the file stale (a diff on stdout); 2 with one
@@ -10,6 +11,7 @@
 //! malformed) carries its error in the model and gets a `warning: <id>: <error>` line on
 //! stderr; the status stays 0 unless `--strict` is given (then 2, with `error:` lines).
 
+mod cache;
 mod diff;
 mod generate;
 mod nix_expr;
@@ -38,6 +40,8 @@ enum Command {
     Scan(ScanArgs),
     /// Writes the unit model as a Nix file (`units.nix`) to check in, for pure evaluation.
     Generate(generate::GenerateArgs),
+    /// Shows (`info`) or trims (`gc`) the cache directory.
+    Cache(cache::CacheArgs),
 }
 
 #[derive(clap::Args)]
@@ -97,6 +101,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     let args = match cli.command {
         Command::Scan(args) => args,
         Command::Generate(args) => return generate::run(args),
+        Command::Cache(args) => return cache::run(args),
     };
     let options = args.scan.options();
     let native = scan(&options).map_err(|e| e.to_string())?;

@@ -1,6 +1,6 @@
 //! The flags `scan` and `generate` share: what to scan and under which assumptions.
 
-use rust_unit_sources::{default_cache_dir, FeatureSelection, Model, ScanOptions};
+use rust_unit_sources::{default_cache_dir, parse_size, FeatureSelection, Model, ScanOptions};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -42,6 +42,11 @@ pub struct ScanFlags {
     /// else `$XDG_CACHE_HOME/rust-unit-sources`, else `~/.cache/rust-unit-sources`).
     #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
     pub cache_dir: Option<PathBuf>,
+    /// The size limit of the cache directory (bytes, or with K, M, G or T: 500M, 2G): a scan
+    /// that wrote to it removes the least recently used files beyond it (default:
+    /// `$RUST_UNIT_SOURCES_CACHE_LIMIT`, else 1G).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, conflicts_with = "no_cache")]
+    pub cache_limit: Option<u64>,
     /// Use no cache: run cargo (and rustc for --mode rustc/check) and lex every file (the
     /// answer is the same).
     #[arg(long)]
@@ -95,6 +100,7 @@ impl ScanFlags {
                 true => None,
                 false => self.cache_dir.clone().or_else(default_cache_dir),
             },
+            cache_limit: self.cache_limit,
             trust_workspace: self.trust_workspace,
         }
     }

@@ -103,6 +103,7 @@ fn scan_options(request: &Request) -> ScanOptions {
         dependencies: request.dependencies,
         profile: (!request.profile.is_empty()).then(|| request.profile.clone()),
         cache_dir: default_cache_dir(),
+        cache_limit: None,
         trust_workspace: false,
     }
 }

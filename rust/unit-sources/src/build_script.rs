@@ -65,12 +65,16 @@ pub(crate) fn analyse(
                     declared = true;
                     match literal_part(path) {
                         Ok(path) => {
-                            analysis.inputs.insert(normalize(&package_dir.join(path)));
+                            analysis
+                                .inputs
+                                .insert(normalize(&cache.join_literal(package_dir, path)));
                         }
                         Err(prefix) => {
                             analysis.exact = false;
                             let bound = match prefix.rfind('/') {
-                                Some(end) => normalize(&package_dir.join(&prefix[..end])),
+                                Some(end) => {
+                                    normalize(&cache.join_literal(package_dir, &prefix[..end]))
+                                }
                                 None => package_dir.to_path_buf(),
                             };
                             let reason =
@@ -87,7 +91,7 @@ pub(crate) fn analyse(
                 }
             }
             if !directive && !literal.is_empty() && !literal.contains('\n') {
-                let candidate = normalize(&package_dir.join(&literal));
+                let candidate = normalize(&cache.join_literal(package_dir, &literal));
                 let exists = matches!(
                     cache.kind(&candidate),
                     FileKind::File | FileKind::Dir | FileKind::Other

@@ -1,19 +1,21 @@
 //! The on-disk frame shared by the persistent caches ([`crate::parse_cache`],
-//! [`crate::fingerprint`]): what they hold is valid only for the build of the scanner that
-//! wrote it, and must never be read half-written or damaged.
+//! [`crate::scan_record`], [`crate::dep_info_cache`]): what they hold is valid only for the
+//! build of the scanner that wrote it, and must never be read half-written or damaged.
 //!
 //! A file is the line `rust-unit-sources <kind>`, the build's fingerprint (`build.rs`: the
 //! crate's sources, version and locked dependencies) on a line of its own, the blake3 digest of
 //! the payload, then the payload. It is replaced atomically: written to a temporary file in the
 //! same directory, then renamed over the old one, so concurrent scans and interrupted writes
-//! leave either the old or the new file.
+//! leave either the old or the new file. A file may vanish at any time (the
+//! [`crate::cache_dir`]'s eviction, a user emptying the directory): reading it is then a miss.
 
 use std::io::Write;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 /// The build this cache belongs to (see `build.rs`).
-const FINGERPRINT: &str = env!("RUST_UNIT_SOURCES_FINGERPRINT");
+pub(crate) const FINGERPRINT: &str = env!("RUST_UNIT_SOURCES_FINGERPRINT");
 
 fn header(kind: &str) -> String {
     format!("rust-unit-sources {kind}\n{FINGERPRINT}\n")
@@ -34,23 +36,71 @@ pub(crate) fn path(dir: &Path, prefix: &str, key: &[&[u8]]) -> PathBuf {
 /// The payload of the `kind` cache file at `path`, if it exists, was written by this build and
 /// is intact; `None` for anything else.
 pub(crate) fn read(path: &Path, kind: &str) -> Option<Vec<u8>> {
-    let bytes = std::fs::read(path).ok()?;
+    unframe(std::fs::read(path).ok()?, kind)
+}
+
+/// [`read`], without marking the file accessed (`O_NOATIME`, where the file system allows it):
+/// for looking at files without making them recently used.
+pub(crate) fn read_unmarked(path: &Path, kind: &str) -> Option<Vec<u8>> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let noatime = rustix::fs::OFlags::NOATIME.bits() as i32;
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(noatime)
+        .open(path)
+        .or_else(|_| std::fs::File::open(path))
+        .ok()?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).ok()?;
+    unframe(bytes, kind)
+}
+
+/// The payload of `bytes`, read from a `kind` cache file, if it is intact and of this build.
+fn unframe(bytes: Vec<u8>, kind: &str) -> Option<Vec<u8>> {
     let rest = bytes.strip_prefix(header(kind).as_bytes())?;
     let (checksum, payload) = rest.split_at_checked(32)?;
     (blake3::hash(payload).as_bytes() == checksum).then(|| payload.to_vec())
 }
 
 /// Replaces the `kind` cache file at `path` (creating its directory) with `payload`,
-/// atomically.
-pub(crate) fn write(path: &Path, kind: &str, payload: &[u8]) -> std::io::Result<()> {
+/// atomically. Returns by how many bytes the directory's [`disk_size`] grew (negative when the
+/// replaced file was larger), for the [`crate::cache_dir`]'s accounting.
+pub(crate) fn write(path: &Path, kind: &str, payload: &[u8]) -> std::io::Result<i64> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let mut temporary = tempfile::NamedTempFile::new_in(dir)?;
     temporary.write_all(header(kind).as_bytes())?;
     temporary.write_all(blake3::hash(payload).as_bytes())?;
     temporary.write_all(payload)?;
-    temporary.persist(path)?;
-    Ok(())
+    let replaced = std::fs::metadata(path).map_or(0, |meta| disk_size(&meta));
+    let file = temporary.persist(path)?;
+    let written = file.metadata().map_or(0, |meta| disk_size(&meta));
+    Ok(written as i64 - replaced as i64)
+}
+
+/// What a file occupies on disk, as `du` counts it (allocated blocks, not its length): the
+/// unit of the cache directory's size limit.
+pub(crate) fn disk_size(meta: &std::fs::Metadata) -> u64 {
+    meta.blocks() * 512
+}
+
+/// Marks the cache file at `path` as used now (its access time; its modification time, which
+/// says when it was written, stays), for least-recently-used eviction. A file that vanished
+/// meanwhile is left alone.
+pub(crate) fn touch(path: &Path) {
+    use rustix::fs::{Timespec, Timestamps, UTIME_NOW, UTIME_OMIT};
+    let times = Timestamps {
+        last_access: Timespec {
+            tv_sec: 0,
+            tv_nsec: UTIME_NOW,
+        },
+        last_modification: Timespec {
+            tv_sec: 0,
+            tv_nsec: UTIME_OMIT,
+        },
+    };
+    let _ = rustix::fs::utimensat(rustix::fs::CWD, path, &times, rustix::fs::AtFlags::empty());
 }
 
 /// How long before a computation started a change to one of its inputs must have happened

@@ -17,6 +17,7 @@
 //! holds the entries of the last call's units; damaged or foreign files are ignored
 //! ([`crate::cache_file`]).
 
+use crate::cache_dir::{default_cache_limit, CacheDir, DEFAULT_CACHE_LIMIT};
 use crate::cache_file::{self, Watched};
 use crate::oracle::DepInfo;
 use crate::source_cache::file_digest;
@@ -144,7 +145,9 @@ impl DepInfoCache {
     }
 
     /// Writes the entries of this call's units (replacing the stored ones) unless they are
-    /// exactly the stored ones; skipped silently when the file cannot be written.
+    /// exactly the stored ones, and counts them against the cache directory's size limit
+    /// (`$RUST_UNIT_SOURCES_CACHE_LIMIT` or the default: the scan before the oracle evicts with
+    /// its own); skipped silently when the file cannot be written.
     pub fn save(self) {
         let Some(file) = self.file else {
             return;
@@ -153,8 +156,12 @@ impl DepInfoCache {
         if !self.added.into_inner() && current.len() == self.stored.len() {
             return;
         }
-        if let Ok(payload) = postcard::to_stdvec(&current) {
-            let _ = cache_file::write(&file, KIND, &payload);
+        let Ok(payload) = postcard::to_stdvec(&current) else {
+            return;
+        };
+        if let (Ok(grown), Some(dir)) = (cache_file::write(&file, KIND, &payload), file.parent()) {
+            let limit = default_cache_limit().unwrap_or(DEFAULT_CACHE_LIMIT);
+            CacheDir::new(dir, limit).account(grown, Some(&file));
         }
     }
 }

@@ -15,11 +15,13 @@
 //!
 //! The crate holds no process-wide state and knows nothing about Nix or C++. Between calls it
 //! keeps only the optional on-disk caches in [`ScanOptions::cache_dir`] (parsed files by content
-//! digest, and each scan's fingerprint: its file-system inputs and model), which spare work but
-//! never change a result.
+//! digest, and each scan's record: cargo's answer, its file-system inputs and model, relative to
+//! the workspace root), which spare work but never change a result; [`cache_info`] and
+//! [`cache_gc`] show and trim the directory.
 
 mod build_plan;
 mod build_script;
+mod cache_dir;
 mod cache_file;
 mod cargo_config;
 mod cfg;
@@ -35,9 +37,11 @@ mod model;
 mod oracle;
 mod parse_cache;
 mod profile;
+mod relocation;
 mod relpath;
 mod resolver;
 mod scan;
+mod scan_record;
 mod source_cache;
 #[cfg(any(test, feature = "fuzzing"))]
 mod standalone;
@@ -48,10 +52,15 @@ mod unit;
 mod walk_fixture_tests;
 mod workspace;
 
+pub use cache_dir::{
+    cache_gc, cache_info, default_cache_limit, parse_size, CacheInfo, GcOutcome, Totals,
+    CACHE_LIMIT_VAR, DEFAULT_CACHE_LIMIT,
+};
 pub use error::Error;
 pub use features::FeatureSelection;
 pub use model::{BuildInfo, Model, UnitSources, Unresolved, MODEL_VERSION};
 pub use oracle::{compare, parse_dep_info, rustc_dep_info, rustc_model, DepInfo, UnitComparison};
 pub use relpath::RelPath;
 pub use scan::{default_cache_dir, scan, ScanOptions};
+pub use scan_record::RecordInfo;
 pub use unit::{UnitId, UnitKind};

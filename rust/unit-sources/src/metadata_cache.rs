@@ -1,14 +1,14 @@
-//! The cache of `cargo metadata --no-deps`'s answer: cargo's freshness check applied to cargo
-//! itself.
+//! cargo's answer to `cargo metadata --no-deps`, stored in the scan's record
+//! ([`crate::scan_record`]): cargo's freshness check applied to cargo itself.
 //!
 //! Without dependencies, what `cargo metadata` answers is a function of the command (manifest
 //! and flags), the environment cargo reads (variables named `CARGO*`, `RUST*` and `__CARGO*`,
-//! `PATH`, `HOME`: the record's key) and these files, which the record observes
-//! ([`Observation`]s, checked as the [`crate::fingerprint`] checks its own):
+//! `PATH`, `HOME`: with the resolved programs and the flags, the answer's key) and these files,
+//! which the stored answer observes ([`Observation`]s, checked as the [`crate::fingerprint`]
+//! checks its own):
 //! - cargo's configuration: `.cargo/config{,.toml}` in the manifest's directory and every
 //!   ancestor, and in cargo's home (cargo gets their data-only part, [`crate::cargo_config`]);
-//! - the toolchain: the resolved programs in the key ([`Toolchain`]'s choice), and the `cargo`
-//!   that `$CARGO` or `PATH` names (by identity: resolved path,
+//! - the toolchain: the `cargo` that `$CARGO` or `PATH` names (by identity: resolved path,
 //!   inode, size, modification time), and for rustup's proxies `rust-toolchain{,.toml}` in every
 //!   ancestor, rustup's `settings.toml` and each installed toolchain's `cargo`;
 //! - the workspace: `Cargo.toml` in every ancestor of the manifest and of every package (the
@@ -31,9 +31,23 @@
 //! (a `.cargo/config.toml`, a `Cargo.toml` above the workspace) is not caught; the
 //! [`crate::fingerprint`] has the same window. With dependencies (`Cargo.lock`, vendored
 //! sources, source replacement) cargo always runs.
+//!
+//! **The same tree at another root** (a flake's next store path, a copy) takes the answer over
+//! when cargo would answer the same there with the root replaced ([`crate::relocation`]):
+//! - the inputs are stored by where they lie: those below the root relative to it (checked
+//!   below the new root), the fixed ones (cargo's home, rustup, the `cargo` program) as they
+//!   are, and of the files cargo looks for in the root's ancestors those that exist (at the new
+//!   root, exactly the same files must exist in its ancestors, with the same content; and none
+//!   may be a `Cargo.toml`, whose members are paths relative to it);
+//! - the answer is moved only when nothing cargo read names the old root: no manifest or
+//!   configuration below the root holds a string that is an absolute path, climbs above the
+//!   root, or contains the root, no variable of the key and no resolved program contains it,
+//!   no fixed input lies below it, and the root is plain. Otherwise the stored answer serves
+//!   its own root only.
 
 use crate::cache_file::{self, Watched};
 use crate::fingerprint::Observation;
+use crate::relocation;
 use crate::source_cache::list_dir;
 use crate::toolchain::Toolchain;
 use cargo_metadata::{Edition, Metadata};
@@ -44,35 +58,64 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-/// The [`cache_file`] kind of a stored answer.
-const KIND: &str = "cargo metadata";
+/// The files cargo (and rustup, for its proxies) looks for in every ancestor of the manifest.
+const ANCESTOR_FILES: [&str; 5] = [
+    ".cargo/config",
+    ".cargo/config.toml",
+    "rust-toolchain",
+    "rust-toolchain.toml",
+    "Cargo.toml",
+];
 
-/// What a stored answer holds.
+/// cargo's answer as a scan record stores it (see the module docs).
 #[derive(Serialize, Deserialize)]
-struct Record {
+pub(crate) struct StoredAnswer {
     key: [u8; 32],
-    observations: Vec<(String, Observation)>,
-    /// `cargo metadata`'s JSON line.
+    /// The root cargo answered for.
+    root: String,
+    /// The manifest cargo ran on, relative to the root.
+    manifest: String,
+    /// Inputs below the root, relative to it ([`relocation::store`]).
+    tree: Vec<(String, Observation)>,
+    /// Inputs that do not depend on where the workspace lies, absolute.
+    fixed: Vec<(String, Observation)>,
+    /// The [`ANCESTOR_FILES`] of the root's ancestors that exist (and are not fixed inputs),
+    /// absolute, sorted.
+    ancestors: Vec<(String, Observation)>,
+    /// cargo's JSON line, as a [`relocation::template`] when the answer may move, else as it is.
     answer: String,
+    relocatable: bool,
 }
 
-/// The stored answer of one `cargo metadata --no-deps` command (see the module docs).
+/// cargo's answer for one scan: the stored one, when it holds, and the one to store.
 pub(crate) struct MetadataCache {
-    file: PathBuf,
-    key: [u8; 32],
+    /// The absolute manifest cargo runs on.
+    manifest: PathBuf,
+    /// The key's inputs other than the manifest's place below the root.
+    base_key: blake3::Hasher,
+    /// The text of the key's variables and resolved programs (no root may occur in it for the
+    /// answer to move).
+    environment: String,
+    stored: Option<StoredAnswer>,
+    /// The answer to store after this scan: the stored one when it held, or cargo's new one.
+    result: Option<StoredAnswer>,
+    /// Whether the stored answer held.
+    kept: bool,
 }
 
 impl MetadataCache {
-    /// The answer stored in `dir` for `cargo <args>` (naming the absolute `manifest`) as
-    /// `toolchain` runs it, in this process's environment.
+    /// The answer for `cargo <args> --manifest-path <manifest>` (`manifest` absolute) as
+    /// `toolchain` runs it, in this process's environment, with the answer a previous scan
+    /// stored, if any.
     pub fn new(
-        dir: &Path,
         manifest: &Path,
         args: &[OsString],
         toolchain: &Toolchain,
+        stored: Option<StoredAnswer>,
     ) -> MetadataCache {
         let mut key = blake3::Hasher::new();
-        key.update(format!("{toolchain:?}").as_bytes());
+        let programs = format!("{toolchain:?}");
+        key.update(programs.as_bytes());
         for arg in args {
             key.update(&[0]).update(arg.as_encoded_bytes());
         }
@@ -87,62 +130,226 @@ impl MetadataCache {
             })
             .collect();
         environment.sort();
+        let mut text = programs;
         for (name, value) in &environment {
             key.update(&[0]).update(name.as_encoded_bytes());
             key.update(&[1]).update(value.as_encoded_bytes());
+            text.push('\0');
+            text.push_str(&value.to_string_lossy());
         }
         MetadataCache {
-            file: cache_file::path(dir, "metadata", &[manifest.as_os_str().as_encoded_bytes()]),
-            key: key.finalize().into(),
+            manifest: manifest.to_path_buf(),
+            base_key: key,
+            environment: text,
+            stored,
+            result: None,
+            kept: false,
         }
     }
 
-    /// The stored answer, when there is one for this command and environment and every
-    /// observation holds; `None` otherwise (also for a damaged or foreign file).
-    pub fn answer(&self) -> Option<String> {
-        let payload = cache_file::read(&self.file, KIND)?;
-        let record: Record = postcard::from_bytes(&payload).ok()?;
-        if record.key != self.key {
+    /// The key of the answer for the manifest at `relative` below the root.
+    fn key(&self, relative: &str) -> [u8; 32] {
+        let mut key = self.base_key.clone();
+        key.update(&[2]).update(relative.as_bytes());
+        key.finalize().into()
+    }
+
+    /// The stored answer, for the tree the manifest lies in now, when it was stored for this
+    /// command and environment and every observation holds there (see the module docs); `None`
+    /// otherwise.
+    pub fn answer(&mut self) -> Option<String> {
+        let stored = self.stored.as_ref()?;
+        let relative = Path::new(&stored.manifest);
+        if !self.manifest.ends_with(relative) || self.key(&stored.manifest) != stored.key {
             return None;
         }
-        let hold = record
-            .observations
-            .par_iter()
-            .all(|(path, seen)| seen.now(Path::new(path)) == *seen);
-        hold.then_some(record.answer)
+        let root = self
+            .manifest
+            .ancestors()
+            .nth(relative.components().count())?;
+        let stored_root = Path::new(&stored.root);
+        let moved = root != stored_root;
+        if moved && !(stored.relocatable && relocation::is_plain(root)) {
+            return None;
+        }
+        let holds = |(path, seen): &(String, Observation)| {
+            relocation::locate(path, stored_root, root).is_some_and(|p| seen.now(&p) == *seen)
+        };
+        if !(stored.tree.par_iter().all(holds) && stored.fixed.par_iter().all(holds)) {
+            return None;
+        }
+        let fixed: BTreeSet<&str> = stored.fixed.iter().map(|(p, _)| p.as_str()).collect();
+        if present_ancestors(root, &fixed)? != stored.ancestors {
+            return None;
+        }
+        if moved
+            && stored
+                .ancestors
+                .iter()
+                .any(|(p, _)| p.ends_with("/Cargo.toml"))
+        {
+            return None;
+        }
+        let answer = match stored.relocatable {
+            true => relocation::instantiate(&stored.answer, root)?,
+            false => stored.answer.clone(),
+        };
+        self.result = self.stored.take();
+        self.kept = true;
+        Some(answer)
     }
 
-    /// Stores `answer` (cargo's JSON line, parsed as `metadata`) for the `manifest` cargo ran
-    /// on, at `started`, with what it observes now; skipped silently when the inputs cannot
-    /// all be observed (see the module docs) or the file cannot be written.
-    pub fn save(&self, manifest: &Path, answer: &str, metadata: &Metadata, started: SystemTime) {
-        let Some(paths) = inputs(manifest, metadata) else {
-            return;
-        };
-        let observations: Option<Vec<(String, Observation)>> = paths
+    /// Keeps `answer` (cargo's JSON line, parsed as `metadata`), which cargo gave from
+    /// `started` on, to store with what it observes now; nothing is kept when the inputs cannot
+    /// all be observed or changed since shortly before `started` (see the module docs).
+    pub fn save(&mut self, answer: &str, metadata: &Metadata, started: SystemTime) {
+        self.result = self.observe(answer, metadata, started);
+    }
+
+    fn observe(
+        &self,
+        answer: &str,
+        metadata: &Metadata,
+        started: SystemTime,
+    ) -> Option<StoredAnswer> {
+        let root = metadata.workspace_root.as_std_path();
+        let manifest = self.manifest.strip_prefix(root).ok()?.to_str()?.to_string();
+        let paths = inputs(&self.manifest, metadata)?;
+        let observed: Vec<(PathBuf, Place, Observation)> = paths
             .into_par_iter()
-            .map(|(path, seen)| {
+            .map(|(path, seen, place)| {
                 let observation = seen.observe(&path);
                 let watched = match seen {
                     Seen::Kind => Watched::Existence,
                     _ => Watched::Content,
                 };
                 cache_file::settled(&path, started, watched).then_some(())?;
-                Some((path.into_os_string().into_string().ok()?, observation))
+                path.to_str()?;
+                Some((path, place, observation))
             })
-            .collect();
-        let Some(observations) = observations else {
-            return;
+            .collect::<Option<_>>()?;
+        let mut stored = StoredAnswer {
+            key: self.key(&manifest),
+            root: root.to_str()?.to_string(),
+            manifest,
+            tree: Vec::new(),
+            fixed: Vec::new(),
+            ancestors: Vec::new(),
+            answer: String::new(),
+            relocatable: relocation::is_plain(root) && !self.environment.contains(root.to_str()?),
         };
-        let record = Record {
-            key: self.key,
-            observations,
-            answer: answer.to_string(),
+        for (path, place, observation) in observed {
+            let text = relocation::store(&path, root)?;
+            match place {
+                Place::Tree => {
+                    stored.relocatable &= path.starts_with(root)
+                        && !relocation::climbs(Path::new(&text))
+                        && !names_a_place(&path, root, &observation);
+                    stored.tree.push((text, observation));
+                }
+                Place::Fixed => {
+                    stored.relocatable &= !path.starts_with(root);
+                    stored.fixed.push((text, observation));
+                }
+            }
+        }
+        let fixed: BTreeSet<&str> = stored.fixed.iter().map(|(p, _)| p.as_str()).collect();
+        stored.ancestors = present_ancestors(root, &fixed)?;
+        stored.answer = match relocation::template(answer, root) {
+            Some(template) if stored.relocatable => template,
+            _ => {
+                stored.relocatable = false;
+                answer.to_string()
+            }
         };
-        if let Ok(payload) = postcard::to_stdvec(&record) {
-            let _ = cache_file::write(&self.file, KIND, &payload);
+        Some(stored)
+    }
+
+    /// The answer the scan's record should hold now (cargo's new one, or the stored one that
+    /// held; `None` when neither), and whether it is the stored one.
+    pub fn into_stored(self) -> (Option<StoredAnswer>, bool) {
+        (self.result, self.kept)
+    }
+}
+
+/// The [`ANCESTOR_FILES`] in the strict ancestors of `root` that exist, other than the `fixed`
+/// inputs, with their content; `None` when one is not UTF-8.
+fn present_ancestors(root: &Path, fixed: &BTreeSet<&str>) -> Option<Vec<(String, Observation)>> {
+    let mut present = Vec::new();
+    for dir in root.ancestors().skip(1) {
+        for name in ANCESTOR_FILES {
+            let path = dir.join(name);
+            let text = path.to_str()?;
+            if fixed.contains(text) {
+                continue;
+            }
+            if let seen @ Observation::Content(Some(_)) = Observation::content(&path) {
+                present.push((text.to_string(), seen));
+            }
         }
     }
+    present.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    Some(present)
+}
+
+/// Whether the manifest or configuration file `path` below `root`, observed as `seen`, holds a
+/// string (a key or a value) that names a place rather than a path in the tree: an absolute
+/// path, one climbing above the root from the directory its paths are relative to, or one
+/// containing the root. Any other input counts as naming none; a manifest that cannot be read
+/// as TOML as naming one.
+fn names_a_place(path: &Path, root: &Path, seen: &Observation) -> bool {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let base = match name {
+        "Cargo.toml" => path.parent(),
+        "config" | "config.toml" => path.parent().and_then(Path::parent),
+        _ => return false,
+    };
+    if !matches!(seen, Observation::Content(Some(_))) {
+        return false;
+    }
+    let (Some(base), Some(root_text)) = (base, root.to_str()) else {
+        return true;
+    };
+    let Ok(base) = base.strip_prefix(root) else {
+        return true;
+    };
+    let Some(table) = std::fs::read_to_string(path)
+        .ok()
+        .and_then(|text| text.parse::<toml::Table>().ok())
+    else {
+        return true;
+    };
+    let names_place = |text: &str| {
+        let as_path = Path::new(text);
+        text.contains(root_text)
+            || as_path.is_absolute()
+            || (as_path
+                .components()
+                .any(|c| c == std::path::Component::ParentDir)
+                && relocation::climbs(&base.join(as_path)))
+    };
+    fn any_string(value: &toml::Value, check: &dyn Fn(&str) -> bool) -> bool {
+        match value {
+            toml::Value::String(text) => check(text),
+            toml::Value::Array(values) => values.iter().any(|v| any_string(v, check)),
+            toml::Value::Table(table) => table
+                .iter()
+                .any(|(key, value)| check(key) || any_string(value, check)),
+            _ => false,
+        }
+    }
+    any_string(&toml::Value::Table(table), &names_place)
+}
+
+/// Where an input lies (see the module docs); the root's ancestors' files are not listed as
+/// inputs but found by [`present_ancestors`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Place {
+    Tree,
+    Fixed,
 }
 
 /// How a path is observed.
@@ -165,73 +372,98 @@ impl Seen {
     }
 }
 
-/// Every path cargo's answer for `manifest` depends on, as the module docs list them; `None`
-/// when they cannot all be named.
-fn inputs(manifest: &Path, metadata: &Metadata) -> Option<BTreeSet<(PathBuf, Seen)>> {
+/// Every path cargo's answer for `manifest` depends on, as the module docs list them, except
+/// the files in the root's ancestors; `None` when they cannot all be named.
+fn inputs(manifest: &Path, metadata: &Metadata) -> Option<BTreeSet<(PathBuf, Seen, Place)>> {
     let mut paths = BTreeSet::new();
+    let root = metadata.workspace_root.as_std_path();
     let cwd = manifest.parent()?;
     let home = std::env::var_os("HOME").map(PathBuf::from);
     let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
     let cargo_home = var("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| Some(home.as_ref()?.join(".cargo")));
-    let config_dirs = cwd
-        .ancestors()
-        .map(|dir| dir.join(".cargo"))
-        .chain(cargo_home);
-    for dir in config_dirs {
+    // The root's ancestors' files are found by `present_ancestors`.
+    let in_ancestors = |path: &Path| {
+        !path.starts_with(root)
+            && root
+                .ancestors()
+                .skip(1)
+                .any(|dir| ANCESTOR_FILES.iter().any(|name| dir.join(name) == path))
+    };
+    let tree = |path: PathBuf, seen: Seen, paths: &mut BTreeSet<_>| {
+        if !in_ancestors(&path) {
+            paths.insert((path, seen, Place::Tree));
+        }
+    };
+    for dir in cwd.ancestors().map(|dir| dir.join(".cargo")) {
         for name in ["config", "config.toml"] {
             let path = dir.join(name);
             if std::fs::read(&path).is_ok_and(|text| text.windows(7).any(|w| w == b"include")) {
                 return None;
             }
-            paths.insert((path, Seen::Content));
+            tree(path, Seen::Content, &mut paths);
+        }
+    }
+    if let Some(dir) = cargo_home {
+        for name in ["config", "config.toml"] {
+            let path = dir.join(name);
+            if std::fs::read(&path).is_ok_and(|text| text.windows(7).any(|w| w == b"include")) {
+                return None;
+            }
+            paths.insert((path, Seen::Content, Place::Fixed));
         }
     }
     for dir in cwd.ancestors() {
         for name in ["rust-toolchain", "rust-toolchain.toml"] {
-            paths.insert((dir.join(name), Seen::Content));
+            tree(dir.join(name), Seen::Content, &mut paths);
         }
     }
     let rustup_home = var("RUSTUP_HOME")
         .map(PathBuf::from)
         .or_else(|| Some(home.as_ref()?.join(".rustup")));
     if let Some(rustup) = rustup_home {
-        paths.insert((rustup.join("settings.toml"), Seen::Content));
+        paths.insert((rustup.join("settings.toml"), Seen::Content, Place::Fixed));
         let toolchains = rustup.join("toolchains");
         for (name, _) in list_dir(&toolchains) {
-            paths.insert((toolchains.join(name).join("bin/cargo"), Seen::Stamp));
+            let cargo = toolchains.join(name).join("bin/cargo");
+            paths.insert((cargo, Seen::Stamp, Place::Fixed));
         }
-        paths.insert((toolchains, Seen::Listing));
+        paths.insert((toolchains, Seen::Listing, Place::Fixed));
     }
     cargo_program(cwd, &mut paths)?;
 
-    observe_member_globs(metadata.workspace_root.as_std_path(), &mut paths)?;
+    let mut globs = BTreeSet::new();
+    observe_member_globs(root, &mut globs)?;
+    for (path, seen) in globs {
+        tree(path, seen, &mut paths);
+    }
     for dir in cwd.ancestors() {
-        paths.insert((dir.join("Cargo.toml"), Seen::Content));
+        tree(dir.join("Cargo.toml"), Seen::Content, &mut paths);
     }
     for package in &metadata.packages {
         let manifest = package.manifest_path.as_std_path();
         let dir = manifest.parent()?;
         for ancestor in dir.ancestors() {
-            paths.insert((ancestor.join("Cargo.toml"), Seen::Content));
+            tree(ancestor.join("Cargo.toml"), Seen::Content, &mut paths);
         }
         let inferred = ["build.rs", "README.md", "README.txt", "README"];
         for name in inferred.iter().chain(&["src/lib.rs", "src/main.rs"]) {
-            paths.insert((dir.join(name), Seen::Kind));
+            tree(dir.join(name), Seen::Kind, &mut paths);
         }
         if package.edition == Edition::E2015 {
-            paths.insert((dir.join("src"), Seen::Listing));
+            tree(dir.join("src"), Seen::Listing, &mut paths);
         }
         for listed in ["src/bin", "examples", "tests", "benches"] {
             let listed = dir.join(listed);
             for (name, _) in list_dir(&listed) {
-                paths.insert((listed.join(name).join("main.rs"), Seen::Kind));
+                tree(listed.join(name).join("main.rs"), Seen::Kind, &mut paths);
             }
-            paths.insert((listed, Seen::Listing));
+            tree(listed, Seen::Listing, &mut paths);
         }
         for target in &package.targets {
-            paths.insert((target.src_path.as_std_path().to_path_buf(), Seen::Kind));
+            let source = target.src_path.as_std_path().to_path_buf();
+            tree(source, Seen::Kind, &mut paths);
         }
     }
     Some(paths)
@@ -239,18 +471,18 @@ fn inputs(manifest: &Path, metadata: &Metadata) -> Option<BTreeSet<(PathBuf, See
 
 /// Adds the `cargo` that runs (`$CARGO`, else the first on `PATH`) and, for a command name,
 /// whether each `PATH` directory before it holds one; `None` when none is found.
-fn cargo_program(cwd: &Path, paths: &mut BTreeSet<(PathBuf, Seen)>) -> Option<()> {
+fn cargo_program(cwd: &Path, paths: &mut BTreeSet<(PathBuf, Seen, Place)>) -> Option<()> {
     if let Some(cargo) = std::env::var_os("CARGO") {
-        paths.insert((cwd.join(cargo), Seen::Stamp));
+        paths.insert((cwd.join(cargo), Seen::Stamp, Place::Fixed));
         return Some(());
     }
     for dir in std::env::split_paths(&std::env::var_os("PATH")?) {
         let candidate = cwd.join(dir).join("cargo");
         if candidate.is_file() {
-            paths.insert((candidate, Seen::Stamp));
+            paths.insert((candidate, Seen::Stamp, Place::Fixed));
             return Some(());
         }
-        paths.insert((candidate, Seen::Kind));
+        paths.insert((candidate, Seen::Kind, Place::Fixed));
     }
     None
 }
@@ -336,5 +568,37 @@ mod tests {
         );
         assert_eq!(globs(r#"["crates/**"]"#), None);
         assert_eq!(globs(r#"["*/*"]"#), None);
+    }
+
+    #[test]
+    fn manifests_naming_places_keep_the_answer_at_its_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("ws");
+        std::fs::create_dir_all(root.join("crates/a/.cargo")).unwrap();
+        let manifest = root.join("crates/a/Cargo.toml");
+        let config = root.join("crates/a/.cargo/config.toml");
+        let names = |path: &Path, text: &str| {
+            std::fs::write(path, text).unwrap();
+            names_a_place(path, &root, &Observation::content(path))
+        };
+        let dependency = |path: &str| format!("[dependencies]\nb = {{ path = \"{path}\" }}\n");
+        assert!(!names(&manifest, &dependency("../b")));
+        assert!(!names(&manifest, &dependency("../../crates/b")));
+        assert!(
+            names(&manifest, &dependency("../../../ws/crates/b")),
+            "out and back in"
+        );
+        assert!(names(
+            &manifest,
+            &dependency(&root.join("crates/b").display().to_string())
+        ));
+        assert!(names(&manifest, &dependency("/elsewhere/b")));
+        let described = format!("[package]\ndescription = \"built in {}\"\n", root.display());
+        assert!(names(&manifest, &described));
+        assert!(names(&manifest, "not toml ["));
+        assert!(!names(&config, "[paths]\nx = [\"../b\"]\n"));
+        assert!(names(&config, "[paths]\nx = [\"../../../b\"]\n"));
+        let other = root.join("crates/a/notes.txt");
+        assert!(!names(&other, "/anything"), "not a manifest");
     }
 }

@@ -549,7 +549,7 @@ impl UnitWalk<'_, '_> {
             Some(body) => {
                 for path in paths {
                     let inner = ModuleDir {
-                        dir: module.dir.join(path),
+                        dir: self.reads.join_literal(&module.dir, path),
                         relative: None,
                         opaque: module.opaque,
                     };
@@ -578,7 +578,7 @@ impl UnitWalk<'_, '_> {
                 // file then breaks the unit rather than leaving a construct unresolved.
                 let certain = self.holds(&decl.cfg) == Truth::True;
                 for path in paths {
-                    let target = module.dir.join(path);
+                    let target = self.reads.join_literal(&module.dir, path);
                     self.visit_module_file(
                         &target,
                         ModuleDir {
@@ -716,10 +716,10 @@ impl UnitWalk<'_, '_> {
             return;
         }
         let target = match &include.arg {
-            IncludeArg::Relative(path) => parent(file).join(path),
-            IncludeArg::ManifestDir(rest) => {
-                self.unit.package_dir.join(rest.trim_start_matches('/'))
-            }
+            IncludeArg::Relative(path) => self.reads.join_literal(&parent(file), path),
+            IncludeArg::ManifestDir(rest) => self
+                .reads
+                .join_literal(&self.unit.package_dir, rest.trim_start_matches('/')),
             IncludeArg::OutDir(rest) => {
                 if let Some(out_dir) = &mut self.out_dir {
                     out_dir.insert(rest.trim_start_matches('/').to_string());

@@ -2,15 +2,18 @@
 
 use crate::build_plan::{assign_profiles, build_info};
 use crate::build_script::settable_cfgs;
+use crate::cache_dir::{default_cache_limit, CacheDir};
 use crate::cfg::{KnownCfgs, TargetCfg};
-use crate::fingerprint::{Fingerprint, Observation, Previous, StoredUnit, UnitInputs};
-use crate::parse_cache::ParseCache;
+use crate::fingerprint::{Fingerprint, Previous, StoredUnit, UnitInputs};
+use crate::metadata_cache::MetadataCache;
+use crate::parse_cache::{self, ParseCache};
 use crate::profile::Profiles;
 use crate::resolver::ModuleResolver;
+use crate::scan_record::{Records, ScanRecord};
 use crate::source_cache::{SourceCache, Touched, UnitReads};
 use crate::toolchain::Toolchain;
 use crate::unit::{plan_units, PlannedUnit};
-use crate::workspace::{manifest_path, Workspace};
+use crate::workspace::{manifest_path, metadata_args, Workspace};
 use crate::{Error, FeatureSelection, Model, UnitId, UnitKind, MODEL_VERSION};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -40,12 +43,16 @@ pub struct ScanOptions {
     /// With `dependencies`: the cargo profile the build uses (`dev` when `None`, `release`,
     /// or one the root manifest defines), which decides each unit's `build` flags.
     pub profile: Option<String>,
-    /// A directory for the persistent caches: the scan's fingerprint (when `cargo metadata`
-    /// answers as before and every file, path and directory the previous scan with these
-    /// options read is unchanged, its model is returned without scanning) and the parse cache
-    /// (a file whose content was lexed before by this build is not lexed again). `None`: no
-    /// cache. The caches never change the model; damaged or unwritable ones are ignored.
+    /// A directory for the persistent caches: the scan's record (cargo's answer, and the
+    /// fingerprint: when cargo's answer and every file, path and directory the previous scan
+    /// with these options read are unchanged, its model is returned without scanning; the
+    /// same tree at another path takes it over) and the parse cache (a file whose content was
+    /// lexed before by this build is not lexed again). `None`: no cache. The caches never
+    /// change the model; damaged or unwritable ones are ignored.
     pub cache_dir: Option<PathBuf>,
+    /// The size limit of [`ScanOptions::cache_dir`] in bytes: a scan that wrote to it evicts
+    /// least recently used files beyond it. `None`: [`crate::default_cache_limit`].
+    pub cache_limit: Option<u64>,
     /// Run cargo as the workspace configures it: rustup's choice of toolchain for the
     /// workspace (a `rust-toolchain.toml` `path` included), the workspace's cargo
     /// configuration (wrappers, `[env]`, …). Off (the default, and always for the plugin):
@@ -83,43 +90,160 @@ pub fn default_cache_dir() -> Option<PathBuf> {
 /// Errors (one line, naming the file and line at fault): the manifest is missing or malformed,
 /// `cargo` cannot be run, a requested feature does not exist, a source file cannot be read or
 /// lexed (invalid UTF-8, unbalanced delimiters), or a module or include path leaves the
-/// workspace root.
+/// workspace root; `$RUST_UNIT_SOURCES_CACHE_LIMIT` is not a size.
 pub fn scan(options: &ScanOptions) -> Result<Model, Error> {
     let manifest = manifest_path(&options.manifest_path)?;
-    let fingerprint = options.cache_dir.as_deref().map(|dir| {
+    let cache_dir = match &options.cache_dir {
+        Some(dir) => {
+            let limit = options.cache_limit.map_or_else(default_cache_limit, Ok)?;
+            Some(CacheDir::new(dir, limit))
+        }
+        None => None,
+    };
+    let records = cache_dir.as_ref().map(|dir| {
         let options = ScanOptions {
+            manifest_path: PathBuf::new(),
             cache_dir: None,
+            cache_limit: None,
             ..options.clone()
         };
-        Fingerprint::new(dir, &manifest, &format!("{options:?}"))
+        Records::new(dir.dir(), &manifest, &format!("{options:?}"))
     });
+    let mut previous = records.as_ref().and_then(Records::load);
     let dependencies = options.dependencies.then_some(&options.features);
     let manifest_dir = manifest.parent().unwrap_or(Path::new("/"));
     let toolchain = Toolchain::resolve(manifest_dir, options.trust_workspace)?;
-    let workspace = Workspace::load(
-        &manifest,
-        dependencies,
-        options.target.as_deref(),
-        options.cache_dir.as_deref(),
+    let args = metadata_args(dependencies, options.target.as_deref());
+    let mut answers = (cache_dir.is_some() && dependencies.is_none()).then(|| {
+        let stored = previous.as_mut().and_then(|record| record.answer.take());
+        MetadataCache::new(&manifest, &args, &toolchain, stored)
+    });
+    let workspace = Workspace::load(&manifest, &args, answers.as_mut(), &toolchain)?;
+    // With dependencies there is no answer to store, as before.
+    let (answer, answer_kept) = answers.map_or((None, true), MetadataCache::into_stored);
+    let (Some(cache_dir), Some(records)) = (cache_dir, records) else {
+        return scan_workspace(&workspace, options, &toolchain, None, None).map(|s| s.model);
+    };
+    let stored =
+        previous.and_then(|record| Some((record.fingerprint?, PathBuf::from(record.root))));
+    let scanned = scan_workspace(
+        &workspace,
+        options,
         &toolchain,
-    )?;
+        stored.as_ref().map(|(f, root)| (f, root.as_path())),
+        Some(cache_dir.dir()),
+    );
+    let root = workspace.root.to_string_lossy().into_owned();
+    let (result, record, parsed) = match scanned {
+        // The stored fingerprint held entirely: rewritten only for another root or answer.
+        Ok(Scanned { model, fresh: None }) => {
+            let moved = stored.as_ref().is_some_and(|(_, r)| *r != workspace.root);
+            if answer_kept && !moved {
+                return Ok(model);
+            }
+            let fingerprint = stored.map(|(fingerprint, _)| fingerprint);
+            let walked = 0;
+            let record = ScanRecord {
+                root,
+                answer,
+                fingerprint,
+                walked,
+            };
+            (Ok(model), record, 0)
+        }
+        Ok(Scanned {
+            model,
+            fresh: Some(fresh),
+        }) => {
+            let record = ScanRecord {
+                root,
+                answer,
+                fingerprint: fresh.fingerprint,
+                walked: fresh.walked,
+            };
+            (Ok(model), record, fresh.parsed)
+        }
+        // cargo's new answer is kept, with the fingerprint it leaves valid, for the next scan.
+        Err(error) => {
+            let fingerprint = stored
+                .filter(|(_, r)| *r == workspace.root)
+                .map(|(fingerprint, _)| fingerprint);
+            let Some(answer) = answer.filter(|_| !answer_kept) else {
+                return Err(error);
+            };
+            let record = ScanRecord {
+                root,
+                answer: Some(answer),
+                fingerprint,
+                walked: 0,
+            };
+            (Err(error), record, 0)
+        }
+    };
+    let grown = parsed + records.save(&record);
+    if let Some(fingerprint) = &record.fingerprint {
+        // Once per content (generated and vendored trees hold many copies of some files).
+        let digests: HashSet<&[u8; 32]> = fingerprint.digests().collect();
+        parse_cache::touch(cache_dir.dir(), digests.into_par_iter());
+    }
+    cache_dir.account(grown, Some(records.file()));
+    result
+}
+
+/// What [`scan_workspace`] found.
+struct Scanned {
+    model: Model,
+    /// With a cache, unless the previous fingerprint held entirely: what to store.
+    fresh: Option<Fresh>,
+}
+
+/// What a scan that walked units leaves for the record.
+struct Fresh {
+    /// `None` when its dependencies could not all be recorded.
+    fingerprint: Option<Fingerprint>,
+    /// How many units it walked.
+    walked: u32,
+    /// By how many bytes the parse cache grew.
+    parsed: i64,
+}
+
+/// Scans the units of `workspace` with `toolchain`'s rustc, taking over those of the `previous`
+/// fingerprint (recorded at the root it comes with) that still hold, with the parse cache of
+/// `cache_dir`.
+fn scan_workspace(
+    workspace: &Workspace,
+    options: &ScanOptions,
+    toolchain: &Toolchain,
+    previous: Option<(&Fingerprint, &Path)>,
+    cache_dir: Option<&Path>,
+) -> Result<Scanned, Error> {
     let target_cfg = options
         .target
         .as_deref()
         .map(|triple| TargetCfg::query(triple, toolchain.rustc()))
         .transpose()?;
-    let key = fingerprint_key(&workspace, target_cfg.as_ref());
-    let mut reusable = match fingerprint.as_ref().and_then(|f| f.previous(&key)) {
-        Some(Previous::Unchanged(model)) => return Ok(model),
+    let key = fingerprint_key(workspace, target_cfg.as_ref());
+    let previous =
+        previous.and_then(|(fingerprint, root)| fingerprint.previous(&key, root, &workspace.root));
+    let root = workspace.root.to_string_lossy().into_owned();
+    let mut reusable = match previous {
+        Some(Previous::Unchanged(units)) => {
+            let model = Model {
+                version: MODEL_VERSION,
+                root,
+                units,
+            };
+            return Ok(Scanned { model, fresh: None });
+        }
         Some(Previous::Partly(units)) => units,
         None => HashMap::new(),
     };
-    let parsed = match &options.cache_dir {
-        Some(dir) => ParseCache::open(dir, &workspace.root),
+    let parsed = match cache_dir {
+        Some(dir) => ParseCache::open(dir),
         None => ParseCache::disabled(),
     };
     let cache = SourceCache::new(parsed);
-    let mut units = plan_units(&workspace, &options.features, &cache)?;
+    let mut units = plan_units(workspace, &options.features, &cache)?;
     if options.dependencies {
         let manifest = workspace.root.join("Cargo.toml");
         let text = cache
@@ -129,7 +253,7 @@ pub fn scan(options: &ScanOptions) -> Result<Model, Error> {
         let profile = options.profile.as_deref().unwrap_or("dev");
         assign_profiles(&mut units, &profiles, profile, &manifest)?;
     }
-    let resolver = ModuleResolver::new(&workspace, &units, target_cfg.as_ref(), &cache);
+    let resolver = ModuleResolver::new(workspace, &units, target_cfg.as_ref(), &cache);
     let global = match &options.cfgs {
         Some(flags) => know_cfgs(&mut units, &resolver, &workspace.root, flags)?,
         None => Touched::new(),
@@ -149,19 +273,34 @@ pub fn scan(options: &ScanOptions) -> Result<Model, Error> {
         })
         .collect::<Result<Vec<_>, Error>>()?;
     drop((resolver, taken_over));
+    let walked_count = walked.len() as u32;
     let mut observations = Vec::new();
     let mut inputs = HashMap::new();
     let mut scanned = BTreeMap::new();
     for (id, unit) in reused {
-        let touched = unit.observations.iter().map(|o| o.0.clone()).collect();
-        let stored = Some(unit.json);
-        inputs.insert(id.clone(), UnitInputs { touched, stored });
+        let touched = Touched::from_paths(unit.observations.iter().map(|o| o.0.clone()));
+        let (stored, anchors) = (Some(unit.json), Some(unit.anchors));
+        inputs.insert(
+            id.clone(),
+            UnitInputs {
+                touched,
+                stored,
+                anchors,
+            },
+        );
         observations.extend(unit.observations);
         scanned.insert(id, unit.sources);
     }
     for (id, sources, touched) in walked {
-        let stored = None;
-        inputs.insert(id.clone(), UnitInputs { touched, stored });
+        let (stored, anchors) = (None, None);
+        inputs.insert(
+            id.clone(),
+            UnitInputs {
+                touched,
+                stored,
+                anchors,
+            },
+        );
         scanned.insert(id, sources);
     }
     if options.dependencies {
@@ -176,28 +315,33 @@ pub fn scan(options: &ScanOptions) -> Result<Model, Error> {
             }
         }
     }
+    let fingerprint = cache_dir.map(|_| {
+        observations.extend(cache.observations());
+        Fingerprint::new(
+            key,
+            &workspace.root,
+            &scanned,
+            observations,
+            &inputs,
+            &global,
+        )
+    });
+    let parsed = cache.into_parse_cache().save();
     let model = Model {
         version: MODEL_VERSION,
-        root: workspace.root.to_string_lossy().into_owned(),
+        root,
         units: scanned,
     };
-    let live: HashSet<[u8; 32]> = observations
-        .iter()
-        .filter_map(|(_, seen)| match seen {
-            Observation::Content(digest) => *digest,
-            _ => None,
-        })
-        .collect();
-    if let Some(fingerprint) = fingerprint {
-        observations.extend(cache.observations());
-        fingerprint.save(key, &model, observations, &inputs, &global);
-    }
-    cache.into_parse_cache().save(&live);
-    Ok(model)
+    let fresh = fingerprint.map(|fingerprint| Fresh {
+        fingerprint,
+        walked: walked_count,
+        parsed,
+    });
+    Ok(Scanned { model, fresh })
 }
 
-/// Every input of a scan other than the options and the file system: `cargo metadata`'s
-/// answer, the target's cfgs, and the model's version.
+/// Every input of a scan other than the options, the root and the file system: `cargo
+/// metadata`'s answer with the root left out, the target's cfgs, and the model's version.
 fn fingerprint_key(workspace: &Workspace, target_cfg: Option<&TargetCfg>) -> [u8; 32] {
     let mut key = blake3::Hasher::new();
     key.update(&MODEL_VERSION.to_le_bytes());

@@ -237,8 +237,41 @@ impl SourceCache {
     }
 }
 
-/// The paths one unit's walk asked the [`SourceCache`] about.
-pub(crate) type Touched = HashSet<PathBuf>;
+/// The paths one unit's walk asked the [`SourceCache`] about, and the path literals of its
+/// sources whose meaning depends on where the workspace lies: the fingerprint takes a unit
+/// over at another root only when none of them does ([`crate::relocation`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Touched {
+    pub paths: HashSet<PathBuf>,
+    /// Absolute paths written in the sources (`#[path = "/…"]`, `include!("/…")`, a build
+    /// script's `/…` literals).
+    pub absolute_literals: HashSet<PathBuf>,
+    /// Relative path literals with a `..` component, joined to the directory they are relative
+    /// to (unnormalised): one that climbs above the root names a file outside the tree.
+    pub dotted_literals: HashSet<PathBuf>,
+}
+
+impl Touched {
+    /// Nothing touched.
+    pub fn new() -> Touched {
+        Touched::default()
+    }
+
+    /// These paths touched, no literal.
+    pub fn from_paths(paths: impl IntoIterator<Item = PathBuf>) -> Touched {
+        Touched {
+            paths: paths.into_iter().collect(),
+            ..Touched::default()
+        }
+    }
+
+    /// Adds what `other` touched.
+    pub fn extend(&mut self, other: Touched) {
+        self.paths.extend(other.paths);
+        self.absolute_literals.extend(other.absolute_literals);
+        self.dotted_literals.extend(other.dotted_literals);
+    }
+}
 
 /// One unit's reads through the scan's [`SourceCache`]: the same answers, and the set of paths
 /// asked about (`touched`), so that the [`crate::fingerprint`] knows which observations each
@@ -259,9 +292,27 @@ impl<'c> UnitReads<'c> {
 
     fn touch(&self, path: &Path) {
         let mut touched = self.touched.borrow_mut();
-        if !touched.contains(path) {
-            touched.insert(path.to_path_buf());
+        if !touched.paths.contains(path) {
+            touched.paths.insert(path.to_path_buf());
         }
+    }
+
+    /// `base` joined with `literal`, a path written in a source file (a `#[path]`, an include,
+    /// a build script's string), noted in [`Touched`] when it is absolute or has a `..`.
+    pub fn join_literal(&self, base: &Path, literal: impl AsRef<Path>) -> PathBuf {
+        let literal = literal.as_ref();
+        let joined = base.join(literal);
+        if literal.is_absolute() {
+            let mut touched = self.touched.borrow_mut();
+            touched.absolute_literals.insert(literal.to_path_buf());
+        } else if literal
+            .components()
+            .any(|c| c == std::path::Component::ParentDir)
+        {
+            let mut touched = self.touched.borrow_mut();
+            touched.dotted_literals.insert(joined.clone());
+        }
+        joined
     }
 
     /// [`SourceCache::kind`].

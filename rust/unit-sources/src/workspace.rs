@@ -2,6 +2,7 @@
 //! the [`MetadataCache`] holds its answer); `--no-deps` unless the scan covers dependencies too.
 
 use crate::metadata_cache::MetadataCache;
+use crate::relocation;
 use crate::toolchain::{CargoFailure, Toolchain};
 use crate::{Error, FeatureSelection};
 use cargo_metadata::{DependencyKind, Metadata, MetadataCommand, Package, PackageId};
@@ -17,7 +18,9 @@ pub(crate) struct Workspace {
     /// The member packages in cargo's order, then (with dependencies) the other packages of
     /// the resolve, all of which lie below the root (path dependencies, vendored crates).
     pub packages: Vec<LocalPackage>,
-    /// The blake3 digest of `cargo metadata`'s output: everything the scan takes from cargo.
+    /// The blake3 digest of `cargo metadata`'s output with the root left out (a
+    /// [`relocation::template`], when the root is plain): everything the scan takes from cargo,
+    /// given the root.
     pub metadata_digest: [u8; 32],
 }
 
@@ -41,16 +44,11 @@ pub(crate) struct Resolved {
 }
 
 impl Workspace {
-    /// Reads the workspace of `manifest`, a `Cargo.toml` as [`manifest_path`] returns it.
+    /// Reads the workspace of `manifest`, a `Cargo.toml` as [`manifest_path`] returns it, with
+    /// `cargo <args> --manifest-path <manifest>` (`args` from [`metadata_args`]).
     ///
-    /// With `dependencies`, cargo also resolves the dependency graph (offline and locked: from
-    /// an up-to-date `Cargo.lock`, which is never written, and the sources cargo is configured with, such as a `cargo vendor`
-    /// directory) under those feature flags (the superset means `--all-features`) and, with
-    /// `target`, `--filter-platform`; every package of the resolve must then lie below the
-    /// root.
-    ///
-    /// With a `cache_dir` and without dependencies, cargo's answer is taken from the
-    /// [`MetadataCache`] when its inputs are unchanged, and stored there after cargo runs.
+    /// With a `cache` (never with dependencies: see [`metadata_args`]), cargo's answer is taken
+    /// from it when its inputs are unchanged, and kept in it after cargo runs.
     ///
     /// cargo runs as `toolchain` runs it: the caller's cargo, never one the workspace selects,
     /// with the data-only part of the configuration ([`crate::toolchain`]).
@@ -59,31 +57,15 @@ impl Workspace {
     /// (malformed manifest, …), or name the configuration file that cannot be read.
     pub fn load(
         manifest: &Path,
-        dependencies: Option<&FeatureSelection>,
-        target: Option<&str>,
-        cache_dir: Option<&Path>,
+        args: &[OsString],
+        cache: Option<&mut MetadataCache>,
         toolchain: &Toolchain,
     ) -> Result<Workspace, Error> {
         let dir = manifest.parent().unwrap_or(Path::new("/"));
-        let mut args: Vec<OsString> = ["metadata", "--format-version", "1", "--offline"]
-            .map(OsString::from)
-            .to_vec();
+        let mut args = args.to_vec();
         args.extend(["--manifest-path".into(), manifest.into()]);
-        match dependencies {
-            None => args.push("--no-deps".into()),
-            Some(selection) => {
-                // --locked: never write a Cargo.lock into the source tree.
-                args.push("--locked".into());
-                args.extend(selection.cargo_flags().into_iter().map(OsString::from));
-                if let Some(target) = target {
-                    args.extend(["--filter-platform".into(), target.into()]);
-                }
-            }
-        }
-        let cache = cache_dir
-            .filter(|_| dependencies.is_none())
-            .map(|cache_dir| MetadataCache::new(cache_dir, manifest, &args, toolchain));
-        if let Some(json) = cache.as_ref().and_then(MetadataCache::answer) {
+        let mut cache = cache;
+        if let Some(json) = cache.as_deref_mut().and_then(MetadataCache::answer) {
             if let Ok(metadata) = MetadataCommand::parse(&json) {
                 return Workspace::from_metadata(metadata, &json, manifest);
             }
@@ -96,15 +78,18 @@ impl Workspace {
         let metadata = MetadataCommand::parse(&json)
             .map_err(|e| metadata_error(manifest, toolchain.cargo_dir(dir), e))?;
         if let Some(cache) = cache {
-            cache.save(manifest, &json, &metadata, started);
+            cache.save(&json, &metadata, started);
         }
         Workspace::from_metadata(metadata, &json, manifest)
     }
 
     /// The workspace cargo's answer `json` (parsed as `metadata`) describes.
     fn from_metadata(metadata: Metadata, json: &str, manifest: &Path) -> Result<Workspace, Error> {
-        let metadata_digest = blake3::hash(json.as_bytes()).into();
         let root = PathBuf::from(metadata.workspace_root.as_std_path());
+        let metadata_digest = match relocation::template(json, &root) {
+            Some(template) => blake3::hash(template.as_bytes()).into(),
+            None => blake3::hash(json.as_bytes()).into(),
+        };
         let mut resolved: BTreeMap<PackageId, Resolved> = BTreeMap::new();
         for node in metadata.resolve.iter().flat_map(|r| &r.nodes) {
             let deps = node
@@ -163,6 +148,32 @@ impl Workspace {
             .filter(|p| p.member)
             .map(|p| &p.package)
     }
+}
+
+/// The arguments of `cargo metadata` for a scan, but the manifest: `--no-deps`, or, with
+/// `dependencies`, the whole resolve offline and locked (from an up-to-date `Cargo.lock`, which
+/// is never written, and the sources cargo is configured with, such as a `cargo vendor`
+/// directory) under those feature flags (the superset means `--all-features`) and, with
+/// `target`, `--filter-platform`; every package of the resolve must then lie below the root.
+pub(crate) fn metadata_args(
+    dependencies: Option<&FeatureSelection>,
+    target: Option<&str>,
+) -> Vec<OsString> {
+    let mut args: Vec<OsString> = ["metadata", "--format-version", "1", "--offline"]
+        .map(OsString::from)
+        .to_vec();
+    match dependencies {
+        None => args.push("--no-deps".into()),
+        Some(selection) => {
+            // --locked: never write a Cargo.lock into the source tree.
+            args.push("--locked".into());
+            args.extend(selection.cargo_flags().into_iter().map(OsString::from));
+            if let Some(target) = target {
+                args.extend(["--filter-platform".into(), target.into()]);
+            }
+        }
+    }
+    args
 }
 
 /// Why `cargo metadata` gave no answer.
