@@ -52,6 +52,23 @@ fn prove(source: &Path, scratch: &Path, run: u128, edits: Vec<Cutoff>) -> NixSid
     nix
 }
 
+/// A comment line at the top of `build.rs`'s `main`: the script compiles to another binary
+/// (its lines moved), which prints what it printed before.
+fn build_rs_comment(run: u128, by_nix: &[&str], by_cargo: &[&str]) -> Cutoff {
+    Cutoff {
+        case: Case {
+            what: "comment in build.rs",
+            edits: vec![Edit {
+                file: "build.rs",
+                from: "fn main() {",
+                to: format!("fn main() {{\n    // {run}"),
+            }],
+            expected: ids(by_nix),
+        },
+        by_cargo: ids(by_cargo),
+    }
+}
+
 #[test]
 fn a_build_script_comment_reruns_only_the_build_script() {
     let scratch = tempfile::tempdir().unwrap();
@@ -67,18 +84,7 @@ fn a_build_script_comment_reruns_only_the_build_script() {
         scratch.path(),
         run,
         vec![
-            Cutoff {
-                case: Case {
-                    what: "comment in build.rs",
-                    edits: vec![Edit {
-                        file: "build.rs",
-                        from: "fn main() {",
-                        to: format!("fn main() {{\n    // {run}"),
-                    }],
-                    expected: ids(&script),
-                },
-                by_cargo: ids(&package),
-            },
+            build_rs_comment(run, &script, &package),
             Cutoff {
                 case: Case {
                     what: "root library",
@@ -122,21 +128,14 @@ fn a_watched_input_edit_that_generates_the_same_code_reruns_only_the_build_scrip
         scratch.path(),
         run,
         vec![
-            Cutoff {
-                case: Case {
-                    what: "comment in build.rs",
-                    edits: vec![Edit {
-                        file: "build.rs",
-                        from: "fn main() {",
-                        to: format!("fn main() {{\n    // {run}"),
-                    }],
-                    expected: ids(&[
-                        "words/build-script-run/build-script-build",
-                        "words/build-script/build-script-build",
-                    ]),
-                },
-                by_cargo: ids(&recompiled),
-            },
+            build_rs_comment(
+                run,
+                &[
+                    "words/build-script-run/build-script-build",
+                    "words/build-script/build-script-build",
+                ],
+                &recompiled,
+            ),
             Cutoff {
                 case: Case {
                     what: "comment in words.txt (rerun-if-changed)",
