@@ -68,7 +68,8 @@
   ),
   # The derivation function: { name, builder script, environment } -> derivation. The default
   # uses builtins.derivation with `shell` as builder; nixpkgs users pass a wrapper around
-  # stdenv.mkDerivation.
+  # stdenv.mkDerivation, which must pass `env` on as attributes (with `contentAddressed`, it
+  # holds `__contentAddressed`, `outputHashMode` and `outputHashAlgo`).
   mkDerivation ? null,
   # The shell running the builder scripts.
   shell ? "/bin/sh",
@@ -77,19 +78,41 @@
   # PATH inside builders after nativeBuildInputs: coreutils, sed, and the C compiler rustc
   # links with (cc).
   path ? "/usr/bin:/bin",
+  # Content-addressed derivations (Nix's experimental `ca-derivations`): a unit rebuilt to an
+  # output identical to the last one stops the rebuild there (early cutoff): what depends on
+  # it is not built again. Needs `experimental-features = ca-derivations` (nix.conf) or
+  # `--extra-experimental-features ca-derivations`.
+  contentAddressed ? false,
 }:
 let
   units = model.units;
   lines = builtins.concatStringsSep "\n";
   searchPath = dirs: builtins.concatStringsSep ":" dirs;
 
-  derivationOf =
-    if mkDerivation != null then
-      mkDerivation
+  # The attributes making a derivation content-addressed, when asked for.
+  contentAddressing =
+    if contentAddressed then
+      {
+        __contentAddressed = true;
+        outputHashMode = "recursive";
+        outputHashAlgo = "sha256";
+      }
     else
-      { name, script, env }:
+      { };
+
+  derivationOf =
+    { name, script, env }:
+    let
+      attrs = {
+        inherit name script;
+        env = env // contentAddressing;
+      };
+    in
+    if mkDerivation != null then
+      mkDerivation attrs
+    else
       builtins.derivation (
-        env
+        attrs.env
         // {
           inherit name system;
           builder = shell;

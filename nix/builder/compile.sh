@@ -56,6 +56,12 @@ while IFS= read -r dir; do set -- "$@" -L "dependency=$dir"; done < "$deps.uniqu
 awk '!seen[$0]++' "$search" > "$search.unique"
 while IFS= read -r dir; do set -- "$@" -L "$dir"; done < "$search.unique"
 for extern in $externs; do set -- "$@" --extern "$extern"; done
+# Outputs that depend on content, not on store paths: the source (and the build script's
+# OUT_DIR) under fixed names in debug info, panic locations and file!().
+set -- "$@" --remap-path-prefix "$src=/rust-unit-sources/src"
+if [ -n "$buildScriptRun" ]; then
+  set -- "$@" --remap-path-prefix "$buildScriptRun/out=/rust-unit-sources/out-dir"
+fi
 
 case "$output" in
   lib)

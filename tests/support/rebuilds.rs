@@ -215,6 +215,8 @@ pub struct NixSide {
     /// The copy of the workspace.
     pub workspace: PathBuf,
     expression: PathBuf,
+    /// Whether the units are content-addressed derivations (`contentAddressed = true`).
+    content_addressed: bool,
 }
 
 impl NixSide {
@@ -242,6 +244,23 @@ impl NixSide {
         profile: &str,
         transform: &str,
     ) -> NixSide {
+        NixSide::with_options(source, dir, whole_workspace, profile, transform, false)
+    }
+
+    /// A copy of the workspace `source` in `dir`/ws built from the plugin's model (dev
+    /// profile) as content-addressed derivations (`contentAddressed = true`).
+    pub fn content_addressed(source: &Path, dir: &Path) -> NixSide {
+        NixSide::with_options(source, dir, false, "dev", "model: model", true)
+    }
+
+    fn with_options(
+        source: &Path,
+        dir: &Path,
+        whole_workspace: bool,
+        profile: &str,
+        transform: &str,
+        content_addressed: bool,
+    ) -> NixSide {
         let workspace = dir.join("ws");
         copy_tree(source, &workspace);
         let expression = dir.join("build.nix");
@@ -251,7 +270,7 @@ impl NixSide {
   library = import (/. + {nix}) {{ }};
   model = ({transform}) (library.fromPlugin {{ src = root; features = [ ]; dependencies = true; target = {target}; profile = "{profile}"; }});
 in
-import (/. + {build_units}) {{ inherit model root; rustc = {rustc}; target = {target};{baseline} }}
+import (/. + {build_units}) {{ inherit model root; rustc = {rustc}; target = {target};{baseline}{ca} }}
 "#,
             root = nix_string(&workspace),
             nix = nix_string(&repo_root().join("nix/default.nix")),
@@ -263,11 +282,17 @@ import (/. + {build_units}) {{ inherit model root; rustc = {rustc}; target = {ta
             } else {
                 ""
             },
+            ca = if content_addressed {
+                " contentAddressed = true;"
+            } else {
+                ""
+            },
         );
         std::fs::write(&expression, text).unwrap();
         NixSide {
             workspace,
             expression,
+            content_addressed,
         }
     }
 
@@ -295,30 +320,34 @@ import (/. + {build_units}) {{ inherit model root; rustc = {rustc}; target = {ta
             .arg("plugin-files")
             .arg(plugin())
             .env("NIX_CONFIG", NIX_CONFIG);
+        if self.content_addressed {
+            command.args(["--extra-experimental-features", "ca-derivations"]);
+        }
         command
     }
 
-    /// Builds every unit; returns the ids of the units whose derivations Nix built.
+    /// Builds every unit; returns the ids of the units whose builders ran ("building '…'" in
+    /// Nix's log). A content-addressed derivation runs as its resolved derivation (another
+    /// path, the same name), and not at all when that one's output is known: units are named
+    /// by their derivations' names, unique in a build.
     pub fn build(&self) -> BTreeSet<String> {
         let units = format!("import {}", nix_string(&self.expression));
-        let drvs = self
+        let names = self
             .nix("nix-instantiate")
             .args(["--eval", "--strict", "--json", "-E"])
-            .arg(format!(
-                "builtins.mapAttrs (id: unit: unit.drvPath) ({units})"
-            ))
+            .arg(format!("builtins.mapAttrs (id: unit: unit.name) ({units})"))
             .output()
             .unwrap();
         assert!(
-            drvs.status.success(),
+            names.status.success(),
             "{}",
-            String::from_utf8_lossy(&drvs.stderr)
+            String::from_utf8_lossy(&names.stderr)
         );
-        let by_drv: BTreeMap<String, String> =
-            serde_json::from_slice::<BTreeMap<String, String>>(&drvs.stdout)
+        let by_name: BTreeMap<String, String> =
+            serde_json::from_slice::<BTreeMap<String, String>>(&names.stdout)
                 .unwrap()
                 .into_iter()
-                .map(|(id, drv)| (drv, id))
+                .map(|(id, name)| (name, id))
                 .collect();
         let output = self
             .nix("nix-build")
@@ -331,15 +360,33 @@ import (/. + {build_units}) {{ inherit model root; rustc = {rustc}; target = {ta
         stderr
             .lines()
             .filter_map(|l| l.strip_prefix("building '")?.split('\'').next())
+            .filter_map(|drv| drv.strip_suffix(".drv")?.split_once('-'))
+            .map(|(_, name)| name)
             // The target's cfgs for build scripts: one derivation per build, not a unit.
-            .filter(|drv| !drv.contains("-rust-target-info-"))
-            .map(|drv| {
-                by_drv
-                    .get(drv)
-                    .unwrap_or_else(|| panic!("built {drv}, not a unit"))
+            .filter(|name| !name.starts_with("rust-target-info-"))
+            .map(|name| {
+                by_name
+                    .get(name)
+                    .unwrap_or_else(|| panic!("built {name}, not a unit"))
                     .clone()
             })
             .collect()
+    }
+
+    /// Rebuilds every unit with `nix-build --check`: whether each output came out
+    /// byte-identical, and Nix's stderr ("may not be deterministic" for one that did not).
+    pub fn check(&self) -> (bool, String) {
+        let units = format!("import {}", nix_string(&self.expression));
+        let output = self
+            .nix("nix-build")
+            .args(["--no-out-link", "--check", "--keep-going", "-E"])
+            .arg(format!("builtins.attrValues ({units})"))
+            .output()
+            .unwrap();
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
     }
 
     /// Builds every unit it can (`--keep-going`): whether all built, and Nix's stderr.
