@@ -29,13 +29,22 @@ pub fn with_section(text: &str, heading: &str, body: &str) -> String {
     }
 }
 
-/// `report` (the rebuild bench's part of `docs/rebuilds.md`) followed by the seed proof's
-/// section of `old`, the file as it was, if it has one.
+/// The heading of the early-cutoff section of `docs/rebuilds.md` (the sets
+/// `tests/tests/early_cutoff.rs` asserts, kept by `rebuild-bench`).
+pub const EARLY_CUTOFF_HEADING: &str = "## Early cutoff: content-addressed units";
+
+/// The sections of `docs/rebuilds.md` that other commands than `rebuild-bench` write.
+pub const KEPT_HEADINGS: [&str; 2] = [EARLY_CUTOFF_HEADING, SEED_PROOF_HEADING];
+
+/// `report` (the rebuild bench's part of `docs/rebuilds.md`) followed by the sections of
+/// `old`, the file as it was, under [`KEPT_HEADINGS`], in that order, where it has them.
 pub fn keep_section(old: &str, report: String) -> String {
-    match section(old, SEED_PROOF_HEADING) {
-        Some(seed) => with_section(&report, SEED_PROOF_HEADING, seed),
-        None => report,
-    }
+    KEPT_HEADINGS
+        .iter()
+        .fold(report, |report, heading| match section(old, heading) {
+            Some(kept) => with_section(&report, heading, kept),
+            None => report,
+        })
 }
 
 /// Where the line `heading` starts in `text`.
@@ -69,6 +78,13 @@ mod tests {
             "# T\n\nintro\n\n## A\n\na\n\n## B\n\nnew\n"
         );
         assert_eq!(with_section("# T\n", "## C", "## C\n"), "# T\n\n## C\n");
+        let old =
+            format!("# R\n\nold\n\n{EARLY_CUTOFF_HEADING}\n\ne\n\n{SEED_PROOF_HEADING}\n\ns\n");
+        assert_eq!(
+            keep_section(&old, "# R\n\nnew\n".into()),
+            format!("# R\n\nnew\n\n{EARLY_CUTOFF_HEADING}\n\ne\n\n{SEED_PROOF_HEADING}\n\ns\n")
+        );
+        assert_eq!(keep_section("# R\n", "# N\n".into()), "# N\n");
         assert_eq!(
             section("## Ab\n", "## A"),
             None,

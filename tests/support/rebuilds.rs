@@ -298,19 +298,29 @@ import (/. + {build_units}) {{ inherit model root; rustc = {rustc}; target = {ta
 
     /// The ids of every unit the expression builds.
     pub fn units(&self) -> BTreeSet<String> {
-        let units = format!("import {}", nix_string(&self.expression));
-        let names = self
+        let names = self.eval_on_units("builtins.attrNames");
+        serde_json::from_value(names).unwrap()
+    }
+
+    /// The Nix expression of the attribute set of units.
+    fn units_expr(&self) -> String {
+        format!("import {}", nix_string(&self.expression))
+    }
+
+    /// `function` applied to the attribute set of units, evaluated strictly, as JSON.
+    fn eval_on_units(&self, function: &str) -> serde_json::Value {
+        let output = self
             .nix("nix-instantiate")
             .args(["--eval", "--strict", "--json", "-E"])
-            .arg(format!("builtins.attrNames ({units})"))
+            .arg(format!("({function}) ({})", self.units_expr()))
             .output()
             .unwrap();
         assert!(
-            names.status.success(),
+            output.status.success(),
             "{}",
-            String::from_utf8_lossy(&names.stderr)
+            String::from_utf8_lossy(&output.stderr)
         );
-        serde_json::from_slice(&names.stdout).unwrap()
+        serde_json::from_slice(&output.stdout).unwrap()
     }
 
     fn nix(&self, program: &str) -> Command {
@@ -331,20 +341,9 @@ import (/. + {build_units}) {{ inherit model root; rustc = {rustc}; target = {ta
     /// path, the same name), and not at all when that one's output is known: units are named
     /// by their derivations' names, unique in a build.
     pub fn build(&self) -> BTreeSet<String> {
-        let units = format!("import {}", nix_string(&self.expression));
-        let names = self
-            .nix("nix-instantiate")
-            .args(["--eval", "--strict", "--json", "-E"])
-            .arg(format!("builtins.mapAttrs (id: unit: unit.name) ({units})"))
-            .output()
-            .unwrap();
-        assert!(
-            names.status.success(),
-            "{}",
-            String::from_utf8_lossy(&names.stderr)
-        );
+        let names = self.eval_on_units("builtins.mapAttrs (id: unit: unit.name)");
         let by_name: BTreeMap<String, String> =
-            serde_json::from_slice::<BTreeMap<String, String>>(&names.stdout)
+            serde_json::from_value::<BTreeMap<String, String>>(names)
                 .unwrap()
                 .into_iter()
                 .map(|(id, name)| (name, id))
@@ -352,7 +351,7 @@ import (/. + {build_units}) {{ inherit model root; rustc = {rustc}; target = {ta
         let output = self
             .nix("nix-build")
             .args(["--no-out-link", "-E"])
-            .arg(format!("builtins.attrValues ({units})"))
+            .arg(format!("builtins.attrValues ({})", self.units_expr()))
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
@@ -376,26 +375,23 @@ import (/. + {build_units}) {{ inherit model root; rustc = {rustc}; target = {ta
     /// Rebuilds every unit with `nix-build --check`: whether each output came out
     /// byte-identical, and Nix's stderr ("may not be deterministic" for one that did not).
     pub fn check(&self) -> (bool, String) {
-        let units = format!("import {}", nix_string(&self.expression));
-        let output = self
-            .nix("nix-build")
-            .args(["--no-out-link", "--check", "--keep-going", "-E"])
-            .arg(format!("builtins.attrValues ({units})"))
-            .output()
-            .unwrap();
-        (
-            output.status.success(),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        )
+        self.build_every_unit(&["--check"])
     }
 
     /// Builds every unit it can (`--keep-going`): whether all built, and Nix's stderr.
     pub fn build_keep_going(&self) -> (bool, String) {
-        let units = format!("import {}", nix_string(&self.expression));
+        self.build_every_unit(&[])
+    }
+
+    /// `nix-build --keep-going` of every unit with `flags` added: whether all built, and
+    /// Nix's stderr.
+    fn build_every_unit(&self, flags: &[&str]) -> (bool, String) {
         let output = self
             .nix("nix-build")
-            .args(["--no-out-link", "--keep-going", "-E"])
-            .arg(format!("builtins.attrValues ({units})"))
+            .args(["--no-out-link", "--keep-going"])
+            .args(flags)
+            .arg("-E")
+            .arg(format!("builtins.attrValues ({})", self.units_expr()))
             .output()
             .unwrap();
         (
@@ -406,21 +402,8 @@ import (/. + {build_units}) {{ inherit model root; rustc = {rustc}; target = {ta
 
     /// The ids of the units whose outputs are in the store (built now or before).
     pub fn units_in_store(&self) -> BTreeSet<String> {
-        let units = format!("import {}", nix_string(&self.expression));
-        let outs = self
-            .nix("nix-instantiate")
-            .args(["--eval", "--strict", "--json", "-E"])
-            .arg(format!(
-                "builtins.mapAttrs (id: unit: unit.outPath) ({units})"
-            ))
-            .output()
-            .unwrap();
-        assert!(
-            outs.status.success(),
-            "{}",
-            String::from_utf8_lossy(&outs.stderr)
-        );
-        serde_json::from_slice::<BTreeMap<String, PathBuf>>(&outs.stdout)
+        let outs = self.eval_on_units("builtins.mapAttrs (id: unit: unit.outPath)");
+        serde_json::from_value::<BTreeMap<String, PathBuf>>(outs)
             .unwrap()
             .into_iter()
             .filter(|(_, out)| out.exists())
