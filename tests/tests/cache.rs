@@ -7,6 +7,7 @@
 //! cargo's inputs changed.
 
 use rust_unit_sources_tests::{cli_with_env, copy_tree, examples, fixture, fixtures};
+use std::collections::BTreeSet;
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -809,8 +810,21 @@ fn an_unusable_cache_directory_is_skipped() {
     assert_eq!(scan(&workspace, Some(&not_a_dir.join("cache"))), expected);
     let damaged = scratch.path().join("damaged");
     assert_eq!(scan(&workspace, Some(&damaged)), expected);
-    for entry in std::fs::read_dir(&damaged).unwrap() {
-        let path = entry.unwrap().path();
+    let files: Vec<PathBuf> = std::fs::read_dir(&damaged)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    let kinds: BTreeSet<&str> = files
+        .iter()
+        .filter_map(|path| path.file_name()?.to_str()?.split('-').next())
+        .collect();
+    assert!(
+        ["lineage", "parse", "scan"]
+            .iter()
+            .all(|kind| kinds.contains(kind)),
+        "the scan wrote every kind of cache file to damage: {kinds:?}"
+    );
+    for path in files {
         let mut bytes = std::fs::read(&path).unwrap();
         let last = bytes.len() - 1;
         bytes[last] ^= 0xff;
