@@ -217,6 +217,11 @@ pub fn broken_files_tried(mut model: Value) -> Value {
     model
 }
 
+/// A Nix path value for an absolute path.
+pub fn nix_path(path: &Path) -> String {
+    format!("(/. + {})", nix_string(path))
+}
+
 /// A Nix string literal for `path`.
 pub fn nix_string(path: &Path) -> String {
     format!(
@@ -255,9 +260,9 @@ pub fn real_rustc() -> PathBuf {
     PathBuf::from(String::from_utf8(output.stdout).expect("UTF-8").trim()).join("bin/rustc")
 }
 
-/// The host's target triple.
+/// The host's target triple, as `$RUSTC` (or `rustc`) names it.
 pub fn host_triple() -> String {
-    let output = Command::new("rustc")
+    let output = Command::new(std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()))
         .arg("-vV")
         .output()
         .expect("rustc runs");

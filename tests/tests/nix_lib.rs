@@ -9,17 +9,12 @@
 
 use rust_unit_sources_tests::{
     cli, cli_model, copy_tree, examples, fixture, fixtures, nix_error, nix_eval, nix_json,
-    nix_string, plugin, repo_root, NIX_CONFIG,
+    nix_path, nix_string, plugin, repo_root, NIX_CONFIG,
 };
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-/// A Nix path value for an absolute path.
-fn nix_path(path: &Path) -> String {
-    format!("(/. + {})", nix_string(path))
-}
 
 /// `let l = <the library>; ws = <ws>; in <body>`, evaluated; with the plugin when `plugin`.
 fn eval_in(ws: &Path, body: &str, plugin: bool) -> Value {

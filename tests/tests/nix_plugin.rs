@@ -7,7 +7,7 @@
 
 use rust_unit_sources_tests::{
     all_fixtures, broken_files_tried, cli, cli_model, copy_tree, examples, fixture, fixtures,
-    nix_error, nix_eval, nix_instantiate, nix_json, nix_string, nix_version, plugin,
+    nix_error, nix_eval, nix_instantiate, nix_json, nix_path, nix_string, nix_version, plugin,
     plugin_model_tried, NIX_CONFIG,
 };
 use std::path::Path;
@@ -19,11 +19,6 @@ fn plugin_model(arg: &str) -> serde_json::Value {
         true,
         &[],
     ))
-}
-
-/// A Nix path value for an absolute path.
-fn nix_path(path: &Path) -> String {
-    format!("(/. + {})", nix_string(path))
 }
 
 #[test]

@@ -14,7 +14,7 @@
 //! `RUST_UNIT_SOURCES_VERBOSE=1` prints each imprecise unit's extra files and `unresolved`.
 
 use rust_unit_sources::{parse_dep_info, scan, FeatureSelection, Model, ScanOptions, UnitKind};
-use rust_unit_sources_tests::repo_root;
+use rust_unit_sources_tests::{host_triple, repo_root};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -54,18 +54,6 @@ struct Row {
     extra: Vec<String>,
     out_dir: usize,
     env: usize,
-}
-
-fn host_triple() -> String {
-    let output = Command::new(std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()))
-        .arg("-vV")
-        .output()
-        .expect("rustc runs");
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .find_map(|l| l.strip_prefix("host: "))
-        .expect("rustc -vV prints the host")
-        .to_string()
 }
 
 /// Runs `cargo check` on `tests/real-world`; returns its JSON messages.
