@@ -217,6 +217,21 @@ pub fn broken_files_tried(mut model: Value) -> Value {
     model
 }
 
+/// The strings of a JSON list of strings (a unit's `files`, `env`, a `rustcFlags` list, …);
+/// panics on anything else.
+pub fn strings(value: &Value) -> Vec<String> {
+    value
+        .as_array()
+        .unwrap_or_else(|| panic!("not a list: {value}"))
+        .iter()
+        .map(|v| {
+            v.as_str()
+                .unwrap_or_else(|| panic!("not a string: {v}"))
+                .to_string()
+        })
+        .collect()
+}
+
 /// A Nix path value for an absolute path.
 pub fn nix_path(path: &Path) -> String {
     format!("(/. + {})", nix_string(path))

@@ -411,15 +411,25 @@ import (/. + {build_units}) {{ inherit model root; rustc = {rustc}; target = {ta
             .collect()
     }
 
+    /// Runs `examples/cargo-like`'s built binary (`nix` must build that example) and checks
+    /// what it prints: the build script's generated code and the nested members linked.
+    pub fn assert_cargo_like_runs(&self) {
+        let binary = self
+            .output("cargo-like/bin/cargo-like")
+            .join("bin/cargo-like");
+        let ran = Command::new(&binary).args(["a", "b"]).output().unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&ran.stdout),
+            "    compiling 2 unit(s) for unix\n"
+        );
+    }
+
     /// The path of a unit's output.
     pub fn output(&self, id: &str) -> PathBuf {
         let out = self
             .nix("nix-build")
             .args(["--no-out-link", "-E"])
-            .arg(format!(
-                "(import {}).\"{id}\"",
-                nix_string(&self.expression)
-            ))
+            .arg(format!("({}).\"{id}\"", self.units_expr()))
             .output()
             .unwrap();
         assert!(
@@ -430,6 +440,17 @@ import (/. + {build_units}) {{ inherit model root; rustc = {rustc}; target = {ta
         PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
     }
 }
+
+/// `cargo build`'s arguments for every unit the model has (but benches, which need
+/// `--bench '*'`): what the rebuild proof and the build-flags test compare with.
+pub const CARGO_BUILD_EVERY_UNIT: [&str; 6] = [
+    "build",
+    "--workspace",
+    "--lib",
+    "--bins",
+    "--examples",
+    "--tests",
+];
 
 /// A copy of the example built by cargo.
 pub struct CargoSide {
@@ -523,14 +544,7 @@ impl CargoSide {
     pub fn build(&self) -> BTreeSet<String> {
         let started = SystemTime::now();
         let output = Command::new("cargo")
-            .args([
-                "build",
-                "--workspace",
-                "--lib",
-                "--bins",
-                "--examples",
-                "--tests",
-            ])
+            .args(CARGO_BUILD_EVERY_UNIT)
             .args(if self.benches {
                 &["--bench", "*"][..]
             } else {

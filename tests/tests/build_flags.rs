@@ -14,6 +14,7 @@
 //!
 //! Also: `-C metadata` is unique in a build, and the same wherever the workspace lies.
 
+use rust_unit_sources_tests::rebuilds::CARGO_BUILD_EVERY_UNIT;
 use rust_unit_sources_tests::{cli_model, copy_tree, fixture, host_triple};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -126,14 +127,7 @@ fn cargo_invocations(workspace: &Path, profile: &str) -> BTreeMap<Key, Vec<Invoc
         .unwrap();
     assert!(made.success());
     let output = Command::new("cargo")
-        .args([
-            "build",
-            "--workspace",
-            "--lib",
-            "--bins",
-            "--examples",
-            "--tests",
-        ])
+        .args(CARGO_BUILD_EVERY_UNIT)
         .args(["--offline", "--profile", profile])
         .env("RUSTC_WRAPPER", &wrapper)
         .env("RUSTC_RECORD_DIR", &records)

@@ -1,7 +1,7 @@
 //! The CLI on the fixtures: exact file lists per unit, feature narrowing, and one-line errors
 //! with exit status 2.
 
-use rust_unit_sources_tests::{cli, cli_model, fixture};
+use rust_unit_sources_tests::{cli, cli_model, fixture, strings};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -486,12 +486,7 @@ fn two_versions_of_a_dependency_get_versioned_ids() {
         })
     );
     let macros = &model["units"]["app-macros/proc-macro/app_macros"]["build"];
-    let flags: Vec<&str> = macros["rustcFlags"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f.as_str().unwrap())
-        .collect();
+    let flags = strings(&macros["rustcFlags"]);
     let metadata = macros["metadata"].as_str().unwrap();
     assert_eq!(
         flags,

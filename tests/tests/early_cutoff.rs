@@ -99,14 +99,7 @@ fn a_build_script_comment_reruns_only_the_build_script() {
             },
         ],
     );
-    let binary = nix
-        .output("cargo-like/bin/cargo-like")
-        .join("bin/cargo-like");
-    let ran = Command::new(&binary).args(["a", "b"]).output().unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&ran.stdout),
-        "    compiling 2 unit(s) for unix\n"
-    );
+    nix.assert_cargo_like_runs();
 }
 
 #[test]

@@ -46,14 +46,7 @@ fn an_edit_rebuilds_exactly_what_cargo_rebuilds() {
         "cargo compiles every unit and runs the build script"
     );
 
-    let binary = nix
-        .output("cargo-like/bin/cargo-like")
-        .join("bin/cargo-like");
-    let ran = Command::new(&binary).args(["a", "b"]).output().unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&ran.stdout),
-        "    compiling 2 unit(s) for unix\n"
-    );
+    nix.assert_cargo_like_runs();
 
     for case in cases(run) {
         apply(&copies, &case);

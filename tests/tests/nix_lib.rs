@@ -9,7 +9,7 @@
 
 use rust_unit_sources_tests::{
     cli, cli_model, copy_tree, examples, fixture, fixtures, nix_error, nix_eval, nix_json,
-    nix_path, nix_string, plugin, repo_root, NIX_CONFIG,
+    nix_path, nix_string, plugin, repo_root, strings, NIX_CONFIG,
 };
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -78,15 +78,6 @@ fn without_hashes(model: &Value) -> Value {
         unit.as_object_mut().unwrap().remove("hash");
     }
     model
-}
-
-fn strings(value: &Value) -> Vec<String> {
-    value
-        .as_array()
-        .unwrap_or_else(|| panic!("not a list: {value}"))
-        .iter()
-        .map(|v| v.as_str().unwrap().to_string())
-        .collect()
 }
 
 /// A unit's files and manifests, sorted and unique (the library's `unitFiles`).
