@@ -14,6 +14,7 @@
 //! `cargo check` from clean runs on the seed: the same packages, from the vendored sources,
 //! with the features cargo resolves for them.
 
+use rust_unit_sources_seed::process::{cargo, run};
 use semver::{Version, VersionReq};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -41,7 +42,7 @@ pub fn assemble(dir: &Path) -> Result<CratesIo, String> {
     write(&seed.join("Cargo.toml"), SEED_MANIFEST)?;
     write(&seed.join("Cargo.lock"), SEED_LOCK)?;
     write(&seed.join("src/lib.rs"), "")?;
-    run(Command::new(cargo())
+    run(cargo()
         .current_dir(&seed)
         .args(["vendor", "--locked", "--versioned-dirs"])
         .arg(&vendor))?;
@@ -70,7 +71,7 @@ pub fn assemble(dir: &Path) -> Result<CratesIo, String> {
 
 /// The packages (name → newest version) cargo compiles for the seed on the host.
 fn host_packages(seed: &Path) -> Result<BTreeMap<String, Version>, String> {
-    let output = run(Command::new(cargo())
+    let output = run(cargo()
         .current_dir(seed)
         .args(["metadata", "--format-version", "1", "--offline", "--locked"])
         .args(["--filter-platform", &host_triple()?]))?;
@@ -222,27 +223,6 @@ pub fn host_triple() -> Result<String, String> {
         .find_map(|l| l.strip_prefix("host: "))
         .map(str::to_string)
         .ok_or_else(|| "rustc -vV names no host".to_string())
-}
-
-/// The `cargo` to run: `$CARGO` (set by `cargo run`) or `cargo`.
-pub fn cargo() -> std::ffi::OsString {
-    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
-}
-
-/// Runs `command` to completion; its stdout, or an error with its stderr.
-pub fn run(command: &mut Command) -> Result<Vec<u8>, String> {
-    let output = command
-        .output()
-        .map_err(|e| format!("cannot run {:?}: {e}", command.get_program()))?;
-    if !output.status.success() {
-        return Err(format!(
-            "{:?} {:?} failed: {}",
-            command.get_program(),
-            command.get_args().collect::<Vec<_>>(),
-            String::from_utf8_lossy(&output.stderr).trim()
-        ));
-    }
-    Ok(output.stdout)
 }
 
 fn write(path: &Path, text: &str) -> Result<(), String> {

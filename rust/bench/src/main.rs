@@ -330,7 +330,7 @@ fn full_row(
     if !options.skip_cargo_check {
         eprintln!("bench: {name}: cargo check from clean");
         let target = work.join("check-target");
-        let mut check = Command::new(crates_io::cargo());
+        let mut check = rust_unit_sources_seed::process::cargo();
         check
             .current_dir(check_dir)
             .args(["check", "--workspace", "--offline", "--quiet"])
