@@ -86,7 +86,7 @@ impl TargetCfg {
         Ok(TargetCfg::parse(&String::from_utf8_lossy(&output.stdout)))
     }
 
-    /// A digest of the cfgs (for the [`crate::fingerprint`]'s key).
+    /// A digest of the cfgs (for the [`crate::record::inputs`]'s key).
     pub fn digest(&self) -> [u8; 32] {
         let mut options: Vec<_> = self.options.iter().collect();
         options.sort();

@@ -20,7 +20,7 @@ pub fn source(bytes: &[u8]) -> Result<(), Error> {
 /// Walks the module tree of `root/src/lib.rs` as a library unit with no features and no
 /// target, and returns its files. Errors as [`crate::scan`]'s for sources and paths.
 pub fn tree(root: &Path) -> Result<Vec<RelPath>, Error> {
-    crate::standalone::walk_lib(root, &[]).map(|sources| sources.files)
+    crate::walk::standalone::walk_lib(root, &[]).map(|sources| sources.files)
 }
 
 #[cfg(test)]

@@ -19,48 +19,32 @@
 //! the workspace root), which spare work but never change a result; [`cache_info`] and
 //! [`cache_gc`] show and trim the directory.
 
-mod build_plan;
-mod build_script;
-mod cache_dir;
-mod cache_file;
-mod cargo_config;
+mod cache;
 mod cfg;
-mod dep_info_cache;
 mod error;
-mod features;
-mod fingerprint;
+mod fs;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
-mod lints;
-mod metadata_cache;
 mod model;
 mod oracle;
-mod parse_cache;
-mod profile;
-mod relocation;
+mod record;
 mod relpath;
-mod resolver;
 mod scan;
-mod scan_record;
-mod source_cache;
-#[cfg(any(test, feature = "fuzzing"))]
-mod standalone;
 mod syntax;
-mod toolchain;
-mod unit;
-#[cfg(test)]
-mod walk_fixture_tests;
+mod walk;
 mod workspace;
 
-pub use cache_dir::{
+pub use cache::dir::{
     cache_gc, cache_info, default_cache_limit, parse_size, CacheInfo, GcOutcome, Totals,
     CACHE_LIMIT_VAR, DEFAULT_CACHE_LIMIT,
 };
 pub use error::Error;
-pub use features::FeatureSelection;
 pub use model::{BuildInfo, Model, UnitSources, Unresolved, MODEL_VERSION};
-pub use oracle::{compare, parse_dep_info, rustc_dep_info, rustc_model, DepInfo, UnitComparison};
+pub use oracle::rustc::{
+    compare, parse_dep_info, rustc_dep_info, rustc_model, DepInfo, UnitComparison,
+};
+pub use record::store::RecordInfo;
 pub use relpath::RelPath;
 pub use scan::{default_cache_dir, scan, ScanOptions};
-pub use scan_record::RecordInfo;
-pub use unit::{UnitId, UnitKind};
+pub use workspace::features::FeatureSelection;
+pub use workspace::units::{UnitId, UnitKind};

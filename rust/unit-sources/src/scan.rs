@@ -1,19 +1,19 @@
 //! The entry point: workspace → units → scanned files → model.
 
-use crate::build_plan::{assign_profiles, build_info};
-use crate::build_script::settable_cfgs;
-use crate::cache_dir::{default_cache_limit, CacheDir};
+use crate::cache::dir::{default_cache_limit, CacheDir};
+use crate::cache::parse::{self, ParseCache};
 use crate::cfg::{KnownCfgs, TargetCfg};
-use crate::fingerprint::{Fingerprint, Previous, StoredUnit, UnitInputs};
-use crate::metadata_cache::MetadataCache;
-use crate::parse_cache::{self, ParseCache};
-use crate::profile::Profiles;
-use crate::resolver::ModuleResolver;
-use crate::scan_record::{Records, ScanRecord};
-use crate::source_cache::{SourceCache, Touched, UnitReads};
-use crate::toolchain::Toolchain;
-use crate::unit::{plan_units, PlannedUnit};
-use crate::workspace::{manifest_path, metadata_args, Workspace};
+use crate::fs::source_cache::{SourceCache, Touched, UnitReads};
+use crate::record::inputs::{Fingerprint, Previous, StoredUnit, UnitInputs};
+use crate::record::store::{Records, ScanRecord};
+use crate::walk::build_script::settable_cfgs;
+use crate::walk::resolver::ModuleResolver;
+use crate::workspace::build_plan::{assign_profiles, build_info};
+use crate::workspace::metadata::{manifest_path, metadata_args, Workspace};
+use crate::workspace::metadata_cache::MetadataCache;
+use crate::workspace::profile::Profiles;
+use crate::workspace::toolchain::Toolchain;
+use crate::workspace::units::{plan_units, PlannedUnit};
 use crate::{Error, FeatureSelection, Model, UnitId, UnitKind, MODEL_VERSION};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -184,7 +184,7 @@ pub fn scan(options: &ScanOptions) -> Result<Model, Error> {
     if let Some(fingerprint) = &record.fingerprint {
         // Once per content (generated and vendored trees hold many copies of some files).
         let digests: HashSet<&[u8; 32]> = fingerprint.digests().collect();
-        parse_cache::touch(cache_dir.dir(), digests.into_par_iter());
+        parse::touch(cache_dir.dir(), digests.into_par_iter());
     }
     cache_dir.account(grown, Some(records.file()));
     result

@@ -13,8 +13,8 @@
 //!   guard for libraries the script hands paths to (`cc`, `autocfg::rerun_path`), whose own
 //!   `rerun-if-changed` lines the scan cannot see.
 
+use crate::fs::source_cache::{FileKind, UnitReads};
 use crate::relpath::normalize;
-use crate::source_cache::{FileKind, UnitReads};
 use crate::syntax::string_literals;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -251,8 +251,8 @@ fn literal_part(piece: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse_cache::ParseCache;
-    use crate::source_cache::SourceCache;
+    use crate::cache::parse::ParseCache;
+    use crate::fs::source_cache::SourceCache;
 
     fn cache() -> SourceCache {
         SourceCache::new(ParseCache::disabled())

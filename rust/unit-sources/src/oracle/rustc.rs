@@ -6,11 +6,11 @@
 //! cargo's `CARGO_*` variables and an `OUT_DIR` holding an empty file for each of the unit's
 //! `outDirIncludes` (what its build script would generate).
 
-use crate::dep_info_cache::DepInfoCache;
+use crate::fs::source_cache::file_digest;
 use crate::model::unit_hash;
+use crate::oracle::dep_info_cache::DepInfoCache;
 use crate::relpath::normalize;
-use crate::source_cache::file_digest;
-use crate::toolchain::Toolchain;
+use crate::workspace::toolchain::Toolchain;
 use crate::{Error, Model, RelPath, UnitId, UnitKind, UnitSources};
 use rayon::prelude::*;
 use std::collections::{BTreeSet, HashMap};

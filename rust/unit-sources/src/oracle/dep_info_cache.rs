@@ -15,12 +15,12 @@
 //! `x/mod.rs` beside a listed `x.rs`): dep-info does not list probes. A dep-info whose files
 //! changed in the seconds before or while rustc ran is not stored. One file per workspace root
 //! holds the entries of the last call's units; damaged or foreign files are ignored
-//! ([`crate::cache_file`]).
+//! ([`crate::cache::frame`]).
 
-use crate::cache_dir::{default_cache_limit, CacheDir, DEFAULT_CACHE_LIMIT};
-use crate::cache_file::{self, Watched};
-use crate::oracle::DepInfo;
-use crate::source_cache::file_digest;
+use crate::cache::dir::{default_cache_limit, CacheDir, DEFAULT_CACHE_LIMIT};
+use crate::cache::frame::{self, Watched};
+use crate::fs::source_cache::file_digest;
+use crate::oracle::rustc::DepInfo;
 use crate::RelPath;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -57,11 +57,10 @@ pub(crate) struct DepInfoCache {
 impl DepInfoCache {
     /// The cache of the workspace at `root` in `dir` (`None`: a cache that stores nothing).
     pub fn open(dir: Option<&Path>, root: &Path) -> DepInfoCache {
-        let file =
-            dir.map(|dir| cache_file::path(dir, "rustc", &[root.as_os_str().as_encoded_bytes()]));
+        let file = dir.map(|dir| frame::path(dir, "rustc", &[root.as_os_str().as_encoded_bytes()]));
         let stored = file
             .as_deref()
-            .and_then(|file| cache_file::read(file, KIND))
+            .and_then(|file| frame::read(file, KIND))
             .and_then(|payload| postcard::from_bytes(&payload).ok())
             .unwrap_or_default();
         DepInfoCache {
@@ -118,7 +117,7 @@ impl DepInfoCache {
         let settled = info
             .files
             .iter()
-            .all(|path| cache_file::settled(&root.join(path.as_str()), started, Watched::Content));
+            .all(|path| frame::settled(&root.join(path.as_str()), started, Watched::Content));
         if !settled {
             return;
         }
@@ -159,7 +158,7 @@ impl DepInfoCache {
         let Ok(payload) = postcard::to_stdvec(&current) else {
             return;
         };
-        if let (Ok(grown), Some(dir)) = (cache_file::write(&file, KIND, &payload), file.parent()) {
+        if let (Ok(grown), Some(dir)) = (frame::write(&file, KIND, &payload), file.parent()) {
             let limit = default_cache_limit().unwrap_or(DEFAULT_CACHE_LIMIT);
             CacheDir::new(dir, limit).account(grown, Some(&file));
         }

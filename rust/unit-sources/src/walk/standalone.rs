@@ -6,12 +6,12 @@
 //! `features` enabled, no target cfgs, no build script and no dependencies; the answer is the
 //! one [`crate::scan`] gives for such a unit, read without any cache.
 
+use crate::cache::parse::ParseCache;
+use crate::fs::source_cache::SourceCache;
 use crate::model::UnitSources;
-use crate::parse_cache::ParseCache;
-use crate::resolver::ModuleResolver;
-use crate::source_cache::SourceCache;
-use crate::unit::PlannedUnit;
-use crate::workspace::Workspace;
+use crate::walk::resolver::ModuleResolver;
+use crate::workspace::metadata::Workspace;
+use crate::workspace::units::PlannedUnit;
 use crate::{Error, UnitId, UnitKind};
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -6,16 +6,16 @@
 //! whose digest is in the cache is not lexed again. Extraction is a pure function of the content
 //! and of this build of the scanner, so an entry is valid exactly when both match: each entry is
 //! a file of its own, named by the digest and the build's fingerprint and framed by
-//! [`crate::cache_file`]. Anything unexpected in an entry (another build, a checksum mismatch, a
+//! [`crate::cache::frame`]. Anything unexpected in an entry (another build, a checksum mismatch, a
 //! decoding error, a file that vanished) is a miss: the cache can cost a lexing pass, never a
 //! wrong list.
 //!
 //! A scan writes (atomically) the entries of the files it lexed. Entries are marked used when
 //! looked up, and when a scan writes its record, every entry of the files the record lists: so
-//! the least recently used entries the [`crate::cache_dir`] evicts are those no recent record
+//! the least recently used entries the [`crate::cache::dir`] evicts are those no recent record
 //! refers to.
 
-use crate::cache_file;
+use crate::cache::frame;
 use crate::syntax::FileSyntax;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -54,9 +54,9 @@ impl ParseCache {
     /// The items of a file whose content has `digest`, if cached (and decodable).
     pub fn get(&self, digest: &Digest) -> Option<Arc<FileSyntax>> {
         let file = entry_path(self.dir.as_deref()?, digest);
-        let payload = cache_file::read(&file, KIND)?;
+        let payload = frame::read(&file, KIND)?;
         let syntax: FileSyntax = postcard::from_bytes(&payload).ok()?;
-        cache_file::touch(&file);
+        frame::touch(&file);
         Some(Arc::new(syntax))
     }
 
@@ -85,7 +85,7 @@ impl ParseCache {
             .par_iter()
             .map(|(digest, syntax)| {
                 let payload = postcard::to_stdvec(&**syntax).expect("items serialise");
-                cache_file::write(&entry_path(dir, digest), KIND, &payload).unwrap_or(0)
+                frame::write(&entry_path(dir, digest), KIND, &payload).unwrap_or(0)
             })
             .sum()
     }
@@ -93,12 +93,12 @@ impl ParseCache {
 
 /// Marks the entries in `dir` of files with these digests as used now (those that exist).
 pub(crate) fn touch<'d>(dir: &Path, digests: impl ParallelIterator<Item = &'d Digest>) {
-    digests.for_each(|digest| cache_file::touch(&entry_path(dir, digest)));
+    digests.for_each(|digest| frame::touch(&entry_path(dir, digest)));
 }
 
 /// Where the entry of a file with `digest` is stored in `dir`, for this build.
 fn entry_path(dir: &Path, digest: &Digest) -> PathBuf {
-    cache_file::path(dir, "parse", &[cache_file::FINGERPRINT.as_bytes(), digest])
+    frame::path(dir, "parse", &[frame::FINGERPRINT.as_bytes(), digest])
 }
 
 #[cfg(test)]
@@ -125,7 +125,7 @@ mod tests {
         let entry = std::fs::metadata(entry_path(dir.path(), &digest(text))).unwrap();
         assert_eq!(
             grown,
-            cache_file::disk_size(&entry) as i64,
+            frame::disk_size(&entry) as i64,
             "one entry written for two files with the same content"
         );
         let cache = ParseCache::open(dir.path());

@@ -1,12 +1,12 @@
 //! Module resolution as rustc does it, per unit, over the scan's [`SourceCache`].
 
-use crate::build_script::{self, EnvValue};
 use crate::cfg::{CfgContext, CfgPredicate, TargetCfg, Truth};
+use crate::fs::source_cache::{FileKind, SourceCache, Touched, UnitReads};
 use crate::model::unit_hash;
-use crate::source_cache::{FileKind, SourceCache, Touched, UnitReads};
 use crate::syntax::{Include, IncludeArg, IncludeKind, Item, ModDecl};
-use crate::unit::PlannedUnit;
-use crate::workspace::Workspace;
+use crate::walk::build_script::{self, EnvValue};
+use crate::workspace::metadata::Workspace;
+use crate::workspace::units::PlannedUnit;
 use crate::{Error, RelPath, UnitKind, UnitSources, Unresolved};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};

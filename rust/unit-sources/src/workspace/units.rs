@@ -1,10 +1,10 @@
 //! Units: the things cargo compiles for a member package, and their identities.
 
-use crate::build_plan::{without_harness, PackageFacts, UnitBuild, METADATA_VARIABLES};
 use crate::cfg::KnownCfgs;
-use crate::lints::lint_flags;
-use crate::source_cache::{FileKind, SourceCache};
-use crate::workspace::{LocalPackage, Workspace};
+use crate::fs::source_cache::{FileKind, SourceCache};
+use crate::workspace::build_plan::{without_harness, PackageFacts, UnitBuild, METADATA_VARIABLES};
+use crate::workspace::lints::lint_flags;
+use crate::workspace::metadata::{LocalPackage, Workspace};
 use crate::{Error, FeatureSelection};
 use cargo_metadata::{DependencyKind, Package, PackageId, Target};
 use serde::{Deserialize, Serialize};

@@ -9,16 +9,16 @@
 //! virtual manifest, its `members` patterns) with the options and the build. For each such
 //! identity, a small `lineage-<hash>.bin` names the record written last; the scan takes that
 //! record as its previous one and checks everything in it at the new root, so that it takes
-//! over exactly what a fresh scan would compute there (see [`crate::metadata_cache`] and
-//! [`crate::fingerprint`]), and writes its own record at its own location. Two workspaces
+//! over exactly what a fresh scan would compute there (see [`crate::workspace::metadata_cache`] and
+//! [`crate::record::inputs`]), and writes its own record at its own location. Two workspaces
 //! with the same identity only cost each other those checks.
 //!
 //! Everything the identity leaves out is checked, so it only decides which record is tried:
 //! a record never changes an answer.
 
-use crate::cache_file::{self, FINGERPRINT};
-use crate::fingerprint::Fingerprint;
-use crate::metadata_cache::StoredAnswer;
+use crate::cache::frame::{self, FINGERPRINT};
+use crate::record::inputs::Fingerprint;
+use crate::workspace::metadata_cache::StoredAnswer;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -69,8 +69,8 @@ impl Records {
         ];
         Records {
             dir: dir.to_path_buf(),
-            file: cache_file::path(dir, "scan", &location),
-            lineage: cache_file::path(dir, "lineage", &identity),
+            file: frame::path(dir, "scan", &location),
+            lineage: frame::path(dir, "lineage", &identity),
         }
     }
 
@@ -85,7 +85,7 @@ impl Records {
         if let Some(record) = read(&self.file) {
             return Some(record);
         }
-        let name = String::from_utf8(cache_file::read(&self.lineage, LINEAGE)?).ok()?;
+        let name = String::from_utf8(frame::read(&self.lineage, LINEAGE)?).ok()?;
         if name.contains('/') || !name.starts_with("scan-") {
             return None;
         }
@@ -98,18 +98,18 @@ impl Records {
         let Ok(payload) = postcard::to_stdvec(record) else {
             return 0;
         };
-        let Ok(grown) = cache_file::write(&self.file, KIND, &payload) else {
+        let Ok(grown) = frame::write(&self.file, KIND, &payload) else {
             return 0;
         };
         let name = self.file.file_name().unwrap_or_default().as_encoded_bytes();
-        grown + cache_file::write(&self.lineage, LINEAGE, name).unwrap_or(0)
+        grown + frame::write(&self.lineage, LINEAGE, name).unwrap_or(0)
     }
 }
 
 /// The record in `file`, marked used.
 fn read(file: &Path) -> Option<ScanRecord> {
-    let record = postcard::from_bytes(&cache_file::read(file, KIND)?).ok()?;
-    cache_file::touch(file);
+    let record = postcard::from_bytes(&frame::read(file, KIND)?).ok()?;
+    frame::touch(file);
     Some(record)
 }
 
@@ -159,7 +159,7 @@ pub struct RecordInfo {
 
 /// The record in `file`, last used at `used`, if this build can read it.
 pub(crate) fn describe(file: &Path, used: SystemTime) -> Option<RecordInfo> {
-    let record: ScanRecord = postcard::from_bytes(&cache_file::read_unmarked(file, KIND)?).ok()?;
+    let record: ScanRecord = postcard::from_bytes(&frame::read_unmarked(file, KIND)?).ok()?;
     Some(RecordInfo {
         file: file.file_name()?.to_str()?.to_string(),
         root: record.root,

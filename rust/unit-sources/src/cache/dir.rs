@@ -3,11 +3,11 @@
 //!
 //! Every file in the directory counts (scan records, parse entries, dep-info, and the files of
 //! other builds of the scanner or of older layouts), by the space it occupies on disk
-//! ([`cache_file::disk_size`]). A scan that wrote files adds what they grew the directory by to
+//! ([`frame::disk_size`]). A scan that wrote files adds what they grew the directory by to
 //! the running total kept in the file `usage`, under an exclusive lock on that file; when the
 //! total exceeds the limit it counts the directory again and removes files, least recently used
 //! first (by access time: scans mark the records and parse entries they use,
-//! [`cache_file::touch`]), sparing the record it just wrote, until the total is within the
+//! [`frame::touch`]), sparing the record it just wrote, until the total is within the
 //! limit. So the directory exceeds its limit by at most that one record. The total is counted
 //! afresh, too, when `usage` is missing, damaged or a day old, so that a scan interrupted
 //! between writing and counting cannot leave it short for long.
@@ -16,7 +16,7 @@
 //! and read whole, a vanished one is a miss, and temporary files of writes in progress (less
 //! than an hour old) are left alone.
 
-use crate::cache_file;
+use crate::cache::frame;
 use crate::Error;
 use serde::Serialize;
 use std::io::{Read, Seek, Write};
@@ -198,7 +198,7 @@ fn files(dir: &Path) -> Vec<CacheFile> {
             }
             Some(CacheFile {
                 path: entry.path(),
-                size: cache_file::disk_size(&meta),
+                size: frame::disk_size(&meta),
                 used: if temporary {
                     SystemTime::UNIX_EPOCH
                 } else {
@@ -270,7 +270,7 @@ pub struct CacheInfo {
     /// Anything else: lineage pointers, files of older layouts, left-over temporary files.
     pub other: Totals,
     /// Each record this build of the scanner can read, most recently used first.
-    pub record_list: Vec<crate::scan_record::RecordInfo>,
+    pub record_list: Vec<crate::record::store::RecordInfo>,
 }
 
 /// What the cache directory `dir`, whose size limit is `limit`, holds (see [`CacheInfo`]).
@@ -289,7 +289,7 @@ pub fn cache_info(dir: &Path, limit: u64) -> CacheInfo {
     };
     for file in &files {
         let kind = if file.name.starts_with("scan-") {
-            if let Some(record) = crate::scan_record::describe(&file.path, file.used) {
+            if let Some(record) = crate::record::store::describe(&file.path, file.used) {
                 info.record_list.push(record);
             }
             &mut info.records
@@ -393,7 +393,7 @@ mod tests {
     #[test]
     fn the_least_recently_used_files_go_first_and_the_kept_one_stays() {
         let dir = tempfile::tempdir().unwrap();
-        let size = |path: &Path| cache_file::disk_size(&std::fs::metadata(path).unwrap());
+        let size = |path: &Path| frame::disk_size(&std::fs::metadata(path).unwrap());
         let old = file(dir.path(), "scan-old.bin", 10_000, 300);
         file(dir.path(), "parse-a.bin", 10_000, 200);
         file(dir.path(), "parse-b.bin", 10_000, 100);
@@ -412,7 +412,7 @@ mod tests {
         assert!(usage.starts_with(&format!("rust-unit-sources usage\n{} ", 2 * one)));
 
         // Used since: parse-a becomes the most recent.
-        cache_file::touch(&dir.path().join("parse-a.bin"));
+        frame::touch(&dir.path().join("parse-a.bin"));
         let new = file(dir.path(), "scan-new.bin", 10_000, 0);
         let cache = CacheDir::new(dir.path(), 0);
         cache.account(one as i64, Some(&new));
@@ -423,7 +423,7 @@ mod tests {
     fn the_running_total_is_counted_afresh_when_missing_or_damaged() {
         let dir = tempfile::tempdir().unwrap();
         let a = file(dir.path(), "parse-a.bin", 10_000, 10);
-        let one = cache_file::disk_size(&std::fs::metadata(&a).unwrap());
+        let one = frame::disk_size(&std::fs::metadata(&a).unwrap());
         // A wrong total: `grown` is ignored when the file is counted afresh.
         std::fs::write(dir.path().join(USAGE), "garbage").unwrap();
         CacheDir::new(dir.path(), u64::MAX).account(12345, None);

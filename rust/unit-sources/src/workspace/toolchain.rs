@@ -16,7 +16,7 @@
 //!   (`[env]`, e.g. `LD_PRELOAD`) or passes flags to rustc (`rustflags`, e.g. a codegen
 //!   backend to load) is out of reach: cargo runs in `/` with a private, empty `CARGO_HOME`
 //!   whose only configuration is the data-only part of the workspace's and the caller's
-//!   ([`crate::cargo_config`]), and with `RUSTC` set, wrappers set empty, rustc's info cache
+//!   ([`crate::workspace::cargo_config`]), and with `RUSTC` set, wrappers set empty, rustc's info cache
 //!   off and the network off.
 //! - **Downloads.** cargo runs `--offline`; rustup is not involved, and `RUSTUP_AUTO_INSTALL=0`
 //!   is set should anything below call a proxy.
@@ -26,7 +26,7 @@
 //! workspace: `$CARGO` or `cargo` from `PATH`, in the manifest's directory, with the
 //! workspace's configuration and toolchain file.
 
-use crate::cargo_config;
+use crate::workspace::cargo_config;
 use crate::Error;
 use std::ffi::{OsStr, OsString};
 use std::os::unix::fs::MetadataExt;

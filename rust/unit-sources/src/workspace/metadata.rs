@@ -1,9 +1,9 @@
 //! Reading a workspace: `cargo metadata --offline`, run at most once per scan (not at all when
 //! the [`MetadataCache`] holds its answer); `--no-deps` unless the scan covers dependencies too.
 
-use crate::metadata_cache::MetadataCache;
-use crate::relocation;
-use crate::toolchain::{CargoFailure, Toolchain};
+use crate::fs::relocation;
+use crate::workspace::metadata_cache::MetadataCache;
+use crate::workspace::toolchain::{CargoFailure, Toolchain};
 use crate::{Error, FeatureSelection};
 use cargo_metadata::{DependencyKind, Metadata, MetadataCommand, Package, PackageId};
 use std::collections::{BTreeMap, BTreeSet};
@@ -51,7 +51,7 @@ impl Workspace {
     /// from it when its inputs are unchanged, and kept in it after cargo runs.
     ///
     /// cargo runs as `toolchain` runs it: the caller's cargo, never one the workspace selects,
-    /// with the data-only part of the configuration ([`crate::toolchain`]).
+    /// with the data-only part of the configuration ([`crate::workspace::toolchain`]).
     ///
     /// Errors carry cargo's own message, folded to one line, when `cargo metadata` fails
     /// (malformed manifest, …), or name the configuration file that cannot be read.

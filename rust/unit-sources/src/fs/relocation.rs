@@ -1,6 +1,6 @@
 //! Moving cached results between workspace roots: a flake's `self` is a new store path
 //! (`/nix/store/<hash>-source`) for every revision, a copy of a tree lies elsewhere, and the
-//! caches ([`crate::scan_record`]) store what they observed relative to the root so that the same
+//! caches ([`crate::record::store`]) store what they observed relative to the root so that the same
 //! tree at another root can take it over.
 //!
 //! A path below the root is stored relative to it (`""` is the root itself), any other one as it

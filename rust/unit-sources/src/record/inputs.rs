@@ -4,7 +4,7 @@
 //! A scan's model is a function of its inputs: the options, this build of the scanner, what
 //! `cargo metadata` (and `rustc --print cfg`) answered, and what it read from the file system
 //! (every file's content, every path's kind, every directory's entries: the
-//! [`SourceCache::observations`](crate::source_cache::SourceCache::observations), through which
+//! [`SourceCache::observations`](crate::fs::source_cache::SourceCache::observations), through which
 //! all its file-system reads go). The fingerprint stores those inputs with the model, and for
 //! each unit the observations its walk made (a walk is a function of its unit, which the key
 //! and the planning's observations fix, and of the answers to its reads). The next scan with
@@ -15,9 +15,9 @@
 //! only some units' observations changed (an edit), the other units' results are taken over and
 //! only those units are walked again. (Checking while cargo runs gains nothing on two cores:
 //! both are CPU-bound and slow each other down.) Any difference, or a damaged or foreign file
-//! ([`crate::cache_file`]), means a full scan, which then replaces the record.
+//! ([`crate::cache::frame`]), means a full scan, which then replaces the record.
 //!
-//! Observations are stored relative to the workspace root ([`crate::relocation`]), and a unit's
+//! Observations are stored relative to the workspace root ([`crate::fs::relocation`]), and a unit's
 //! result holds only paths relative to it, so the same tree at another root (a flake's next
 //! store path, a copy) can take the fingerprint over: every observation is checked at the new
 //! root. What a walk found through something that names a place rather than a path in the tree
@@ -26,8 +26,8 @@
 //! `unresolved` reason naming a missing file), is walked again; an observation outside the
 //! tree counts as changed when it lies below the new root.
 
-use crate::relocation;
-use crate::source_cache::{file_digest, list_dir, FileKind, Listing, Touched};
+use crate::fs::relocation;
+use crate::fs::source_cache::{file_digest, list_dir, FileKind, Listing, Touched};
 use crate::{UnitId, UnitSources};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -140,7 +140,7 @@ impl Anchors {
     }
 }
 
-/// The fingerprint of a scan, as its record ([`crate::scan_record`]) stores it.
+/// The fingerprint of a scan, as its record ([`crate::record::store`]) stores it.
 #[derive(Serialize, Deserialize)]
 pub(crate) struct Fingerprint {
     key: [u8; 32],

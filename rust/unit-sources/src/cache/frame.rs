@@ -1,5 +1,5 @@
-//! The on-disk frame shared by the persistent caches ([`crate::parse_cache`],
-//! [`crate::scan_record`], [`crate::dep_info_cache`]): what they hold is valid only for the
+//! The on-disk frame shared by the persistent caches ([`crate::cache::parse`],
+//! [`crate::record::store`], [`crate::oracle::dep_info_cache`]): what they hold is valid only for the
 //! build of the scanner that wrote it, and must never be read half-written or damaged.
 //!
 //! A file is the line `rust-unit-sources <kind>`, the build's fingerprint (`build.rs`: the
@@ -7,7 +7,7 @@
 //! the payload, then the payload. It is replaced atomically: written to a temporary file in the
 //! same directory, then renamed over the old one, so concurrent scans and interrupted writes
 //! leave either the old or the new file. A file may vanish at any time (the
-//! [`crate::cache_dir`]'s eviction, a user emptying the directory): reading it is then a miss.
+//! [`crate::cache::dir`]'s eviction, a user emptying the directory): reading it is then a miss.
 
 use std::io::Write;
 use std::os::unix::fs::MetadataExt;
@@ -65,7 +65,7 @@ fn unframe(bytes: Vec<u8>, kind: &str) -> Option<Vec<u8>> {
 
 /// Replaces the `kind` cache file at `path` (creating its directory) with `payload`,
 /// atomically. Returns by how many bytes the directory's [`disk_size`] grew (negative when the
-/// replaced file was larger), for the [`crate::cache_dir`]'s accounting.
+/// replaced file was larger), for the [`crate::cache::dir`]'s accounting.
 pub(crate) fn write(path: &Path, kind: &str, payload: &[u8]) -> std::io::Result<i64> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;

@@ -1,10 +1,10 @@
 //! Every file-system read of one scan goes through the [`SourceCache`]: files read and hashed
 //! (and, for Rust sources, lexed) once, paths `stat`ed once, directories listed once, however
 //! many units and threads ask. What it saw is the scan's complete list of file-system inputs
-//! ([`SourceCache::observations`]), which the [`crate::fingerprint`] checks on the next scan.
+//! ([`SourceCache::observations`]), which the [`crate::record::inputs`] checks on the next scan.
 
-use crate::fingerprint::Observation;
-use crate::parse_cache::ParseCache;
+use crate::cache::parse::ParseCache;
+use crate::record::inputs::Observation;
 use crate::syntax::{parse_file, FileSyntax};
 use crate::Error;
 use serde::{Deserialize, Serialize};
@@ -239,7 +239,7 @@ impl SourceCache {
 
 /// The paths one unit's walk asked the [`SourceCache`] about, and the path literals of its
 /// sources whose meaning depends on where the workspace lies: the fingerprint takes a unit
-/// over at another root only when none of them does ([`crate::relocation`]).
+/// over at another root only when none of them does ([`crate::fs::relocation`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Touched {
     pub paths: HashSet<PathBuf>,
@@ -274,7 +274,7 @@ impl Touched {
 }
 
 /// One unit's reads through the scan's [`SourceCache`]: the same answers, and the set of paths
-/// asked about (`touched`), so that the [`crate::fingerprint`] knows which observations each
+/// asked about (`touched`), so that the [`crate::record::inputs`] knows which observations each
 /// unit's result depends on.
 pub(crate) struct UnitReads<'c> {
     cache: &'c SourceCache,

@@ -10,8 +10,8 @@
 //! depend on the names its files, and those of what it links, read).
 
 use crate::model::BuildInfo;
-use crate::profile::{FlagsFor, Profile, ProfileFor, ProfilePackage, Profiles};
-use crate::unit::PlannedUnit;
+use crate::workspace::profile::{FlagsFor, Profile, ProfileFor, ProfilePackage, Profiles};
+use crate::workspace::units::PlannedUnit;
 use crate::{Error, UnitId, UnitKind, UnitSources};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -44,7 +44,7 @@ pub(crate) struct PackageFacts {
     pub metadata_env: BTreeMap<&'static str, String>,
     /// Every feature the package declares (for `--check-cfg`).
     pub declared_features: Vec<String>,
-    /// The rustc flags of its `[lints]` ([`crate::lints::lint_flags`]).
+    /// The rustc flags of its `[lints]` ([`crate::workspace::lints::lint_flags`]).
     pub lint_flags: Vec<String>,
     /// Whether the package has a library target (cargo then passes `rustc-link-lib` to it
     /// only).

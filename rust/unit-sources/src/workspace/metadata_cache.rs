@@ -1,13 +1,13 @@
 //! cargo's answer to `cargo metadata --no-deps`, stored in the scan's record
-//! ([`crate::scan_record`]): cargo's freshness check applied to cargo itself.
+//! ([`crate::record::store`]): cargo's freshness check applied to cargo itself.
 //!
 //! Without dependencies, what `cargo metadata` answers is a function of the command (manifest
 //! and flags), the environment cargo reads (variables named `CARGO*`, `RUST*` and `__CARGO*`,
 //! `PATH`, `HOME`: with the resolved programs and the flags, the answer's key) and these files,
-//! which the stored answer observes ([`Observation`]s, checked as the [`crate::fingerprint`]
+//! which the stored answer observes ([`Observation`]s, checked as the [`crate::record::inputs`]
 //! checks its own):
 //! - cargo's configuration: `.cargo/config{,.toml}` in the manifest's directory and every
-//!   ancestor, and in cargo's home (cargo gets their data-only part, [`crate::cargo_config`]);
+//!   ancestor, and in cargo's home (cargo gets their data-only part, [`crate::workspace::cargo_config`]);
 //! - the toolchain: the `cargo` that `$CARGO` or `PATH` names (by identity: resolved path,
 //!   inode, size, modification time), and for rustup's proxies `rust-toolchain{,.toml}` in every
 //!   ancestor, rustup's `settings.toml` and each installed toolchain's `cargo`;
@@ -29,11 +29,11 @@
 //! directory where only its existence is observed (`src/main.rs`: editing it does not count,
 //! creating or removing it does). A file observed by content that is created while cargo runs
 //! (a `.cargo/config.toml`, a `Cargo.toml` above the workspace) is not caught; the
-//! [`crate::fingerprint`] has the same window. With dependencies (`Cargo.lock`, vendored
+//! [`crate::record::inputs`] has the same window. With dependencies (`Cargo.lock`, vendored
 //! sources, source replacement) cargo always runs.
 //!
 //! **The same tree at another root** (a flake's next store path, a copy) takes the answer over
-//! when cargo would answer the same there with the root replaced ([`crate::relocation`]):
+//! when cargo would answer the same there with the root replaced ([`crate::fs::relocation`]):
 //! - the inputs are stored by where they lie: those below the root relative to it (checked
 //!   below the new root), the fixed ones (cargo's home, rustup, the `cargo` program) as they
 //!   are, and of the files cargo looks for in the root's ancestors those that exist (at the new
@@ -45,11 +45,11 @@
 //!   no fixed input lies below it, and the root is plain. Otherwise the stored answer serves
 //!   its own root only.
 
-use crate::cache_file::{self, Watched};
-use crate::fingerprint::Observation;
-use crate::relocation;
-use crate::source_cache::list_dir;
-use crate::toolchain::Toolchain;
+use crate::cache::frame::{self, Watched};
+use crate::fs::relocation;
+use crate::fs::source_cache::list_dir;
+use crate::record::inputs::Observation;
+use crate::workspace::toolchain::Toolchain;
 use cargo_metadata::{Edition, Metadata};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -223,7 +223,7 @@ impl MetadataCache {
                     Seen::Kind => Watched::Existence,
                     _ => Watched::Content,
                 };
-                cache_file::settled(&path, started, watched).then_some(())?;
+                frame::settled(&path, started, watched).then_some(())?;
                 path.to_str()?;
                 Some((path, place, observation))
             })

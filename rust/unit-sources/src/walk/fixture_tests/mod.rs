@@ -1,12 +1,12 @@
 //! Text-fixture tests of the module walk, in process and without cargo: each fixture is a
 //! tree written as `//- /path` headers followed by the file's text, walked as the library
-//! unit `src/lib.rs` (see [`crate::standalone`]), and the unit's answer is rendered as text
+//! unit `src/lib.rs` (see [`crate::walk::standalone`]), and the unit's answer is rendered as text
 //! and checked against an inline snapshot (`UPDATE_EXPECT=1 cargo test` rewrites them).
 //!
 //! The rendering lists `files`, then `env`, `outDirIncludes`, `unresolved` (`file:line:
 //! reason`) and `error` when they are not empty.
 
-use crate::standalone::walk_lib;
+use crate::walk::standalone::walk_lib;
 use expect_test::{expect, Expect};
 use std::fmt::Write;
 

@@ -1,0 +1,4 @@
+//! The file system as a scan sees it.
+
+pub(crate) mod relocation;
+pub(crate) mod source_cache;

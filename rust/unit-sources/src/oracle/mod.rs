@@ -1,0 +1,4 @@
+//! The oracle.
+
+pub(crate) mod dep_info_cache;
+pub(crate) mod rustc;

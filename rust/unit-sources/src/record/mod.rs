@@ -1,0 +1,4 @@
+//! Scan records.
+
+pub(crate) mod inputs;
+pub(crate) mod store;
