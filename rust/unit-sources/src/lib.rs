@@ -20,6 +20,7 @@
 //! [`cache_gc`] show and trim the directory.
 
 mod cache;
+mod cache_info;
 mod cfg;
 mod error;
 mod fs;
@@ -35,14 +36,15 @@ mod walk;
 mod workspace;
 
 pub use cache::dir::{
-    cache_gc, cache_info, default_cache_limit, parse_size, CacheInfo, GcOutcome, Totals,
-    CACHE_LIMIT_VAR, DEFAULT_CACHE_LIMIT,
+    cache_gc, default_cache_limit, parse_size, GcOutcome, Totals, CACHE_LIMIT_VAR,
+    DEFAULT_CACHE_LIMIT,
 };
+pub use cache_info::{cache_info, CacheInfo};
 pub use error::Error;
 pub use model::{BuildInfo, Model, UnitSources, Unresolved, MODEL_VERSION};
-pub use oracle::rustc::{
-    compare, parse_dep_info, rustc_dep_info, rustc_model, DepInfo, UnitComparison,
-};
+pub use oracle::compare::{compare, UnitComparison};
+pub use oracle::dep_info::{parse_dep_info, DepInfo};
+pub use oracle::rustc::{rustc_dep_info, rustc_model};
 pub use record::store::RecordInfo;
 pub use relpath::RelPath;
 pub use scan::{default_cache_dir, scan, ScanOptions};

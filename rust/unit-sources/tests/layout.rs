@@ -128,7 +128,7 @@ fn crate_paths(code: &str) -> Vec<Vec<String>> {
                 let mut path = prefix.clone();
                 path.extend(
                     item.split("::")
-                        .map(|s| s.trim().split_whitespace().next().unwrap_or("").to_string())
+                        .map(|s| s.split_whitespace().next().unwrap_or("").to_string())
                         .filter(|s| !s.is_empty() && s != "self" && s != "*"),
                 );
                 paths.push(path);
@@ -254,7 +254,18 @@ fn no_concept_depends_on_itself_through_others() {
     }
     let found: Vec<String> = cycles(&concepts)
         .iter()
-        .map(|cycle| cycle.join(" ↔ "))
+        .map(|cycle| {
+            let edges: Vec<String> = cycle
+                .iter()
+                .flat_map(|from| {
+                    concepts[from]
+                        .iter()
+                        .filter(|to| cycle.contains(to))
+                        .map(move |to| format!("{from} → {to}"))
+                })
+                .collect();
+            format!("{} ({})", cycle.join(" ↔ "), edges.join(", "))
+        })
         .collect();
     assert!(
         found.is_empty(),

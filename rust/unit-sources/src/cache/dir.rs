@@ -1,5 +1,6 @@
 //! The cache directory as a whole: its size limit and least-recently-used eviction, and what
-//! `cargo unit-sources cache info` and `cache gc` show and do.
+//! `cargo unit-sources cache gc` does (`cache info` is [`crate::cache_info`], which knows
+//! every kind of file in it).
 //!
 //! Every file in the directory counts (scan records, parse entries, dep-info, and the files of
 //! other builds of the scanner or of older layouts), by the space it occupies on disk
@@ -166,17 +167,17 @@ impl Usage {
 }
 
 /// One file of a cache directory.
-struct CacheFile {
-    path: PathBuf,
-    name: String,
-    size: u64,
+pub(crate) struct CacheFile {
+    pub path: PathBuf,
+    pub name: String,
+    pub size: u64,
     /// When it was last used or written.
-    used: SystemTime,
+    pub used: SystemTime,
 }
 
 /// Every file of the directory that counts: all but `usage`, directories and temporary files
 /// of writes in progress (those left over by interrupted writes count, as least recently used).
-fn files(dir: &Path) -> Vec<CacheFile> {
+pub(crate) fn files(dir: &Path) -> Vec<CacheFile> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
@@ -252,62 +253,6 @@ impl Totals {
     }
 }
 
-/// What a cache directory holds (`cargo unit-sources cache info`).
-#[derive(Debug, Serialize)]
-pub struct CacheInfo {
-    /// The cache directory.
-    pub dir: PathBuf,
-    /// Its size limit in bytes.
-    pub limit: u64,
-    /// Everything that counts towards the limit.
-    pub total: Totals,
-    /// Scan records (one per workspace location and set of options).
-    pub records: Totals,
-    /// Parse entries (one per Rust file content).
-    pub parse_entries: Totals,
-    /// The oracle's dep-info (`--mode rustc`), one per workspace root.
-    pub dep_info: Totals,
-    /// Anything else: lineage pointers, files of older layouts, left-over temporary files.
-    pub other: Totals,
-    /// Each record this build of the scanner can read, most recently used first.
-    pub record_list: Vec<crate::record::store::RecordInfo>,
-}
-
-/// What the cache directory `dir`, whose size limit is `limit`, holds (see [`CacheInfo`]).
-pub fn cache_info(dir: &Path, limit: u64) -> CacheInfo {
-    let mut files = files(dir);
-    files.sort_by(|a, b| (b.used, &b.name).cmp(&(a.used, &a.name)));
-    let mut info = CacheInfo {
-        dir: dir.to_path_buf(),
-        limit,
-        total: Totals::default(),
-        records: Totals::default(),
-        parse_entries: Totals::default(),
-        dep_info: Totals::default(),
-        other: Totals::default(),
-        record_list: Vec::new(),
-    };
-    for file in &files {
-        let kind = if file.name.starts_with("scan-") {
-            if let Some(record) = crate::record::store::describe(&file.path, file.used) {
-                info.record_list.push(record);
-            }
-            &mut info.records
-        } else if file.name.starts_with("parse-") {
-            &mut info.parse_entries
-        } else if file.name.starts_with("rustc-") {
-            &mut info.dep_info
-        } else {
-            &mut info.other
-        };
-        for totals in [kind, &mut info.total] {
-            totals.files += 1;
-            totals.bytes += file.size;
-        }
-    }
-    info
-}
-
 /// What `cargo unit-sources cache gc` did: what it removed and what is left.
 #[derive(Debug, Serialize)]
 pub struct GcOutcome {
@@ -351,7 +296,7 @@ pub fn cache_gc(dir: &Path, limit: u64) -> Result<GcOutcome, Error> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -367,8 +312,8 @@ mod tests {
         }
     }
 
-    /// Writes `name` in `dir` with `len` bytes, last used `age` seconds ago.
-    fn file(dir: &Path, name: &str, len: usize, age: u64) -> PathBuf {
+    /// A cache file `name` in `dir` of `len` bytes, last used `age` seconds ago.
+    pub(crate) fn file(dir: &Path, name: &str, len: usize, age: u64) -> PathBuf {
         let path = dir.join(name);
         std::fs::write(&path, vec![b'x'; len]).unwrap();
         let when = SystemTime::now() - Duration::from_secs(age);
@@ -384,7 +329,8 @@ mod tests {
         path
     }
 
-    fn names(dir: &Path) -> Vec<String> {
+    /// The names of the files of `dir` that count, sorted.
+    pub(crate) fn names(dir: &Path) -> Vec<String> {
         let mut names: Vec<String> = files(dir).into_iter().map(|f| f.name).collect();
         names.sort();
         names
@@ -447,35 +393,5 @@ mod tests {
             usage.starts_with(&format!("rust-unit-sources usage\n{one} ")),
             "{usage}"
         );
-    }
-
-    #[test]
-    fn gc_and_info() {
-        let dir = tempfile::tempdir().unwrap();
-        file(dir.path(), "scan-x.bin", 100, 30);
-        file(dir.path(), "parse-a.bin", 100, 20);
-        file(dir.path(), "rustc-r.bin", 100, 10);
-        file(dir.path(), "metadata-old.bin", 100, 40);
-        let info = cache_info(dir.path(), 7);
-        assert_eq!(info.total.files, 4);
-        for totals in [info.records, info.parse_entries, info.dep_info, info.other] {
-            assert_eq!(totals.files, 1);
-        }
-        assert!(info.record_list.is_empty(), "not a record of this build");
-        let outcome = cache_gc(dir.path(), info.total.bytes / 2).unwrap();
-        assert_eq!(outcome.removed.files, 2);
-        assert_eq!(names(dir.path()), ["parse-a.bin", "rustc-r.bin"]);
-        let outcome = cache_gc(dir.path(), 0).unwrap();
-        assert_eq!(
-            (outcome.removed.files, outcome.left),
-            (2, Totals::default())
-        );
-        let missing = cache_gc(&dir.path().join("missing/dir"), 0).unwrap();
-        assert_eq!(
-            (missing.removed, missing.left),
-            (Totals::default(), Totals::default())
-        );
-        let not_a_dir = file(dir.path(), "a-file", 1, 0);
-        assert!(cache_gc(&not_a_dir, 0).is_err());
     }
 }

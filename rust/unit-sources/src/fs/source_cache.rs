@@ -4,13 +4,11 @@
 //! ([`SourceCache::observations`]), which the [`crate::record::inputs`] checks on the next scan.
 
 use crate::cache::parse::ParseCache;
-use crate::record::inputs::Observation;
+use crate::fs::observation::{file_digest, list_dir, read, FileKind, Listing, Observation};
 use crate::syntax::{parse_file, FileSyntax};
 use crate::Error;
-use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -21,56 +19,6 @@ pub(crate) struct SourceFile {
 }
 
 type Slot = Arc<OnceLock<Result<Arc<SourceFile>, Error>>>;
-
-/// What a path is, as `std::fs::metadata` (symlinks followed) says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) enum FileKind {
-    File,
-    Dir,
-    /// Exists, but neither a regular file nor a directory (a FIFO, a device).
-    Other,
-    /// A symbolic link that cannot be followed (dangling, or a loop).
-    Broken,
-    Missing,
-}
-
-impl FileKind {
-    /// What `path` is now: one `lstat`, and a `stat` only for a symbolic link.
-    pub fn of(path: &Path) -> FileKind {
-        let meta = match std::fs::symlink_metadata(path) {
-            Ok(meta) if meta.file_type().is_symlink() => match std::fs::metadata(path) {
-                Ok(meta) => meta,
-                Err(_) => return FileKind::Broken,
-            },
-            Ok(meta) => meta,
-            Err(_) => return FileKind::Missing,
-        };
-        if meta.is_file() {
-            FileKind::File
-        } else if meta.is_dir() {
-            FileKind::Dir
-        } else {
-            FileKind::Other
-        }
-    }
-}
-
-/// The entries of a directory, sorted by name: each name, and whether it is a directory
-/// itself (not following symbolic links). Unreadable directories and entries are left out.
-pub(crate) type Listing = Vec<(OsString, bool)>;
-
-/// The entries of `dir` now, as [`Listing`] describes them.
-pub(crate) fn list_dir(dir: &Path) -> Listing {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut listing: Listing = entries
-        .flatten()
-        .filter_map(|entry| Some((entry.file_name(), entry.file_type().ok()?.is_dir())))
-        .collect();
-    listing.sort();
-    listing
-}
 
 /// Every file read during one scan, shared by all units (see the module docs). A Rust file
 /// whose content is in the [`ParseCache`] is not lexed.
@@ -349,18 +297,4 @@ impl<'c> UnitReads<'c> {
     pub fn into_touched(self) -> Touched {
         self.touched.into_inner()
     }
-}
-
-fn read(path: &Path) -> Result<Vec<u8>, Error> {
-    std::fs::read(path).map_err(|e| Error::in_file(path, format!("cannot read: {e}")))
-}
-
-/// The blake3 digest of the content of `path`, streamed through a buffer on the stack (no
-/// allocation per file). Errors name the file.
-pub(crate) fn file_digest(path: &Path) -> Result<[u8; 32], Error> {
-    let cannot_read = |e: std::io::Error| Error::in_file(path, format!("cannot read: {e}"));
-    let file = std::fs::File::open(path).map_err(cannot_read)?;
-    let mut hasher = blake3::Hasher::new();
-    hasher.update_reader(file).map_err(cannot_read)?;
-    Ok(hasher.finalize().into())
 }

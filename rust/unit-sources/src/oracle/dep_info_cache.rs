@@ -19,8 +19,8 @@
 
 use crate::cache::dir::{default_cache_limit, CacheDir, DEFAULT_CACHE_LIMIT};
 use crate::cache::frame::{self, Watched};
-use crate::fs::source_cache::file_digest;
-use crate::oracle::rustc::DepInfo;
+use crate::fs::observation::file_digest;
+use crate::oracle::dep_info::DepInfo;
 use crate::RelPath;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;

@@ -1,4 +1,5 @@
-//! The exact oracle: `rustc --emit=dep-info` run on one unit, and its `.d` file parsed.
+//! The exact oracle: `rustc --emit=dep-info` run on each unit (its `.d` file is read by
+//! [`crate::oracle::dep_info`], kept by [`crate::oracle::dep_info_cache`]).
 //!
 //! rustc writes the dep-info of a crate after expansion even when name resolution fails and no
 //! `--extern` is given, so no dependency needs building. The unit gets its edition, crate
@@ -6,10 +7,10 @@
 //! cargo's `CARGO_*` variables and an `OUT_DIR` holding an empty file for each of the unit's
 //! `outDirIncludes` (what its build script would generate).
 
-use crate::fs::source_cache::file_digest;
+use crate::fs::observation::file_digest;
 use crate::model::unit_hash;
+use crate::oracle::dep_info::{parse_dep_info, DepInfo};
 use crate::oracle::dep_info_cache::DepInfoCache;
-use crate::relpath::normalize;
 use crate::workspace::toolchain::Toolchain;
 use crate::{Error, Model, RelPath, UnitId, UnitKind, UnitSources};
 use rayon::prelude::*;
@@ -18,17 +19,6 @@ use std::ffi::OsString;
 use std::path::Path;
 use std::process::Command;
 use std::time::SystemTime;
-
-/// What rustc's dep-info lists for one unit.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DepInfo {
-    /// The files rustc read, relative to the workspace root, sorted, unique.
-    pub files: Vec<RelPath>,
-    /// The files rustc read from `OUT_DIR`, relative to it, sorted.
-    pub out_dir_files: Vec<String>,
-    /// The names of the `# env-dep:` lines (variables read by `env!` / `option_env!`), sorted.
-    pub env: Vec<String>,
-}
 
 /// The variables the oracle sets for rustc, as cargo would.
 const SET_VARIABLES: [&str; 9] = [
@@ -248,208 +238,4 @@ fn unit_key(rustc: &str, root: &Path, id: &UnitId, unit: &UnitSources) -> [u8; 3
         }
     }
     key.finalize().into()
-}
-
-/// How a native scan of one unit compares with rustc's dep-info for it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnitComparison {
-    /// The unit.
-    pub id: UnitId,
-    /// Files, `OUT_DIR` files (prefixed `$OUT_DIR/`) and env names (prefixed `$`) rustc read
-    /// that the native scan did not list: each one breaks the superset promise.
-    pub missed: Vec<String>,
-    /// Files the native scan listed that rustc did not read (imprecision, not an error).
-    pub extra: Vec<RelPath>,
-    /// How many files rustc read.
-    pub rustc_files: usize,
-}
-
-/// Compares the units of `native` with the same units of `rustc` (see [`rustc_model`]).
-pub fn compare(native: &Model, rustc: &Model) -> Vec<UnitComparison> {
-    native
-        .units
-        .iter()
-        .filter_map(|(id, mine)| {
-            let theirs = rustc.units.get(id)?;
-            let missed_files = theirs
-                .files
-                .iter()
-                .filter(|f| !mine.files.contains(f))
-                .map(|f| f.to_string());
-            // Unknown (`None`) on the native side includes anything.
-            let missed_out_dir = theirs
-                .out_dir_includes
-                .iter()
-                .flatten()
-                .filter(|f| {
-                    mine.out_dir_includes
-                        .as_ref()
-                        .is_some_and(|mine| !mine.contains(f))
-                })
-                .map(|f| format!("$OUT_DIR/{f}"));
-            let missed_env = theirs
-                .env
-                .iter()
-                .filter(|e| !mine.env.contains(e))
-                .map(|e| format!("${e}"));
-            Some(UnitComparison {
-                id: id.clone(),
-                missed: missed_files
-                    .chain(missed_out_dir)
-                    .chain(missed_env)
-                    .collect(),
-                extra: mine
-                    .files
-                    .iter()
-                    .filter(|f| !theirs.files.contains(f))
-                    .cloned()
-                    .collect(),
-                rustc_files: theirs.files.len(),
-            })
-        })
-        .collect()
-}
-
-/// Parses a Makefile-style `.d` file: the prerequisites of its first rule (spaces escaped as
-/// `\ `, paths normalised lexically; those below `out_dir` apart) and its
-/// `# env-dep:NAME[=value]` lines.
-pub fn parse_dep_info(text: &str, root: &Path, out_dir: &Path) -> Result<DepInfo, Error> {
-    let mut files = Vec::new();
-    let mut out_dir_files = Vec::new();
-    let mut env = Vec::new();
-    let mut first_rule = true;
-    for line in text.lines() {
-        if let Some(dep) = line.strip_prefix("# env-dep:") {
-            env.push(dep.split('=').next().unwrap_or(dep).to_string());
-            continue;
-        }
-        if line.is_empty() || line.starts_with('#') || !first_rule {
-            continue;
-        }
-        first_rule = false;
-        let Some((_, deps)) = split_rule(line) else {
-            continue;
-        };
-        for dep in split_paths(deps) {
-            let path = normalize(&root.join(dep));
-            if let Ok(generated) = path.strip_prefix(out_dir) {
-                out_dir_files.push(generated.to_string_lossy().into_owned());
-                continue;
-            }
-            files.push(RelPath::new(root, &path, &|m| {
-                Error::new(format!("dep-info: {m}"))
-            })?);
-        }
-    }
-    files.sort();
-    files.dedup();
-    out_dir_files.sort();
-    env.sort();
-    env.dedup();
-    Ok(DepInfo {
-        files,
-        out_dir_files,
-        env,
-    })
-}
-
-/// Splits `target: deps` at the first unescaped `: `.
-fn split_rule(line: &str) -> Option<(&str, &str)> {
-    let bytes = line.as_bytes();
-    (0..bytes.len())
-        .find(|&i| bytes[i] == b':' && (i == 0 || bytes[i - 1] != b'\\'))
-        .map(|i| (&line[..i], &line[i + 1..]))
-}
-
-fn split_paths(deps: &str) -> Vec<String> {
-    let mut paths = Vec::new();
-    let mut current = String::new();
-    let mut chars = deps.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' if chars.peek() == Some(&' ') => {
-                current.push(' ');
-                chars.next();
-            }
-            ' ' => {
-                if !current.is_empty() {
-                    paths.push(std::mem::take(&mut current));
-                }
-            }
-            c => current.push(c),
-        }
-    }
-    if !current.is_empty() {
-        paths.push(current);
-    }
-    paths
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::BTreeMap;
-
-    #[test]
-    fn parses_escaped_spaces_parent_components_and_env() {
-        let text = "/w/t/x.d: src/lib.rs src/../README.md /w/a\\ b.txt /o/g.rs\n\nsrc/lib.rs:\n\n# env-dep:CARGO_PKG_NAME=x\n# env-dep:OUT_DIR\n";
-        let info = parse_dep_info(text, Path::new("/w"), Path::new("/o")).unwrap();
-        assert_eq!(info.out_dir_files, ["g.rs"]);
-        let files: Vec<&str> = info.files.iter().map(RelPath::as_str).collect();
-        assert_eq!(files, ["README.md", "a b.txt", "src/lib.rs"]);
-        assert_eq!(info.env, ["CARGO_PKG_NAME", "OUT_DIR"]);
-    }
-
-    fn unit(files: &[&str], env: &[&str]) -> UnitSources {
-        let rel = |p: &&str| {
-            RelPath::new(Path::new("/w"), &Path::new("/w").join(p), &|m| {
-                Error::new(m)
-            })
-            .unwrap()
-        };
-        UnitSources {
-            package: "p".into(),
-            version: "0.1.0".into(),
-            target: "p".into(),
-            kind: UnitKind::Lib,
-            crate_types: vec!["lib".into()],
-            edition: "2021".into(),
-            root_file: rel(&"src/lib.rs"),
-            manifest: rel(&"Cargo.toml"),
-            features: Vec::new(),
-            files: files.iter().map(rel).collect(),
-            manifests: Vec::new(),
-            deps: Vec::new(),
-            externs: BTreeMap::new(),
-            env: env.iter().map(|e| e.to_string()).collect(),
-            out_dir_includes: Some(Vec::new()),
-            unresolved: Vec::new(),
-            run_inputs: None,
-            run_env: None,
-            run_inputs_exact: None,
-            dirs: Vec::new(),
-            build: None,
-            hash: String::new(),
-            error: None,
-        }
-    }
-
-    #[test]
-    fn compare_reports_missed_and_extra() {
-        let id = UnitId::new("p", UnitKind::Lib, "p");
-        let model = |u: UnitSources| Model {
-            version: 1,
-            root: "/w".into(),
-            units: [(id.clone(), u)].into(),
-        };
-        let native = model(unit(&["src/a.rs", "src/lib.rs"], &[]));
-        let rustc = model(unit(&["src/b.rs", "src/lib.rs"], &["HOME"]));
-        let [only] = compare(&native, &rustc).try_into().unwrap();
-        assert_eq!(only.missed, ["src/b.rs", "$HOME"]);
-        assert_eq!(
-            only.extra.iter().map(RelPath::as_str).collect::<Vec<_>>(),
-            ["src/a.rs"]
-        );
-        assert_eq!(only.rustc_files, 2);
-    }
 }

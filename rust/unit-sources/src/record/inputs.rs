@@ -26,80 +26,14 @@
 //! `unresolved` reason naming a missing file), is walked again; an observation outside the
 //! tree counts as changed when it lies below the new root.
 
+use crate::fs::observation::Observation;
 use crate::fs::relocation;
-use crate::fs::source_cache::{file_digest, list_dir, FileKind, Listing, Touched};
+use crate::fs::source_cache::Touched;
 use crate::{UnitId, UnitSources};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-
-/// One file-system input of a scan, as the scan saw it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) enum Observation {
-    /// The blake3 digest of the file's content; `None`: it could not be read.
-    Content(Option<[u8; 32]>),
-    /// What the path was (`stat`).
-    Kind(FileKind),
-    /// The blake3 digest of the directory's [`Listing`].
-    Listing([u8; 32]),
-    /// The blake3 digest of an executable's identity (its resolved path, device, inode, size,
-    /// mode and modification time; nothing when it cannot be `stat`ed), not of its content: hashing
-    /// a toolchain's binary on every check would cost more than running it.
-    Stamp([u8; 32]),
-}
-
-impl Observation {
-    /// The observation of a directory with these entries.
-    pub fn listing(listing: &Listing) -> Observation {
-        let mut hasher = blake3::Hasher::new();
-        for (name, is_dir) in listing {
-            hasher.update(name.as_encoded_bytes());
-            hasher.update(&[0, u8::from(*is_dir)]);
-        }
-        Observation::Listing(hasher.finalize().into())
-    }
-
-    /// The content of `path` now.
-    pub fn content(path: &Path) -> Observation {
-        Observation::Content(file_digest(path).ok())
-    }
-
-    /// The kind of `path` now.
-    pub fn kind(path: &Path) -> Observation {
-        Observation::Kind(FileKind::of(path))
-    }
-
-    /// The entries of the directory `path` now.
-    pub fn listing_of(path: &Path) -> Observation {
-        Observation::listing(&list_dir(path))
-    }
-
-    /// The identity of the executable `path` now.
-    pub fn stamp(path: &Path) -> Observation {
-        use std::os::unix::fs::MetadataExt;
-        let mut hasher = blake3::Hasher::new();
-        if let (Ok(resolved), Ok(meta)) = (std::fs::canonicalize(path), std::fs::metadata(path)) {
-            hasher.update(resolved.as_os_str().as_encoded_bytes());
-            for number in [meta.dev(), meta.ino(), meta.size(), u64::from(meta.mode())] {
-                hasher.update(&number.to_le_bytes());
-            }
-            hasher.update(&meta.mtime().to_le_bytes());
-            hasher.update(&meta.mtime_nsec().to_le_bytes());
-        }
-        Observation::Stamp(hasher.finalize().into())
-    }
-
-    /// What `path` shows now, observed the same way.
-    pub fn now(&self, path: &Path) -> Observation {
-        match self {
-            Observation::Content(_) => Observation::content(path),
-            Observation::Kind(_) => Observation::kind(path),
-            Observation::Listing(_) => Observation::listing_of(path),
-            Observation::Stamp(_) => Observation::stamp(path),
-        }
-    }
-}
 
 /// What ties a unit's walk to where the workspace lies (see the module docs): the absolute
 /// paths its sources name, and whether a relative one climbs above the root.
@@ -343,6 +277,7 @@ impl Fingerprint {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fs::observation::{list_dir, FileKind};
 
     fn content(text: &str) -> Observation {
         Observation::Content(Some(blake3::hash(text.as_bytes()).into()))

@@ -13,7 +13,8 @@
 //!   guard for libraries the script hands paths to (`cc`, `autocfg::rerun_path`), whose own
 //!   `rerun-if-changed` lines the scan cannot see.
 
-use crate::fs::source_cache::{FileKind, UnitReads};
+use crate::fs::observation::FileKind;
+use crate::fs::source_cache::UnitReads;
 use crate::relpath::normalize;
 use crate::syntax::string_literals;
 use std::collections::BTreeSet;

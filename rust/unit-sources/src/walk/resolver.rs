@@ -1,7 +1,8 @@
 //! Module resolution as rustc does it, per unit, over the scan's [`SourceCache`].
 
 use crate::cfg::{CfgContext, CfgPredicate, TargetCfg, Truth};
-use crate::fs::source_cache::{FileKind, SourceCache, Touched, UnitReads};
+use crate::fs::observation::FileKind;
+use crate::fs::source_cache::{SourceCache, Touched, UnitReads};
 use crate::model::unit_hash;
 use crate::syntax::{Include, IncludeArg, IncludeKind, Item, ModDecl};
 use crate::walk::build_script::{self, EnvValue};

@@ -46,9 +46,9 @@
 //!   its own root only.
 
 use crate::cache::frame::{self, Watched};
+use crate::fs::observation::list_dir;
+use crate::fs::observation::Observation;
 use crate::fs::relocation;
-use crate::fs::source_cache::list_dir;
-use crate::record::inputs::Observation;
 use crate::workspace::toolchain::Toolchain;
 use cargo_metadata::{Edition, Metadata};
 use rayon::prelude::*;

@@ -1,7 +1,8 @@
 //! Units: the things cargo compiles for a member package, and their identities.
 
 use crate::cfg::KnownCfgs;
-use crate::fs::source_cache::{FileKind, SourceCache};
+use crate::fs::observation::FileKind;
+use crate::fs::source_cache::SourceCache;
 use crate::workspace::build_plan::{without_harness, PackageFacts, UnitBuild, METADATA_VARIABLES};
 use crate::workspace::lints::lint_flags;
 use crate::workspace::metadata::{LocalPackage, Workspace};
