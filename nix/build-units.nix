@@ -83,7 +83,6 @@
   # it is not built again. Needs `experimental-features = ca-derivations` (nix.conf) or
   # `--extra-experimental-features ca-derivations`.
   contentAddressed ? false
-,
 }:
 let
   units = model.units;

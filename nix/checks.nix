@@ -22,7 +22,6 @@
 , rustc
 , nix
 , nixVersions ? { }
-,
 }:
 let
   example = ../examples/cargo-like;

@@ -28,9 +28,7 @@
 
   Functions taking a model take it first. `nix/tests.nix` holds the library's unit tests.
 */
-{ lib ? null
-,
-}:
+{ lib ? null }:
 let
   inherit (builtins)
     attrNames
@@ -357,7 +355,6 @@ let
       , files
       , dirs ? [ ]
       , name ? "source"
-      ,
       }:
       let
         rootString = toString root;
@@ -418,7 +415,6 @@ let
       { root
       , unit
       , name ? "${unit.package}-${unit.kind}-${unit.target}-source"
-      ,
       }:
       self.filesSrc {
         inherit root name;
@@ -459,7 +455,6 @@ let
     sourcesByUnit =
       { model
       , root ? model.root
-      ,
       }:
       mapAttrs (_: unit: self.unitSource { inherit root unit; }) model.units;
 
@@ -514,7 +509,6 @@ let
       , root ? model.root
       , name ? "source"
       , extraFiles ? [ ]
-      ,
       }:
       let
         byId = unitOf "unionSource" model;
@@ -575,7 +569,6 @@ let
       , root ? model.root
       , tests ? false
       , kinds ? null
-      ,
       }:
       let
         testKinds = [
@@ -650,7 +643,6 @@ let
       , root ? model.root
       , name ? "source"
       , extraFiles ? [ ]
-      ,
       }:
       let
         byId = unitOf "cargoSrc" model;
@@ -707,7 +699,6 @@ let
     crateOverrides =
       { model
       , root ? model.root
-      ,
       }:
       let
         packages = sortUnique (map (id: model.units.${id}.package) (attrNames model.units));
@@ -778,7 +769,6 @@ let
           lib.fileset
         else
           fail "unitFileset" "needs nixpkgs' lib: import the library with { inherit lib; } or pass fileset = lib.fileset"
-      ,
       }:
       let
         rootPath = if isString root then /. + root else root;
@@ -886,7 +876,6 @@ let
       { package ? null
       , kind ? null
       , target ? null
-      ,
       }:
       filter
         (

@@ -21,7 +21,6 @@
 , nlohmann_json
 , boehmgc
 , nix
-,
 }:
 let
   workspace = (builtins.fromTOML (builtins.readFile ../Cargo.toml)).workspace.package;

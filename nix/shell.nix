@@ -6,7 +6,6 @@
 , clippy
 , rustfmt
 , nix
-,
 }:
 mkShell {
   inputsFrom = [ rust-unit-sources ];

@@ -14,9 +14,7 @@
   `root` is this directory. Errors are checked with `builtins.tryEval`, which tells that an
   expression throws but not its message: tests/tests/nix_lib.rs asserts the exact lines.
 */
-{ lib ? null
-,
-}:
+{ lib ? null }:
 let
   inherit (builtins)
     attrNames
