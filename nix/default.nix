@@ -142,7 +142,10 @@ let
 
       : The workspace directory or its `Cargo.toml` (a path), or
         `{ src; features ? null; noDefaultFeatures ? false; allFeatures ? false; target ? null;
-        dependencies ? false; profile ? "dev"; }` (see the schema's scan options).
+        cfgs ? null; dependencies ? false; profile ? "dev"; }`, passed on to
+        `builtins.rustUnitSources` as they are; docs/schema.md's "Features", "cfg evaluation"
+        and "Building" say what each means (`cfgs`: the build's `--cfg` flags, `[ ]` for none;
+        `null`, custom cfgs unknown).
 
       # Type
 
