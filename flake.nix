@@ -4,11 +4,10 @@
   inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
 
   outputs =
-    {
-      self,
-      # Optional so that `lib` and `overlays` evaluate without nixpkgs (`outputs { self = …; }`).
-      nixpkgs ? null,
-      ...
+    { self
+    , # Optional so that `lib` and `overlays` evaluate without nixpkgs (`outputs { self = …; }`).
+      nixpkgs ? null
+    , ...
     }:
     let
       systems = [
@@ -24,10 +23,12 @@
       eachSystem =
         f:
         builtins.listToAttrs (
-          map (system: {
-            name = system;
-            value = f (pkgsFor system);
-          }) systems
+          map
+            (system: {
+              name = system;
+              value = f (pkgsFor system);
+            })
+            systems
         );
     in
     {

@@ -22,67 +22,67 @@
 # Returns an attribute set: unit id -> derivation.
 {
   # The unit model.
-  model,
-  # The workspace root: the directory the model's paths are relative to.
-  root,
-  # The rustc executable (a real one, not the rustup proxy).
-  rustc,
-  # The target triple the model was scanned for.
-  target,
-  # The triple of the machine running build scripts (their `HOST`).
-  host ? target,
-  # rustdoc (build scripts' `RUSTDOC`).
-  rustdoc ? "${dirOf rustc}/rustdoc",
-  # cargo (build scripts' and rustc's `CARGO`), or null to leave it unset.
-  cargo ? null,
-  # The linker (`-C linker=`, build scripts' `RUSTC_LINKER`), or null for rustc's default.
-  linker ? null,
-  # Flags for every rustc invocation (cargo's `RUSTFLAGS`; build scripts get them as
+  model
+, # The workspace root: the directory the model's paths are relative to.
+  root
+, # The rustc executable (a real one, not the rustup proxy).
+  rustc
+, # The target triple the model was scanned for.
+  target
+, # The triple of the machine running build scripts (their `HOST`).
+  host ? target
+, # rustdoc (build scripts' `RUSTDOC`).
+  rustdoc ? "${dirOf rustc}/rustdoc"
+, # cargo (build scripts' and rustc's `CARGO`), or null to leave it unset.
+  cargo ? null
+, # The linker (`-C linker=`, build scripts' `RUSTC_LINKER`), or null for rustc's default.
+  linker ? null
+, # Flags for every rustc invocation (cargo's `RUSTFLAGS`; build scripts get them as
   # `CARGO_ENCODED_RUSTFLAGS`). Give the model's scan the same `--cfg`s.
-  rustflags ? [ ],
-  # Host tools every builder may run (a C compiler, pkg-config, …), as nixpkgs'
+  rustflags ? [ ]
+, # Host tools every builder may run (a C compiler, pkg-config, …), as nixpkgs'
   # nativeBuildInputs: directories whose `bin/` goes on PATH before `path`.
-  nativeBuildInputs ? [ ],
-  # Libraries build scripts and links may use, as nixpkgs' buildInputs: directories whose
+  nativeBuildInputs ? [ ]
+, # Libraries build scripts and links may use, as nixpkgs' buildInputs: directories whose
   # `lib/pkgconfig` and `share/pkgconfig` go on PKG_CONFIG_PATH, `include/` on CPATH and
   # `lib/` on LIBRARY_PATH.
-  buildInputs ? [ ],
-  # Integration tests' and benches' CARGO_TARGET_TMPDIR: a directory they may write to when
+  buildInputs ? [ ]
+, # Integration tests' and benches' CARGO_TARGET_TMPDIR: a directory they may write to when
   # they run (cargo's `target/tmp`).
-  targetTmpdir ? "/tmp",
-  # Per package: package name -> unit -> extra environment for that package's derivations
+  targetTmpdir ? "/tmp"
+, # Per package: package name -> unit -> extra environment for that package's derivations
   # (e.g. `{ openssl-sys = unit: { OPENSSL_NO_VENDOR = "1"; }; }`).
-  crateOverrides ? { },
-  # This project's Nix library (nix/default.nix).
-  library ? import ./default.nix { },
-  # A unit's source: { root, unit } -> a store path holding the files the unit reads (its
+  crateOverrides ? { }
+, # This project's Nix library (nix/default.nix).
+  library ? import ./default.nix { }
+, # A unit's source: { root, unit } -> a store path holding the files the unit reads (its
   # `files`) and its package directory. The rebuild benchmark passes the whole workspace here.
   unitSrc ? (
     { root, unit }:
-    library.filesSrc {
-      inherit root;
-      files = unit.files;
-      dirs = [ (library.packageDir unit) ] ++ unit.dirs or [ ];
-      name = "${unit.package}-${unit.kind}-${unit.target}-source";
-    }
-  ),
-  # The derivation function: { name, builder script, environment } -> derivation. The default
+      library.filesSrc {
+        inherit root;
+        files = unit.files;
+        dirs = [ (library.packageDir unit) ] ++ unit.dirs or [ ];
+        name = "${unit.package}-${unit.kind}-${unit.target}-source";
+      }
+  )
+, # The derivation function: { name, builder script, environment } -> derivation. The default
   # uses builtins.derivation with `shell` as builder; nixpkgs users pass a wrapper around
   # stdenv.mkDerivation, which must pass `env` on as attributes (with `contentAddressed`, it
   # holds `__contentAddressed`, `outputHashMode` and `outputHashAlgo`).
-  mkDerivation ? null,
-  # The shell running the builder scripts.
-  shell ? "/bin/sh",
-  # The system to build on.
-  system ? builtins.currentSystem,
-  # PATH inside builders after nativeBuildInputs: coreutils, sed, and the C compiler rustc
+  mkDerivation ? null
+, # The shell running the builder scripts.
+  shell ? "/bin/sh"
+, # The system to build on.
+  system ? builtins.currentSystem
+, # PATH inside builders after nativeBuildInputs: coreutils, sed, and the C compiler rustc
   # links with (cc).
-  path ? "/usr/bin:/bin",
-  # Content-addressed derivations (Nix's experimental `ca-derivations`): a unit rebuilt to an
+  path ? "/usr/bin:/bin"
+, # Content-addressed derivations (Nix's experimental `ca-derivations`): a unit rebuilt to an
   # output identical to the last one stops the rebuild there (early cutoff): what depends on
   # it is not built again. Needs `experimental-features = ca-derivations` (nix.conf) or
   # `--extra-experimental-features ca-derivations`.
-  contentAddressed ? false,
+  contentAddressed ? false
 }:
 let
   units = model.units;
@@ -126,10 +126,12 @@ let
     # rustc on PATH too: proc-macros and build scripts may run it (cargo's test macros do).
     PATH = searchPath (map (d: "${d}/bin") nativeBuildInputs ++ [ (dirOf rustc) path ]);
     PKG_CONFIG_PATH = searchPath (
-      builtins.concatMap (d: [
-        "${d}/lib/pkgconfig"
-        "${d}/share/pkgconfig"
-      ]) buildInputs
+      builtins.concatMap
+        (d: [
+          "${d}/lib/pkgconfig"
+          "${d}/share/pkgconfig"
+        ])
+        buildInputs
     );
     CPATH = searchPath (map (d: "${d}/include") buildInputs);
     LIBRARY_PATH = searchPath (map (d: "${d}/lib") buildInputs);
@@ -140,8 +142,8 @@ let
   drvName = id: builtins.replaceStrings [ "/" "@" "+" ] [ "-" "-" "-" ] id;
   buildOf =
     id: unit:
-    unit.build
-      or (throw "rust-unit-sources: unit `${id}` has no `build` field: scan with dependencies (plugin: dependencies = true) to build it");
+      unit.build
+        or (throw "rust-unit-sources: unit `${id}` has no `build` field: scan with dependencies (plugin: dependencies = true) to build it");
   overrides = unit: if crateOverrides ? ${unit.package} then crateOverrides.${unit.package} unit else { };
 
   ofKind = kind: unit: builtins.filter (dep: units.${dep}.kind == kind) unit.deps;
@@ -168,10 +170,12 @@ let
       runs = ofKind "build-script-run" unit;
       externs = builtins.filter (e: e.path != null) (
         builtins.attrValues (
-          builtins.mapAttrs (name: dep: {
-            inherit name dep;
-            path = externPath dep;
-          }) unit.externs
+          builtins.mapAttrs
+            (name: dep: {
+              inherit name dep;
+              path = externPath dep;
+            })
+            unit.externs
         )
       );
       output =
@@ -203,10 +207,12 @@ let
           cargo = if cargo == null then "" else cargo;
         }
         // builtins.listToAttrs (
-          map (name: {
-            name = "CARGO_BIN_EXE_${name}";
-            value = "${built.${build.binExes.${name}}}/bin/${name}";
-          }) (builtins.attrNames (build.binExes or { }))
+          map
+            (name: {
+              name = "CARGO_BIN_EXE_${name}";
+              value = "${built.${build.binExes.${name}}}/bin/${name}";
+            })
+            (builtins.attrNames (build.binExes or { }))
         )
         // (
           if unit.kind == "test" || unit.kind == "bench" then
@@ -247,14 +253,16 @@ let
       };
     };
 
-  built = builtins.mapAttrs (
-    id: unit:
-    if unit ? error then
-      broken id unit
-    else if unit.kind == "build-script-run" then
-      run id unit
-    else
-      compile id unit
-  ) units;
+  built = builtins.mapAttrs
+    (
+      id: unit:
+        if unit ? error then
+          broken id unit
+        else if unit.kind == "build-script-run" then
+          run id unit
+        else
+          compile id unit
+    )
+    units;
 in
 built

@@ -13,16 +13,15 @@
 #                       suite run with that Nix: the model equals the CLI's JSON, units.nix
 #                       round-trips, restricted evaluation denies the read, and the plugin built
 #                       for pkgs.nix (another Nix) registers nothing there.
-{
-  lib,
-  runCommand,
-  rust-unit-sources,
-  cargo-unit-sources,
-  rustUnitSources,
-  cargo,
-  rustc,
-  nix,
-  nixVersions ? { },
+{ lib
+, runCommand
+, rust-unit-sources
+, cargo-unit-sources
+, rustUnitSources
+, cargo
+, rustc
+, nix
+, nixVersions ? { }
 }:
 let
   example = ../examples/cargo-like;
@@ -93,9 +92,11 @@ let
         ${otherPlugin}
         touch $out
       '';
-  nixVersionsToTest = lib.filterAttrs (
-    _: theNix: !(rust-unit-sources.override { nix = theNix; }).meta.broken
-  ) (builtins.intersectAttrs { nix_2_28 = null; latest = null; } nixVersions);
+  nixVersionsToTest = lib.filterAttrs
+    (
+      _: theNix: !(rust-unit-sources.override { nix = theNix; }).meta.broken
+    )
+    (builtins.intersectAttrs { nix_2_28 = null; latest = null; } nixVersions);
 in
 {
   cli = cargo-unit-sources;
@@ -143,7 +144,9 @@ in
         touch $out
       '';
 }
-// lib.mapAttrs' (name: theNix: {
-  name = "plugin-${name}";
-  value = pluginSuite name theNix;
-}) nixVersionsToTest
+  // lib.mapAttrs'
+  (name: theNix: {
+    name = "plugin-${name}";
+    value = pluginSuite name theNix;
+  })
+  nixVersionsToTest

@@ -9,16 +9,16 @@
   The types the functions' `# Type` sections name:
 
   - `Model`: what both loaders return, the schema's attribute set
-    `{ version = 3; root; units; }`, with `root` the workspace directory as an absolute
+  `{ version = 3; root; units; }`, with `root` the workspace directory as an absolute
     *string* (what the plugin returns; for `fromFile`, the directory `units.nix` names,
-    resolved against the file's own directory). Units from `units.nix` have no `hash` unless
-    it was generated with `--hashes`.
+  resolved against the file's own directory). Units from `units.nix` have no `hash` unless
+  it was generated with `--hashes`.
   - `Id`: a unit's id, `"<package>/<kind>/<target>"` (`"<name>@<version>/…"` for a package
-    sharing its name with another; see the schema).
+  sharing its name with another; see the schema).
   - `Unit`: one value of `model.units`: `{ package; kind; target; manifest; files;
-    manifests; deps; dirs ? [ ]; error ? …; … }`.
+  manifests; deps; dirs ? [ ]; error ? …; … }`.
   - `Root`: the workspace directory, a path (`./.`, preferred: in a flake it is the flake's
-    copy in the store) or an absolute string (`model.root`).
+  copy in the store) or an absolute string (`model.root`).
 
   A unit that cannot be built carries an `error` (a file it must read is missing or
   malformed): forcing its `files` is then the evaluation error
@@ -28,9 +28,7 @@
 
   Functions taking a model take it first. `nix/tests.nix` holds the library's unit tests.
 */
-{
-  lib ? null,
-}:
+{ lib ? null }:
 let
   inherit (builtins)
     attrNames
@@ -56,13 +54,15 @@ let
     model:
     model
     // {
-      units = mapAttrs (
-        id: unit:
-        if unit ? error then
-          unit // { files = throw "rust-unit-sources: ${id}: ${unit.error}"; }
-        else
-          unit
-      ) model.units;
+      units = mapAttrs
+        (
+          id: unit:
+            if unit ? error then
+              unit // { files = throw "rust-unit-sources: ${id}: ${unit.error}"; }
+            else
+              unit
+        )
+        model.units;
     };
 
   # `function` names the loader (and, for `fromFile`, the file) in the error.
@@ -78,10 +78,12 @@ let
     xs:
     attrNames (
       listToAttrs (
-        map (x: {
-          name = x;
-          value = null;
-        }) xs
+        map
+          (x: {
+            name = x;
+            value = null;
+          })
+          xs
       )
     );
 
@@ -97,10 +99,12 @@ let
   nameSet =
     names:
     listToAttrs (
-      map (name: {
-        inherit name;
-        value = true;
-      }) names
+      map
+        (name: {
+          inherit name;
+          value = true;
+        })
+        names
     );
 
   # null matches anything, a string itself, a list any of its elements.
@@ -112,7 +116,7 @@ let
   # The unit `id` of `model`; `function` (the public function looking it up) names the error.
   unitOf =
     function: model: id:
-    model.units.${id} or (fail function "no unit `${id}` in the model of ${model.root or "?"}");
+      model.units.${id} or (fail function "no unit `${id}` in the model of ${model.root or "?"}");
 
   self = {
     /**
@@ -138,7 +142,10 @@ let
 
       : The workspace directory or its `Cargo.toml` (a path), or
         `{ src; features ? null; noDefaultFeatures ? false; allFeatures ? false; target ? null;
-        dependencies ? false; profile ? "dev"; }` (see the schema's scan options).
+        cfgs ? null; dependencies ? false; profile ? "dev"; }`, passed on to
+        `builtins.rustUnitSources` as they are; docs/schema.md's "Features", "cfg evaluation"
+        and "Building" say what each means (`cfgs`: the build's `--cfg` flags, `[ ]` for none;
+        `null`, custom cfgs unknown).
 
       # Type
 
@@ -347,11 +354,10 @@ let
       :::
     */
     filesSrc =
-      {
-        root,
-        files,
-        dirs ? [ ],
-        name ? "source",
+      { root
+      , files
+      , dirs ? [ ]
+      , name ? "source"
       }:
       let
         rootString = toString root;
@@ -409,10 +415,9 @@ let
       :::
     */
     unitSource =
-      {
-        root,
-        unit,
-        name ? "${unit.package}-${unit.kind}-${unit.target}-source",
+      { root
+      , unit
+      , name ? "${unit.package}-${unit.kind}-${unit.target}-source"
       }:
       self.filesSrc {
         inherit root name;
@@ -451,9 +456,8 @@ let
       :::
     */
     sourcesByUnit =
-      {
-        model,
-        root ? model.root,
+      { model
+      , root ? model.root
       }:
       mapAttrs (_: unit: self.unitSource { inherit root unit; }) model.units;
 
@@ -503,12 +507,11 @@ let
       :::
     */
     unionSource =
-      {
-        model,
-        ids,
-        root ? model.root,
-        name ? "source",
-        extraFiles ? [ ],
+      { model
+      , ids
+      , root ? model.root
+      , name ? "source"
+      , extraFiles ? [ ]
       }:
       let
         byId = unitOf "unionSource" model;
@@ -564,12 +567,11 @@ let
       :::
     */
     packageSrc =
-      {
-        model,
-        package,
-        root ? model.root,
-        tests ? false,
-        kinds ? null,
+      { model
+      , package
+      , root ? model.root
+      , tests ? false
+      , kinds ? null
       }:
       let
         testKinds = [
@@ -639,12 +641,11 @@ let
       :::
     */
     cargoSrc =
-      {
-        model,
-        ids,
-        root ? model.root,
-        name ? "source",
-        extraFiles ? [ ],
+      { model
+      , ids
+      , root ? model.root
+      , name ? "source"
+      , extraFiles ? [ ]
       }:
       let
         byId = unitOf "cargoSrc" model;
@@ -653,9 +654,11 @@ let
         inherit root name;
         files =
           concatMap (id: (byId id).files) ids
-          ++ concatMap (
-            unit: unit.manifests ++ (if unit ? manifest then [ unit.manifest ] else [ ])
-          ) (builtins.attrValues model.units)
+          ++ concatMap
+            (
+              unit: unit.manifests ++ (if unit ? manifest then [ unit.manifest ] else [ ])
+            )
+            (builtins.attrValues model.units)
           ++ [
             "Cargo.toml"
             "Cargo.lock"
@@ -697,9 +700,8 @@ let
       :::
     */
     crateOverrides =
-      {
-        model,
-        root ? model.root,
+      { model
+      , root ? model.root
       }:
       let
         packages = sortUnique (map (id: model.units.${id}.package) (attrNames model.units));
@@ -710,16 +712,18 @@ let
           );
       in
       listToAttrs (
-        map (package: {
-          name = package;
-          value = attrs: {
-            src = self.packageSrc {
-              inherit model root package;
-              tests = attrs.buildTests or false;
+        map
+          (package: {
+            name = package;
+            value = attrs: {
+              src = self.packageSrc {
+                inherit model root package;
+                tests = attrs.buildTests or false;
+              };
+              workspace_member = dirOf' package;
             };
-            workspace_member = dirOf' package;
-          };
-        }) packages
+          })
+          packages
       );
 
     /**
@@ -762,14 +766,12 @@ let
       :::
     */
     unitFileset =
-      {
-        root,
-        unit,
-        fileset ?
-          if lib != null then
-            lib.fileset
-          else
-            fail "unitFileset" "needs nixpkgs' lib: import the library with { inherit lib; } or pass fileset = lib.fileset",
+      { root
+      , unit
+      , fileset ? if lib != null then
+          lib.fileset
+        else
+          fail "unitFileset" "needs nixpkgs' lib: import the library with { inherit lib; } or pass fileset = lib.fileset"
       }:
       let
         rootPath = if isString root then /. + root else root;
@@ -874,18 +876,19 @@ let
     */
     selectUnits =
       model:
-      {
-        package ? null,
-        kind ? null,
-        target ? null,
+      { package ? null
+      , kind ? null
+      , target ? null
       }:
-      filter (
-        id:
-        let
-          unit = model.units.${id};
-        in
-        matches package unit.package && matches kind unit.kind && matches target unit.target
-      ) (attrNames model.units);
+      filter
+        (
+          id:
+          let
+            unit = model.units.${id};
+          in
+          matches package unit.package && matches kind unit.kind && matches target unit.target
+        )
+        (attrNames model.units);
 
     /**
       Units and every unit they need built first, through `deps`, transitively: sorted ids.

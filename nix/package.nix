@@ -10,18 +10,17 @@
 # per API generation, `nixGenerations`; for a `nix` outside them (2.9-2.20, after 2.35, Lix)
 # the build would stop, so the package is marked broken. Only 2.8 and 2.21-2.27 are tested by
 # this repository's CI; 2.28-2.35 are written from their headers (README).
-{
-  lib,
-  stdenv,
-  rustPlatform,
-  pkg-config,
-  makeWrapper,
-  cargo,
-  rustc,
-  boost,
-  nlohmann_json,
-  boehmgc,
-  nix,
+{ lib
+, stdenv
+, rustPlatform
+, pkg-config
+, makeWrapper
+, cargo
+, rustc
+, boost
+, nlohmann_json
+, boehmgc
+, nix
 }:
 let
   workspace = (builtins.fromTOML (builtins.readFile ../Cargo.toml)).workspace.package;
@@ -63,9 +62,11 @@ let
       ];
       isKept =
         rel:
-        builtins.any (
-          k: rel == k || (k != "tests" && builtins.substring 0 (builtins.stringLength k + 1) rel == k + "/")
-        ) keep;
+        builtins.any
+          (
+            k: rel == k || (k != "tests" && builtins.substring 0 (builtins.stringLength k + 1) rel == k + "/")
+          )
+          keep;
     in
     builtins.path {
       path = ../.;
@@ -150,7 +151,7 @@ rustPlatform.buildRustPackage (
       broken = !nixSupported;
     };
   }
-  // lib.optionalAttrs withPlugin {
+    // lib.optionalAttrs withPlugin {
     # build.rs compiles the C++ shim for this version; the plugin compares it with the running
     # Nix's at load.
     NIX_VERSION = nix.version;

@@ -14,9 +14,7 @@
   `root` is this directory. Errors are checked with `builtins.tryEval`, which tells that an
   expression throws but not its message: tests/tests/nix_lib.rs asserts the exact lines.
 */
-{
-  lib ? null,
-}:
+{ lib ? null }:
 let
   inherit (builtins)
     attrNames
@@ -33,22 +31,24 @@ let
       lib.runTests
     else
       tests:
-      concatMap (
-        name:
-        let
-          case = tests.${name};
-        in
-        if case.expr == case.expected then
-          [ ]
-        else
-          [
-            {
-              inherit name;
-              inherit (case) expected;
-              result = case.expr;
-            }
-          ]
-      ) (filter (name: substring 0 4 name == "test") (attrNames tests));
+      concatMap
+        (
+          name:
+          let
+            case = tests.${name};
+          in
+          if case.expr == case.expected then
+            [ ]
+          else
+            [
+              {
+                inherit name;
+                inherit (case) expected;
+                result = case.expr;
+              }
+            ]
+        )
+        (filter (name: substring 0 4 name == "test") (attrNames tests));
 
   # Whether forcing `value` deeply throws (or fails an assertion).
   throws = value: !(tryEval (deepSeq value value)).success;
@@ -58,15 +58,14 @@ let
   withFileset = import ./default.nix { lib.fileset.unions = map toString; };
 
   unit =
-    {
-      package,
-      kind,
-      target ? package,
-      manifest ? "Cargo.toml",
-      files,
-      manifests ? [ manifest ],
-      deps ? [ ],
-      ...
+    { package
+    , kind
+    , target ? package
+    , manifest ? "Cargo.toml"
+    , files
+    , manifests ? [ manifest ]
+    , deps ? [ ]
+    , ...
     }@args:
     {
       inherit
@@ -299,16 +298,17 @@ runTests {
 
   testDepClosureThroughAnUnknownDepThrows = {
     expr = throws (
-      rus.depClosure (
-        model
-        // {
-          units = model.units // {
-            "app/bin/app" = model.units."app/bin/app" // {
-              deps = [ "gone/lib/gone" ];
+      rus.depClosure
+        (
+          model
+          // {
+            units = model.units // {
+              "app/bin/app" = model.units."app/bin/app" // {
+                deps = [ "gone/lib/gone" ];
+              };
             };
-          };
-        }
-      ) "app/bin/app"
+          }
+        ) "app/bin/app"
     );
     expected = true;
   };
@@ -419,11 +419,12 @@ runTests {
 
   testUnitSourceDependsOnlyOnTheFiles = {
     expr =
-      rus.unitSource {
-        root = ./.;
-        unit = onDisk.units."lib/lib/lib";
-        name = "s";
-      } == rus.unitSource {
+      rus.unitSource
+        {
+          root = ./.;
+          unit = onDisk.units."lib/lib/lib";
+          name = "s";
+        } == rus.unitSource {
         root = ./.;
         unit = onDisk.units."lib/lib/lib" // {
           package = "other";
@@ -436,11 +437,12 @@ runTests {
 
   testUnitSourcesDifferWithTheirFiles = {
     expr =
-      rus.unitSource {
-        root = ./.;
-        unit = onDisk.units."lib/lib/lib";
-        name = "s";
-      } == rus.unitSource {
+      rus.unitSource
+        {
+          root = ./.;
+          unit = onDisk.units."lib/lib/lib";
+          name = "s";
+        } == rus.unitSource {
         root = ./.;
         unit = onDisk.units."lib/lib-test/lib";
         name = "s";
@@ -452,16 +454,18 @@ runTests {
     expr = rus.sourcesByUnit sourceArgs // {
       "data/example/broken" = null;
     };
-    expected = builtins.mapAttrs (
-      id: unit:
-      if id == "data/example/broken" then
-        null
-      else
-        rus.unitSource {
-          root = ./.;
-          inherit unit;
-        }
-    ) onDisk.units;
+    expected = builtins.mapAttrs
+      (
+        id: unit:
+          if id == "data/example/broken" then
+            null
+          else
+            rus.unitSource {
+              root = ./.;
+              inherit unit;
+            }
+      )
+      onDisk.units;
   };
 
   testUnionSourceIsTheUnionOfTheFiles = {

@@ -1,6 +1,7 @@
 //! The workspace's declared metadata is true: `rust-version` is at least what every locked
 //! dependency declares, and it is the compiler this test suite builds with (so the whole build
-//! is the MSRV check), and the license files the manifests name exist.
+//! is the MSRV check), the license files the manifests name exist, and README.md's list of
+//! the test suites names each file of `tests/tests` once.
 
 use rust_unit_sources_tests::repo_root;
 use serde_json::Value;
@@ -104,4 +105,32 @@ fn the_license_files_the_manifests_name_exist() {
         let text = std::fs::read_to_string(repo_root().join(file)).expect(file);
         assert!(text.contains(title), "{file} is not the {title:?} text");
     }
+}
+
+#[test]
+fn readme_lists_every_test_suite_once() {
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).expect("README.md");
+    let tests = readme
+        .split("\n## Tests\n")
+        .nth(1)
+        .expect("README.md has a Tests section");
+    let tests = tests.split("\n## ").next().unwrap_or(tests);
+    let mut listed: Vec<String> = tests
+        .lines()
+        .filter_map(|line| line.strip_prefix("- `tests/tests/"))
+        .filter_map(|rest| rest.split_once("`:"))
+        .map(|(file, _)| file.to_string())
+        .collect();
+    listed.sort();
+    let mut suites: Vec<String> = std::fs::read_dir(repo_root().join("tests/tests"))
+        .expect("tests/tests")
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.ends_with(".rs"))
+        .collect();
+    suites.sort();
+    assert!(suites.len() >= 10, "{suites:?}");
+    assert_eq!(
+        listed, suites,
+        "README.md's Tests section against tests/tests"
+    );
 }
