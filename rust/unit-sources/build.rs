@@ -1,4 +1,5 @@
-//! Fingerprints this build of the scanner for the persistent parse cache (`src/parse_cache.rs`):
+//! The build identity of this scanner (`RUST_UNIT_SOURCES_BUILD_ID`), which every cache file's
+//! frame carries (`src/cache/frame.rs`) and the parse cache's names include (`src/cache/parse.rs`):
 //! the cache stores what the crate's sources extract from a file, so any change to them (or to
 //! the locked dependency versions, among them rustc's lexer) must make old caches unusable.
 //! Every file under `src/` counts, in subdirectories too.
@@ -9,7 +10,7 @@ use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
-/// Every file under `dir`, recursively, sorted, so that the fingerprint covers submodules too
+/// Every file under `dir`, recursively, sorted, so that the build identity covers submodules too
 /// and does not depend on the directory's listing order.
 fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
@@ -47,7 +48,7 @@ fn main() {
     let host = std::env::var("TARGET").expect("cargo sets TARGET");
     println!("cargo:rustc-env=RUST_UNIT_SOURCES_HOST={host}");
     println!(
-        "cargo:rustc-env=RUST_UNIT_SOURCES_FINGERPRINT={:016x}",
+        "cargo:rustc-env=RUST_UNIT_SOURCES_BUILD_ID={:016x}",
         hasher.finish()
     );
 }

@@ -4,7 +4,7 @@ use crate::cache::dir::{default_cache_limit, CacheDir};
 use crate::cache::parse::{self, ParseCache};
 use crate::cfg::{KnownCfgs, TargetCfg};
 use crate::fs::source_cache::{SourceCache, Touched, UnitReads};
-use crate::record::inputs::{Fingerprint, Previous, StoredUnit, UnitInputs};
+use crate::record::inputs::{Previous, ScanInputs, StoredUnit, UnitInputs};
 use crate::record::store::{Records, ScanRecord};
 use crate::walk::build_script::settable_cfgs;
 use crate::walk::resolver::ModuleResolver;
@@ -44,7 +44,7 @@ pub struct ScanOptions {
     /// or one the root manifest defines), which decides each unit's `build` flags.
     pub profile: Option<String>,
     /// A directory for the persistent caches: the scan's record (cargo's answer, and the
-    /// fingerprint: when cargo's answer and every file, path and directory the previous scan
+    /// inputs: when cargo's answer and every file, path and directory the previous scan
     /// with these options read are unchanged, its model is returned without scanning; the
     /// same tree at another path takes it over) and the parse cache (a file whose content was
     /// lexed before by this build is not lexed again). `None`: no cache. The caches never
@@ -124,8 +124,7 @@ pub fn scan(options: &ScanOptions) -> Result<Model, Error> {
     let (Some(cache_dir), Some(records)) = (cache_dir, records) else {
         return scan_workspace(&workspace, options, &toolchain, None, None).map(|s| s.model);
     };
-    let stored =
-        previous.and_then(|record| Some((record.fingerprint?, PathBuf::from(record.root))));
+    let stored = previous.and_then(|record| Some((record.inputs?, PathBuf::from(record.root))));
     let scanned = scan_workspace(
         &workspace,
         options,
@@ -135,18 +134,18 @@ pub fn scan(options: &ScanOptions) -> Result<Model, Error> {
     );
     let root = workspace.root.to_string_lossy().into_owned();
     let (result, record, parsed) = match scanned {
-        // The stored fingerprint held entirely: rewritten only for another root or answer.
+        // The stored inputs held entirely: rewritten only for another root or answer.
         Ok(Scanned { model, fresh: None }) => {
             let moved = stored.as_ref().is_some_and(|(_, r)| *r != workspace.root);
             if answer_kept && !moved {
                 return Ok(model);
             }
-            let fingerprint = stored.map(|(fingerprint, _)| fingerprint);
+            let inputs = stored.map(|(inputs, _)| inputs);
             let walked = 0;
             let record = ScanRecord {
                 root,
                 answer,
-                fingerprint,
+                inputs,
                 walked,
             };
             (Ok(model), record, 0)
@@ -158,32 +157,32 @@ pub fn scan(options: &ScanOptions) -> Result<Model, Error> {
             let record = ScanRecord {
                 root,
                 answer,
-                fingerprint: fresh.fingerprint,
+                inputs: fresh.inputs,
                 walked: fresh.walked,
             };
             (Ok(model), record, fresh.parsed)
         }
-        // cargo's new answer is kept, with the fingerprint it leaves valid, for the next scan.
+        // cargo's new answer is kept, with the inputs it leaves valid, for the next scan.
         Err(error) => {
-            let fingerprint = stored
+            let inputs = stored
                 .filter(|(_, r)| *r == workspace.root)
-                .map(|(fingerprint, _)| fingerprint);
+                .map(|(inputs, _)| inputs);
             let Some(answer) = answer.filter(|_| !answer_kept) else {
                 return Err(error);
             };
             let record = ScanRecord {
                 root,
                 answer: Some(answer),
-                fingerprint,
+                inputs,
                 walked: 0,
             };
             (Err(error), record, 0)
         }
     };
     let grown = parsed + records.save(&record);
-    if let Some(fingerprint) = &record.fingerprint {
+    if let Some(inputs) = &record.inputs {
         // Once per content (generated and vendored trees hold many copies of some files).
-        let digests: HashSet<&[u8; 32]> = fingerprint.digests().collect();
+        let digests: HashSet<&[u8; 32]> = inputs.digests().collect();
         parse::touch(cache_dir.dir(), digests.into_par_iter());
     }
     cache_dir.account(grown, Some(records.file()));
@@ -193,14 +192,14 @@ pub fn scan(options: &ScanOptions) -> Result<Model, Error> {
 /// What [`scan_workspace`] found.
 struct Scanned {
     model: Model,
-    /// With a cache, unless the previous fingerprint held entirely: what to store.
+    /// With a cache, unless the previous inputs held entirely: what to store.
     fresh: Option<Fresh>,
 }
 
 /// What a scan that walked units leaves for the record.
 struct Fresh {
     /// `None` when its dependencies could not all be recorded.
-    fingerprint: Option<Fingerprint>,
+    inputs: Option<ScanInputs>,
     /// How many units it walked.
     walked: u32,
     /// By how many bytes the parse cache grew.
@@ -208,13 +207,13 @@ struct Fresh {
 }
 
 /// Scans the units of `workspace` with `toolchain`'s rustc, taking over those of the `previous`
-/// fingerprint (recorded at the root it comes with) that still hold, with the parse cache of
+/// inputs (recorded at the root it comes with) that still hold, with the parse cache of
 /// `cache_dir`.
 fn scan_workspace(
     workspace: &Workspace,
     options: &ScanOptions,
     toolchain: &Toolchain,
-    previous: Option<(&Fingerprint, &Path)>,
+    previous: Option<(&ScanInputs, &Path)>,
     cache_dir: Option<&Path>,
 ) -> Result<Scanned, Error> {
     let target_cfg = options
@@ -222,9 +221,8 @@ fn scan_workspace(
         .as_deref()
         .map(|triple| TargetCfg::query(triple, toolchain.rustc()))
         .transpose()?;
-    let key = fingerprint_key(workspace, target_cfg.as_ref());
-    let previous =
-        previous.and_then(|(fingerprint, root)| fingerprint.previous(&key, root, &workspace.root));
+    let key = inputs_key(workspace, target_cfg.as_ref());
+    let previous = previous.and_then(|(inputs, root)| inputs.previous(&key, root, &workspace.root));
     let root = workspace.root.to_string_lossy().into_owned();
     let mut reusable = match previous {
         Some(Previous::Unchanged(units)) => {
@@ -315,9 +313,9 @@ fn scan_workspace(
             }
         }
     }
-    let fingerprint = cache_dir.map(|_| {
+    let inputs = cache_dir.map(|_| {
         observations.extend(cache.observations());
-        Fingerprint::new(
+        ScanInputs::new(
             key,
             &workspace.root,
             &scanned,
@@ -332,8 +330,8 @@ fn scan_workspace(
         root,
         units: scanned,
     };
-    let fresh = fingerprint.map(|fingerprint| Fresh {
-        fingerprint,
+    let fresh = inputs.map(|inputs| Fresh {
+        inputs,
         walked: walked_count,
         parsed,
     });
@@ -342,7 +340,7 @@ fn scan_workspace(
 
 /// Every input of a scan other than the options, the root and the file system: `cargo
 /// metadata`'s answer with the root left out, the target's cfgs, and the model's version.
-fn fingerprint_key(workspace: &Workspace, target_cfg: Option<&TargetCfg>) -> [u8; 32] {
+fn inputs_key(workspace: &Workspace, target_cfg: Option<&TargetCfg>) -> [u8; 32] {
     let mut key = blake3::Hasher::new();
     key.update(&MODEL_VERSION.to_le_bytes());
     key.update(&workspace.metadata_digest);

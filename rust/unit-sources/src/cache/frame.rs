@@ -2,7 +2,7 @@
 //! [`crate::record::store`], [`crate::oracle::dep_info_cache`]): what they hold is valid only for the
 //! build of the scanner that wrote it, and must never be read half-written or damaged.
 //!
-//! A file is the line `rust-unit-sources <kind>`, the build's fingerprint (`build.rs`: the
+//! A file is the line `rust-unit-sources <kind>`, the build identity (`build.rs`: the
 //! crate's sources, version and locked dependencies) on a line of its own, the blake3 digest of
 //! the payload, then the payload. It is replaced atomically: written to a temporary file in the
 //! same directory, then renamed over the old one, so concurrent scans and interrupted writes
@@ -15,10 +15,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 /// The build this cache belongs to (see `build.rs`).
-pub(crate) const FINGERPRINT: &str = env!("RUST_UNIT_SOURCES_FINGERPRINT");
+pub(crate) const BUILD_ID: &str = env!("RUST_UNIT_SOURCES_BUILD_ID");
 
 fn header(kind: &str) -> String {
-    format!("rust-unit-sources {kind}\n{FINGERPRINT}\n")
+    format!("rust-unit-sources {kind}\n{BUILD_ID}\n")
 }
 
 /// The cache file in `dir` for what `key` names (its parts hashed with blake3, each followed

@@ -5,7 +5,7 @@
 //! A scan still reads and hashes every file it lists (the unit hashes need the digests); a file
 //! whose digest is in the cache is not lexed again. Extraction is a pure function of the content
 //! and of this build of the scanner, so an entry is valid exactly when both match: each entry is
-//! a file of its own, named by the digest and the build's fingerprint and framed by
+//! a file of its own, named by the digest and the build identity and framed by
 //! [`crate::cache::frame`]. Anything unexpected in an entry (another build, a checksum mismatch, a
 //! decoding error, a file that vanished) is a miss: the cache can cost a lexing pass, never a
 //! wrong list.
@@ -98,7 +98,7 @@ pub(crate) fn touch<'d>(dir: &Path, digests: impl ParallelIterator<Item = &'d Di
 
 /// Where the entry of a file with `digest` is stored in `dir`, for this build.
 fn entry_path(dir: &Path, digest: &Digest) -> PathBuf {
-    frame::path(dir, "parse", &[frame::FINGERPRINT.as_bytes(), digest])
+    frame::path(dir, "parse", &[frame::BUILD_ID.as_bytes(), digest])
 }
 
 #[cfg(test)]

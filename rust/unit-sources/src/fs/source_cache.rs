@@ -186,7 +186,7 @@ impl SourceCache {
 }
 
 /// The paths one unit's walk asked the [`SourceCache`] about, and the path literals of its
-/// sources whose meaning depends on where the workspace lies: the fingerprint takes a unit
+/// sources whose meaning depends on where the workspace lies: the scan record takes a unit
 /// over at another root only when none of them does ([`crate::fs::relocation`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Touched {

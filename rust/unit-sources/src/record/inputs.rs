@@ -1,11 +1,11 @@
-//! The scan fingerprint: cargo's freshness check, done with sorted lists and hashes, for the
+//! A scan's inputs: cargo's freshness check, done with sorted lists and hashes, for the
 //! whole model.
 //!
 //! A scan's model is a function of its inputs: the options, this build of the scanner, what
 //! `cargo metadata` (and `rustc --print cfg`) answered, and what it read from the file system
 //! (every file's content, every path's kind, every directory's entries: the
 //! [`SourceCache::observations`](crate::fs::source_cache::SourceCache::observations), through which
-//! all its file-system reads go). The fingerprint stores those inputs with the model, and for
+//! all its file-system reads go). The record stores those inputs with the model, and for
 //! each unit the observations its walk made (a walk is a function of its unit, which the key
 //! and the planning's observations fix, and of the answers to its reads). The next scan with
 //! the same options gets cargo's answer; when the key (cargo's answer with its root left out,
@@ -19,7 +19,7 @@
 //!
 //! Observations are stored relative to the workspace root ([`crate::fs::relocation`]), and a unit's
 //! result holds only paths relative to it, so the same tree at another root (a flake's next
-//! store path, a copy) can take the fingerprint over: every observation is checked at the new
+//! store path, a copy) can take the record over: every observation is checked at the new
 //! root. What a walk found through something that names a place rather than a path in the tree
 //! is not taken over there: a unit whose sources name an absolute path below either root, or a
 //! relative one climbing above the root, or whose stored result spells out the old root (an
@@ -74,9 +74,9 @@ impl Anchors {
     }
 }
 
-/// The fingerprint of a scan, as its record ([`crate::record::store`]) stores it.
+/// The inputs of a scan, as its record ([`crate::record::store`]) stores it.
 #[derive(Serialize, Deserialize)]
-pub(crate) struct Fingerprint {
+pub(crate) struct ScanInputs {
     key: [u8; 32],
     /// Stored by [`relocation::store`]; sorted (a directory may have both a kind and a listing).
     observations: Vec<(String, Observation)>,
@@ -93,7 +93,7 @@ struct UnitRecord {
     id: UnitId,
     /// Its [`UnitSources`] as JSON (their serde attributes need a self-describing format).
     sources: String,
-    /// Indices into [`Fingerprint::observations`].
+    /// Indices into [`ScanInputs::observations`].
     touched: Vec<u32>,
     anchors: Anchors,
 }
@@ -117,7 +117,7 @@ pub(crate) struct StoredUnit {
     pub anchors: Anchors,
 }
 
-/// What one unit's result was computed from, for [`Fingerprint::new`].
+/// What one unit's result was computed from, for [`ScanInputs::new`].
 pub(crate) struct UnitInputs {
     /// The paths its walk asked about.
     pub touched: Touched,
@@ -127,7 +127,7 @@ pub(crate) struct UnitInputs {
     pub anchors: Option<Anchors>,
 }
 
-impl Fingerprint {
+impl ScanInputs {
     /// The previous scan's result for the tree it recorded at `stored_root`, as far as it still
     /// holds for the tree at `root`, when its key equals `key` (every input of a scan other
     /// than the file system: `cargo metadata`'s answer with the root left out, the target's
@@ -186,7 +186,7 @@ impl Fingerprint {
         Some(Previous::Partly(units))
     }
 
-    /// The fingerprint of a scan of the tree at `root` with `key` that answered `units`, with
+    /// The inputs of a scan of the tree at `root` with `key` that answered `units`, with
     /// what it was computed from: the `observations` (each path's, in any order, duplicates
     /// allowed), each unit's [`UnitInputs`] (by unit id), and the `global` paths every unit
     /// depends on (besides those no unit touched). `None` when a path is not UTF-8, a unit has
@@ -199,7 +199,7 @@ impl Fingerprint {
         observations: Vec<(PathBuf, Observation)>,
         inputs: &HashMap<UnitId, UnitInputs>,
         global: &Touched,
-    ) -> Option<Fingerprint> {
+    ) -> Option<ScanInputs> {
         let mut observations: Vec<(PathBuf, String, Observation)> = observations
             .into_iter()
             .map(|(path, seen)| Some((relocation::store(&path, root)?, seen, path)))
@@ -248,7 +248,7 @@ impl Fingerprint {
         global_indices.extend((0..observations.len() as u32).filter(|&i| !attributed[i as usize]));
         global_indices.sort_unstable();
         global_indices.dedup();
-        Some(Fingerprint {
+        Some(ScanInputs {
             key,
             observations: observations
                 .into_iter()
@@ -260,7 +260,7 @@ impl Fingerprint {
         })
     }
 
-    /// The content digests of the files the fingerprint records.
+    /// The content digests of the files the inputs record.
     pub fn digests(&self) -> impl Iterator<Item = &[u8; 32]> {
         self.observations.iter().filter_map(|(_, seen)| match seen {
             Observation::Content(Some(digest)) => Some(digest),
@@ -285,12 +285,12 @@ mod tests {
 
     /// The previous units if every observation holds at `root`.
     fn unchanged(
-        fingerprint: &Fingerprint,
+        inputs: &ScanInputs,
         key: [u8; 32],
         stored_root: &Path,
         root: &Path,
     ) -> Option<BTreeMap<UnitId, UnitSources>> {
-        match fingerprint.previous(&key, stored_root, root)? {
+        match inputs.previous(&key, stored_root, root)? {
             Previous::Unchanged(units) => Some(units),
             Previous::Partly(_) => None,
         }
@@ -312,7 +312,7 @@ mod tests {
         ];
         let global = Touched::from_paths(observations.iter().map(|(path, _)| path.clone()));
         let none = BTreeMap::new();
-        let fingerprint = Fingerprint::new(
+        let inputs = ScanInputs::new(
             [1; 32],
             &tree,
             &none,
@@ -321,10 +321,10 @@ mod tests {
             &global,
         )
         .unwrap();
-        let fresh = || unchanged(&fingerprint, [1; 32], &tree, &tree);
+        let fresh = || unchanged(&inputs, [1; 32], &tree, &tree);
         assert_eq!(fresh(), Some(BTreeMap::new()));
         assert!(
-            fingerprint.previous(&[2; 32], &tree, &tree).is_none(),
+            inputs.previous(&[2; 32], &tree, &tree).is_none(),
             "another key"
         );
 
@@ -353,7 +353,7 @@ mod tests {
         tree: &Path,
         b_literal: Option<&str>,
         b_text: &str,
-    ) -> (Fingerprint, BTreeMap<UnitId, UnitSources>) {
+    ) -> (ScanInputs, BTreeMap<UnitId, UnitSources>) {
         std::fs::create_dir_all(tree).unwrap();
         let mut observations = Vec::new();
         let mut inputs = HashMap::new();
@@ -392,7 +392,7 @@ mod tests {
             tree.join("Cargo.toml"),
             Observation::Kind(FileKind::Missing),
         ));
-        let fingerprint = Fingerprint::new(
+        let inputs = ScanInputs::new(
             [1; 32],
             tree,
             &units,
@@ -401,21 +401,21 @@ mod tests {
             &Touched::new(),
         )
         .unwrap();
-        (fingerprint, units)
+        (inputs, units)
     }
 
     #[test]
     fn an_edit_leaves_the_other_units_reusable() {
         let dir = tempfile::tempdir().unwrap();
         let tree = dir.path().join("tree");
-        let (fingerprint, units) = two_units(&tree, None, "");
+        let (inputs, units) = two_units(&tree, None, "");
         assert_eq!(
-            unchanged(&fingerprint, [1; 32], &tree, &tree),
+            unchanged(&inputs, [1; 32], &tree, &tree),
             Some(units.clone())
         );
 
         std::fs::write(tree.join("a.rs"), "edited").unwrap();
-        let Some(Previous::Partly(reusable)) = fingerprint.previous(&[1; 32], &tree, &tree) else {
+        let Some(Previous::Partly(reusable)) = inputs.previous(&[1; 32], &tree, &tree) else {
             panic!("b's observations still hold");
         };
         let b = UnitId::new("b", crate::UnitKind::Lib, "b");
@@ -428,7 +428,7 @@ mod tests {
 
         std::fs::write(tree.join("Cargo.toml"), "").unwrap();
         assert!(
-            fingerprint.previous(&[1; 32], &tree, &tree).is_none(),
+            inputs.previous(&[1; 32], &tree, &tree).is_none(),
             "an observation no unit touched is one every unit depends on"
         );
     }
@@ -438,17 +438,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (old, new) = (dir.path().join("old"), dir.path().join("new"));
         let b = UnitId::new("b", crate::UnitKind::Lib, "b");
-        let (fingerprint, units) = two_units(&old, None, "");
+        let (inputs, units) = two_units(&old, None, "");
         std::fs::create_dir_all(&new).unwrap();
         for name in ["a.rs", "b.rs"] {
             std::fs::copy(old.join(name), new.join(name)).unwrap();
         }
-        assert_eq!(
-            unchanged(&fingerprint, [1; 32], &old, &new),
-            Some(units.clone())
-        );
+        assert_eq!(unchanged(&inputs, [1; 32], &old, &new), Some(units.clone()));
         std::fs::write(new.join("a.rs"), "edited").unwrap();
-        let Some(Previous::Partly(reusable)) = fingerprint.previous(&[1; 32], &old, &new) else {
+        let Some(Previous::Partly(reusable)) = inputs.previous(&[1; 32], &old, &new) else {
             panic!("b holds at the new root");
         };
         assert_eq!(
@@ -458,7 +455,7 @@ mod tests {
         std::fs::write(new.join("a.rs"), "a").unwrap();
         std::fs::write(new.join("Cargo.toml"), "").unwrap();
         assert!(
-            fingerprint.previous(&[1; 32], &old, &new).is_none(),
+            inputs.previous(&[1; 32], &old, &new).is_none(),
             "observed at the new root"
         );
         std::fs::remove_file(new.join("Cargo.toml")).unwrap();
@@ -472,21 +469,20 @@ mod tests {
             (Some(new_literal.as_str()), ""),
             (Some(old_literal.as_str()), ""),
         ] {
-            let (fingerprint, _) = two_units(&old, literal, text);
+            let (inputs, _) = two_units(&old, literal, text);
             assert!(
-                unchanged(&fingerprint, [1; 32], &old, &old).is_some(),
+                unchanged(&inputs, [1; 32], &old, &old).is_some(),
                 "{literal:?} {text}: holds where it was observed"
             );
-            let Some(Previous::Partly(reusable)) = fingerprint.previous(&[1; 32], &old, &new)
-            else {
+            let Some(Previous::Partly(reusable)) = inputs.previous(&[1; 32], &old, &new) else {
                 panic!("{literal:?} {text}: a holds");
             };
             assert!(!reusable.contains_key(&b), "{literal:?} {text}");
             assert_eq!(reusable.len(), 1, "{literal:?} {text}");
         }
-        let (fingerprint, _) = two_units(&old, Some("/usr/include"), "");
+        let (inputs, _) = two_units(&old, Some("/usr/include"), "");
         assert!(
-            unchanged(&fingerprint, [1; 32], &old, &new).is_some(),
+            unchanged(&inputs, [1; 32], &old, &new).is_some(),
             "an absolute path outside both roots"
         );
     }
@@ -502,10 +498,10 @@ mod tests {
         let observations = vec![(climbing.clone(), content("x"))];
         let global = Touched::from_paths([climbing.clone()]);
         let none = BTreeMap::new();
-        let fingerprint =
-            Fingerprint::new([1; 32], &old, &none, observations, &HashMap::new(), &global).unwrap();
-        assert!(unchanged(&fingerprint, [1; 32], &old, &old).is_some());
-        assert!(fingerprint.previous(&[1; 32], &old, &new).is_none());
+        let inputs =
+            ScanInputs::new([1; 32], &old, &none, observations, &HashMap::new(), &global).unwrap();
+        assert!(unchanged(&inputs, [1; 32], &old, &old).is_some());
+        assert!(inputs.previous(&[1; 32], &old, &new).is_none());
 
         let mut literal = Touched::new();
         literal.dotted_literals.insert(climbing);

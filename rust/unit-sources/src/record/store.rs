@@ -1,6 +1,6 @@
 //! The scan's record: what a scan of one workspace location with one set of options leaves in
 //! the cache directory for the next one, namely cargo's answer ([`StoredAnswer`]) and the
-//! fingerprint ([`Fingerprint`]), both stored relative to the workspace root.
+//! scan's inputs ([`ScanInputs`]), both stored relative to the workspace root.
 //!
 //! A record is one file, `scan-<hash>.bin`, named by the manifest's absolute path, the options
 //! and this build of the scanner: the next scan of the same location finds it there. A scan of
@@ -16,8 +16,8 @@
 //! Everything the identity leaves out is checked, so it only decides which record is tried:
 //! a record never changes an answer.
 
-use crate::cache::frame::{self, FINGERPRINT};
-use crate::record::inputs::Fingerprint;
+use crate::cache::frame::{self, BUILD_ID};
+use crate::record::inputs::ScanInputs;
 use crate::workspace::metadata_cache::StoredAnswer;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -32,13 +32,13 @@ const LINEAGE: &str = "scan lineage";
 /// What a record holds.
 #[derive(Serialize, Deserialize)]
 pub(crate) struct ScanRecord {
-    /// The workspace root the fingerprint was recorded at.
+    /// The workspace root the inputs were recorded at.
     pub root: String,
     /// cargo's answer; `None` with dependencies (cargo always runs) or when it could not be
     /// stored.
     pub answer: Option<StoredAnswer>,
     /// `None` when the scan's dependencies could not all be recorded, or it failed.
-    pub fingerprint: Option<Fingerprint>,
+    pub inputs: Option<ScanInputs>,
     /// How many units the scan that wrote it walked (it took the others over).
     pub walked: u32,
 }
@@ -57,16 +57,12 @@ impl Records {
     /// options whose text is `options` (the manifest's path left out).
     pub fn new(dir: &Path, manifest: &Path, options: &str) -> Records {
         let location = [
-            FINGERPRINT.as_bytes(),
+            BUILD_ID.as_bytes(),
             manifest.as_os_str().as_encoded_bytes(),
             options.as_bytes(),
         ];
         let identity = identity(manifest);
-        let identity = [
-            FINGERPRINT.as_bytes(),
-            identity.as_bytes(),
-            options.as_bytes(),
-        ];
+        let identity = [BUILD_ID.as_bytes(), identity.as_bytes(), options.as_bytes()];
         Records {
             dir: dir.to_path_buf(),
             file: frame::path(dir, "scan", &location),
@@ -147,7 +143,7 @@ pub struct RecordInfo {
     pub file: String,
     /// The workspace root it was recorded at.
     pub root: String,
-    /// How many units it records (`0` without a fingerprint).
+    /// How many units it records (`0` without inputs).
     pub units: usize,
     /// How many of them the scan that wrote it walked (it took the others over).
     pub walked: u32,
@@ -163,10 +159,7 @@ pub(crate) fn describe(file: &Path, used: SystemTime) -> Option<RecordInfo> {
     Some(RecordInfo {
         file: file.file_name()?.to_str()?.to_string(),
         root: record.root,
-        units: record
-            .fingerprint
-            .as_ref()
-            .map_or(0, Fingerprint::unit_count),
+        units: record.inputs.as_ref().map_or(0, ScanInputs::unit_count),
         walked: record.walked,
         cargo_answer: record.answer.is_some(),
         last_used: used
@@ -217,7 +210,7 @@ mod tests {
         let record = |root: &str| ScanRecord {
             root: root.to_string(),
             answer: None,
-            fingerprint: None,
+            inputs: None,
             walked: 7,
         };
         let first = Records::new(&cache, &manifest("a", "app"), "options");
