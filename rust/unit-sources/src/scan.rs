@@ -3,6 +3,7 @@
 use crate::cache::dir::{default_cache_limit, CacheDir};
 use crate::cache::parse::{self, ParseCache};
 use crate::cfg::{KnownCfgs, TargetCfg};
+use crate::fs::observation::Observation;
 use crate::fs::source_cache::{SourceCache, Touched, UnitReads};
 use crate::record::inputs::{Previous, ScanInputs, StoredUnit, UnitInputs};
 use crate::record::store::{Records, ScanRecord};
@@ -10,11 +11,11 @@ use crate::walk::build_script::settable_cfgs;
 use crate::walk::resolver::ModuleResolver;
 use crate::workspace::build_plan::{assign_profiles, build_info};
 use crate::workspace::metadata::{manifest_path, metadata_args, Workspace};
-use crate::workspace::metadata_cache::MetadataCache;
+use crate::workspace::metadata_cache::{MetadataCache, StoredAnswer};
 use crate::workspace::profile::Profiles;
 use crate::workspace::toolchain::Toolchain;
 use crate::workspace::units::{plan_units, PlannedUnit};
-use crate::{Error, FeatureSelection, Model, UnitId, UnitKind, MODEL_VERSION};
+use crate::{Error, FeatureSelection, Model, UnitId, UnitKind, UnitSources, MODEL_VERSION};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -93,35 +94,20 @@ pub fn default_cache_dir() -> Option<PathBuf> {
 /// workspace root; `$RUST_UNIT_SOURCES_CACHE_LIMIT` is not a size.
 pub fn scan(options: &ScanOptions) -> Result<Model, Error> {
     let manifest = manifest_path(&options.manifest_path)?;
-    let cache_dir = match &options.cache_dir {
-        Some(dir) => {
-            let limit = options.cache_limit.map_or_else(default_cache_limit, Ok)?;
-            Some(CacheDir::new(dir, limit))
-        }
-        None => None,
-    };
-    let records = cache_dir.as_ref().map(|dir| {
-        let options = ScanOptions {
-            manifest_path: PathBuf::new(),
-            cache_dir: None,
-            cache_limit: None,
-            ..options.clone()
-        };
-        Records::new(dir.dir(), &manifest, &format!("{options:?}"))
-    });
-    let mut previous = records.as_ref().and_then(Records::load);
+    let cache = open_cache(options, &manifest)?;
+    let mut previous = cache.as_ref().and_then(|(_, records)| records.load());
     let dependencies = options.dependencies.then_some(&options.features);
     let manifest_dir = manifest.parent().unwrap_or(Path::new("/"));
     let toolchain = Toolchain::resolve(manifest_dir, options.trust_workspace)?;
     let args = metadata_args(dependencies, options.target.as_deref());
-    let mut answers = (cache_dir.is_some() && dependencies.is_none()).then(|| {
+    let mut answers = (cache.is_some() && dependencies.is_none()).then(|| {
         let stored = previous.as_mut().and_then(|record| record.answer.take());
         MetadataCache::new(&manifest, &args, &toolchain, stored)
     });
     let workspace = Workspace::load(&manifest, &args, answers.as_mut(), &toolchain)?;
     // With dependencies there is no answer to store, as before.
     let (answer, answer_kept) = answers.map_or((None, true), MetadataCache::into_stored);
-    let (Some(cache_dir), Some(records)) = (cache_dir, records) else {
+    let Some((cache_dir, records)) = cache else {
         return scan_workspace(&workspace, options, &toolchain, None, None).map(|s| s.model);
     };
     let stored = previous.and_then(|record| Some((record.inputs?, PathBuf::from(record.root))));
@@ -132,52 +118,18 @@ pub fn scan(options: &ScanOptions) -> Result<Model, Error> {
         stored.as_ref().map(|(f, root)| (f, root.as_path())),
         Some(cache_dir.dir()),
     );
-    let root = workspace.root.to_string_lossy().into_owned();
-    let (result, record, parsed) = match scanned {
-        // The stored inputs held entirely: rewritten only for another root or answer.
-        Ok(Scanned { model, fresh: None }) => {
-            let moved = stored.as_ref().is_some_and(|(_, r)| *r != workspace.root);
-            if answer_kept && !moved {
-                return Ok(model);
-            }
-            let inputs = stored.map(|(inputs, _)| inputs);
-            let walked = 0;
-            let record = ScanRecord {
-                root,
-                answer,
-                inputs,
-                walked,
-            };
-            (Ok(model), record, 0)
-        }
-        Ok(Scanned {
-            model,
-            fresh: Some(fresh),
-        }) => {
-            let record = ScanRecord {
-                root,
-                answer,
-                inputs: fresh.inputs,
-                walked: fresh.walked,
-            };
-            (Ok(model), record, fresh.parsed)
-        }
-        // cargo's new answer is kept, with the inputs it leaves valid, for the next scan.
-        Err(error) => {
-            let inputs = stored
-                .filter(|(_, r)| *r == workspace.root)
-                .map(|(inputs, _)| inputs);
-            let Some(answer) = answer.filter(|_| !answer_kept) else {
-                return Err(error);
-            };
-            let record = ScanRecord {
-                root,
-                answer: Some(answer),
-                inputs,
-                walked: 0,
-            };
-            (Err(error), record, 0)
-        }
+    let answer = StoredAnswerState {
+        answer,
+        kept: answer_kept,
+    };
+    let (result, record, parsed) = match next_record(scanned, stored, answer, &workspace.root) {
+        NextRecord::Unchanged(model) => return Ok(model),
+        NextRecord::Failed(error) => return Err(error),
+        NextRecord::Write {
+            result,
+            record,
+            parsed,
+        } => (result, *record, parsed),
     };
     let grown = parsed + records.save(&record);
     if let Some(inputs) = &record.inputs {
@@ -187,6 +139,101 @@ pub fn scan(options: &ScanOptions) -> Result<Model, Error> {
     }
     cache_dir.account(grown, Some(records.file()));
     result
+}
+
+/// The cache directory of `options` under its size limit, and the records of scans of
+/// `manifest` with these options in it; `None` without a cache directory.
+fn open_cache(
+    options: &ScanOptions,
+    manifest: &Path,
+) -> Result<Option<(CacheDir, Records)>, Error> {
+    let Some(dir) = &options.cache_dir else {
+        return Ok(None);
+    };
+    let limit = options.cache_limit.map_or_else(default_cache_limit, Ok)?;
+    let cache_dir = CacheDir::new(dir, limit);
+    // The options that decide the model, with the cache's own left out.
+    let options = ScanOptions {
+        manifest_path: PathBuf::new(),
+        cache_dir: None,
+        cache_limit: None,
+        ..options.clone()
+    };
+    let records = Records::new(cache_dir.dir(), manifest, &format!("{options:?}"));
+    Ok(Some((cache_dir, records)))
+}
+
+/// cargo's answer for the next record, and whether the stored one is still it.
+struct StoredAnswerState {
+    answer: Option<StoredAnswer>,
+    /// The record already holds this answer (or, with dependencies, there is none to store).
+    kept: bool,
+}
+
+/// What a scan with a cache leaves in its record.
+enum NextRecord {
+    /// The stored record holds: nothing to write.
+    Unchanged(Model),
+    /// The scan failed and left nothing new to keep.
+    Failed(Error),
+    /// Write `record`; the parse cache grew by `parsed` bytes.
+    Write {
+        result: Result<Model, Error>,
+        record: Box<ScanRecord>,
+        parsed: i64,
+    },
+}
+
+/// The record to leave after `scanned`, given the `stored` inputs (with the root they were
+/// recorded at) and cargo's `answer`, for the workspace at `root`.
+fn next_record(
+    scanned: Result<Scanned, Error>,
+    stored: Option<(ScanInputs, PathBuf)>,
+    answer: StoredAnswerState,
+    root: &Path,
+) -> NextRecord {
+    let shown_root = root.to_string_lossy().into_owned();
+    let record = |answer, inputs, walked| ScanRecord {
+        root: shown_root,
+        answer,
+        inputs,
+        walked,
+    };
+    match scanned {
+        // The stored inputs held entirely: rewritten only for another root or answer.
+        Ok(Scanned { model, fresh: None }) => {
+            let moved = stored.as_ref().is_some_and(|(_, r)| r != root);
+            if answer.kept && !moved {
+                return NextRecord::Unchanged(model);
+            }
+            let inputs = stored.map(|(inputs, _)| inputs);
+            NextRecord::Write {
+                result: Ok(model),
+                record: Box::new(record(answer.answer, inputs, 0)),
+                parsed: 0,
+            }
+        }
+        Ok(Scanned {
+            model,
+            fresh: Some(fresh),
+        }) => NextRecord::Write {
+            result: Ok(model),
+            record: Box::new(record(answer.answer, fresh.inputs, fresh.walked)),
+            parsed: fresh.parsed,
+        },
+        // cargo's new answer is kept, with the inputs it leaves valid, for the next scan.
+        Err(error) => {
+            let inputs = stored.filter(|(_, r)| r == root).map(|(inputs, _)| inputs);
+            match answer.answer.filter(|_| !answer.kept) {
+                Some(answer) => NextRecord::Write {
+                    result: Err(error),
+                    record: Box::new(record(Some(answer), inputs, 0)),
+                    parsed: 0,
+                },
+                None => NextRecord::Failed(error),
+            }
+        }
+    }
 }
 
 /// What [`scan_workspace`] found.
@@ -224,7 +271,7 @@ fn scan_workspace(
     let key = inputs_key(workspace, target_cfg.as_ref());
     let previous = previous.and_then(|(inputs, root)| inputs.previous(&key, root, &workspace.root));
     let root = workspace.root.to_string_lossy().into_owned();
-    let mut reusable = match previous {
+    let reusable = match previous {
         Some(Previous::Unchanged(units)) => {
             let model = Model {
                 version: MODEL_VERSION,
@@ -241,21 +288,50 @@ fn scan_workspace(
         None => ParseCache::disabled(),
     };
     let cache = SourceCache::new(parsed);
-    let mut units = plan_units(workspace, &options.features, &cache)?;
-    if options.dependencies {
-        let manifest = workspace.root.join("Cargo.toml");
-        let text = cache
-            .text(&manifest)
-            .ok_or_else(|| Error::in_file(&manifest, "cannot read as UTF-8 text"))?;
-        let profiles = Profiles::parse(&manifest, &text)?;
-        let profile = options.profile.as_deref().unwrap_or("dev");
-        assign_profiles(&mut units, &profiles, profile, &manifest)?;
-    }
+    let mut units = plan(workspace, options, &cache)?;
     let resolver = ModuleResolver::new(workspace, &units, target_cfg.as_ref(), &cache);
     let global = match &options.cfgs {
         Some(flags) => know_cfgs(&mut units, &resolver, &workspace.root, flags)?,
         None => Touched::new(),
     };
+    let (mut results, walked_count) = walk_or_take_over(&units, &resolver, reusable)?;
+    drop(resolver);
+    if options.dependencies {
+        results.add_build_info(&units);
+    }
+    let inputs = cache_dir.map(|_| {
+        let mut observations = results.observations;
+        observations.extend(cache.observations());
+        ScanInputs::new(
+            key,
+            &workspace.root,
+            &results.sources,
+            observations,
+            &results.inputs,
+            &global,
+        )
+    });
+    let parsed = cache.into_parse_cache().save();
+    let model = Model {
+        version: MODEL_VERSION,
+        root,
+        units: results.sources,
+    };
+    let fresh = inputs.map(|inputs| Fresh {
+        inputs,
+        walked: walked_count,
+        parsed,
+    });
+    Ok(Scanned { model, fresh })
+}
+
+/// The answers of `units`: those `reusable` from the previous scan taken over, the others
+/// walked with `resolver` in parallel; and how many were walked.
+fn walk_or_take_over(
+    units: &[PlannedUnit],
+    resolver: &ModuleResolver<'_>,
+    mut reusable: HashMap<UnitId, StoredUnit>,
+) -> Result<(UnitResults, u32), Error> {
     let reused: Vec<(UnitId, StoredUnit)> = units
         .iter()
         .filter_map(|unit| Some((unit.id.clone(), reusable.remove(&unit.id)?)))
@@ -270,72 +346,92 @@ fn scan_workspace(
                 .map(|(sources, touched)| (unit.id.clone(), sources, touched))
         })
         .collect::<Result<Vec<_>, Error>>()?;
-    drop((resolver, taken_over));
     let walked_count = walked.len() as u32;
-    let mut observations = Vec::new();
-    let mut inputs = HashMap::new();
-    let mut scanned = BTreeMap::new();
-    for (id, unit) in reused {
-        let touched = Touched::from_paths(unit.observations.iter().map(|o| o.0.clone()));
-        let (stored, anchors) = (Some(unit.json), Some(unit.anchors));
-        inputs.insert(
-            id.clone(),
-            UnitInputs {
-                touched,
-                stored,
-                anchors,
-            },
-        );
-        observations.extend(unit.observations);
-        scanned.insert(id, unit.sources);
-    }
-    for (id, sources, touched) in walked {
-        let (stored, anchors) = (None, None);
-        inputs.insert(
-            id.clone(),
-            UnitInputs {
-                touched,
-                stored,
-                anchors,
-            },
-        );
-        scanned.insert(id, sources);
-    }
+    Ok((UnitResults::of(reused, walked), walked_count))
+}
+
+/// The units of `workspace` with `options`' features, and with `--dependencies` the profile
+/// each one builds with.
+fn plan(
+    workspace: &Workspace,
+    options: &ScanOptions,
+    cache: &SourceCache,
+) -> Result<Vec<PlannedUnit>, Error> {
+    let mut units = plan_units(workspace, &options.features, cache)?;
     if options.dependencies {
-        for (id, info) in build_info(&units, &scanned) {
-            let sources = scanned.get_mut(&id).expect("every planned unit is scanned");
+        let manifest = workspace.root.join("Cargo.toml");
+        let text = cache
+            .text(&manifest)
+            .ok_or_else(|| Error::in_file(&manifest, "cannot read as UTF-8 text"))?;
+        let profiles = Profiles::parse(&manifest, &text)?;
+        let profile = options.profile.as_deref().unwrap_or("dev");
+        assign_profiles(&mut units, &profiles, profile, &manifest)?;
+    }
+    Ok(units)
+}
+
+/// Every unit's answer, taken over from the previous scan or walked now, with what each was
+/// computed from.
+struct UnitResults {
+    sources: BTreeMap<UnitId, UnitSources>,
+    inputs: HashMap<UnitId, UnitInputs>,
+    /// The observations of the units taken over (a walked unit's are in the scan's memo).
+    observations: Vec<(PathBuf, Observation)>,
+}
+
+impl UnitResults {
+    /// The results of the `reused` units and of the `walked` ones.
+    fn of(
+        reused: Vec<(UnitId, StoredUnit)>,
+        walked: Vec<(UnitId, UnitSources, Touched)>,
+    ) -> UnitResults {
+        let mut results = UnitResults {
+            sources: BTreeMap::new(),
+            inputs: HashMap::new(),
+            observations: Vec::new(),
+        };
+        for (id, unit) in reused {
+            let touched = Touched::from_paths(unit.observations.iter().map(|o| o.0.clone()));
+            let (stored, anchors) = (Some(unit.json), Some(unit.anchors));
+            let inputs = UnitInputs {
+                touched,
+                stored,
+                anchors,
+            };
+            results.inputs.insert(id.clone(), inputs);
+            results.observations.extend(unit.observations);
+            results.sources.insert(id, unit.sources);
+        }
+        for (id, sources, touched) in walked {
+            let (stored, anchors) = (None, None);
+            let inputs = UnitInputs {
+                touched,
+                stored,
+                anchors,
+            };
+            results.inputs.insert(id.clone(), inputs);
+            results.sources.insert(id, sources);
+        }
+        results
+    }
+
+    /// Sets each unit's `build` (`--dependencies`): it depends on what the other `units` read,
+    /// so a unit taken over whose `build` changed loses its stored form.
+    fn add_build_info(&mut self, units: &[PlannedUnit]) {
+        for (id, info) in build_info(units, &self.sources) {
+            let sources = self
+                .sources
+                .get_mut(&id)
+                .expect("every planned unit is scanned");
             if sources.build.as_ref() != Some(&info) {
                 sources.build = Some(info);
                 // What other units read changed it: the stored form is stale.
-                if let Some(inputs) = inputs.get_mut(&id) {
+                if let Some(inputs) = self.inputs.get_mut(&id) {
                     inputs.stored = None;
                 }
             }
         }
     }
-    let inputs = cache_dir.map(|_| {
-        observations.extend(cache.observations());
-        ScanInputs::new(
-            key,
-            &workspace.root,
-            &scanned,
-            observations,
-            &inputs,
-            &global,
-        )
-    });
-    let parsed = cache.into_parse_cache().save();
-    let model = Model {
-        version: MODEL_VERSION,
-        root,
-        units: scanned,
-    };
-    let fresh = inputs.map(|inputs| Fresh {
-        inputs,
-        walked: walked_count,
-        parsed,
-    });
-    Ok(Scanned { model, fresh })
 }
 
 /// Every input of a scan other than the options, the root and the file system: `cargo
