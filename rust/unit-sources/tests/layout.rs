@@ -122,7 +122,11 @@ fn crate_paths(code: &str) -> Vec<Vec<String>> {
         let joined_len: usize =
             prefix.iter().map(String::len).sum::<usize>() + 2 * prefix.len().saturating_sub(1);
         let tail = &rest[joined_len..];
-        if let Some(group) = tail.strip_prefix("::{") {
+        let group = match prefix.is_empty() {
+            true => tail.strip_prefix('{'),
+            false => tail.strip_prefix("::{"),
+        };
+        if let Some(group) = group {
             let end = group.find('}').unwrap_or(group.len());
             for item in group[..end].split(',') {
                 let mut path = prefix.clone();
