@@ -1,28 +1,16 @@
-//! The extraction's unit tests, on the items of small sources.
+//! The predicate trees the extraction records, exactly: the walk observes them only through
+//! what they evaluate to (the walk's text fixtures, `walk/fixture_tests/syntax.rs`, cover
+//! the rest of the syntax layer).
 
 use crate::cfg::CfgPredicate;
 use crate::syntax::extract::parse_file;
-use crate::syntax::items::{IncludeArg, IncludeKind, Item, PathAttr};
-use crate::syntax::tokens::SyntaxError;
+use crate::syntax::items::{Item, PathAttr};
 
 fn items(source: &str) -> Vec<Item> {
     parse_file(source).unwrap().items
 }
 
 /// The includes of `items` (those of macro bodies and inputs too), with whether they sit
-/// in a `macro_rules!` body.
-fn includes(items: &[Item], in_macro: bool) -> Vec<(IncludeKind, &IncludeArg, bool)> {
-    let mut out = Vec::new();
-    for item in items {
-        match item {
-            Item::Include(inc) => out.push((inc.kind, &inc.arg, in_macro)),
-            Item::Macro(def) => out.extend(includes(&def.body, true)),
-            Item::Invocation(inv) => out.extend(includes(&inv.args, in_macro)),
-            Item::Mod(_) | Item::Opaque { .. } => {}
-        }
-    }
-    out
-}
 
 fn include_cfgs(items: &[Item]) -> Vec<Vec<CfgPredicate>> {
     items
@@ -53,21 +41,6 @@ fn mods(items: &[Item]) -> Vec<String> {
 }
 
 #[test]
-fn comments_strings_and_lifetimes_do_not_declare_modules() {
-    let source = r####"
-        // mod a;
-        /* mod b; /* nested */ mod c; */
-        const S: &str = "mod d;";
-        const R: &str = r#"mod e; include!("x.rs")"#;
-        const B: &[u8] = b"mod f;";
-        fn g<'mod_like>(x: &'mod_like u8) {}
-        mod real;
-        pub(crate) mod r#async;
-    "####;
-    assert_eq!(mods(&items(source)), ["real", "async"]);
-}
-
-#[test]
 fn attributes_cfg_attr_and_path() {
     let source = r#"
         #[cfg(feature = "x")]
@@ -95,124 +68,6 @@ fn attributes_cfg_attr_and_path() {
             },
         ]
     );
-}
-
-#[test]
-fn includes_and_env() {
-    let source = r#"
-        #![doc = include_str!("../README.md")]
-        const A: &str = std::include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/data/a.txt"));
-        include!(concat!(env!("OUT_DIR"), "/gen.rs"));
-        const V: Option<&str> = option_env!("MY_VAR");
-        const W: &str = include_str!(concat!(env!("W_DIR"), "/w.txt"));
-        include!(env!("GENERATED"));
-        include!(env!("OUT_DIR", "set by cargo"));
-        macro_rules! m { ($p:expr) => { include_bytes!($p) } }
-    "#;
-    let all = items(source);
-    let args = includes(&all, false);
-    assert_eq!(
-        args,
-        [
-            (
-                IncludeKind::Data,
-                &IncludeArg::Relative("../README.md".into()),
-                false
-            ),
-            (
-                IncludeKind::Data,
-                &IncludeArg::ManifestDir("/data/a.txt".into()),
-                false
-            ),
-            (
-                IncludeKind::Source,
-                &IncludeArg::OutDir("/gen.rs".into()),
-                false
-            ),
-            (
-                IncludeKind::Data,
-                &IncludeArg::Env {
-                    name: "W_DIR".into(),
-                    rest: "/w.txt".into()
-                },
-                false
-            ),
-            (
-                IncludeKind::Source,
-                &IncludeArg::Env {
-                    name: "GENERATED".into(),
-                    rest: String::new()
-                },
-                false
-            ),
-            (
-                IncludeKind::Source,
-                &IncludeArg::OutDir(String::new()),
-                false
-            ),
-            (
-                IncludeKind::Data,
-                &IncludeArg::Unknown {
-                    text: "$p".into(),
-                    suffix: String::new()
-                },
-                true
-            ),
-        ]
-    );
-    let env: Vec<String> = parse_file(source).unwrap().env.into_iter().collect();
-    assert_eq!(
-        env,
-        [
-            "CARGO_MANIFEST_DIR",
-            "GENERATED",
-            "MY_VAR",
-            "OUT_DIR",
-            "W_DIR"
-        ]
-    );
-}
-
-#[test]
-fn inline_modules_nest() {
-    let Some(Item::Mod(outer)) =
-        items("#[cfg(test)] mod a { mod b; fn f() { mod c { mod d; } } }").pop()
-    else {
-        panic!()
-    };
-    assert_eq!(outer.cfg, [CfgPredicate::Option("test".into(), None)]);
-    let body = outer.body.unwrap();
-    assert_eq!(mods(&body), ["b", "c"]);
-}
-
-#[test]
-fn shebang_bom_and_crlf() {
-    assert_eq!(
-        mods(&items("\u{feff}#!/usr/bin/env run\r\nmod a;\r\nmod b;")),
-        ["a", "b"]
-    );
-    assert_eq!(mods(&items("#![allow(x)]\nmod a;")), ["a"]);
-}
-
-#[test]
-fn errors_name_the_line() {
-    assert_eq!(
-        parse_file("fn f() {\n\n").unwrap_err(),
-        SyntaxError {
-            line: 1,
-            message: "unclosed delimiter".into()
-        }
-    );
-    assert_eq!(parse_file("\n/* open").unwrap_err().line, 2);
-    assert_eq!(
-        parse_file("\n\n)").unwrap_err().message,
-        "unexpected closing `)`"
-    );
-    let deep = "(".repeat(2000);
-    assert!(parse_file(&deep)
-        .unwrap_err()
-        .message
-        .contains("nested more than"));
 }
 
 #[test]
@@ -255,39 +110,7 @@ fn cfg_if_branches_carry_their_conditions() {
 }
 
 #[test]
-fn attributes_condition_the_includes_of_their_item() {
-    let source = r#"
-        #![cfg_attr(feature = "viz", debugger_visualizer(natvis_file = "../v.natvis"))]
-        #[cfg(feature = "a")]
-        const A: &str = include_str!("a.txt");
-        #[cfg_attr(feature = "b", doc = include_str!("b.md"))]
-        pub struct B;
-        #[doc = include_str!("../README.md")]
-        #[cfg(doctest)]
-        pub struct ReadmeDoctests;
-        #[cfg(feature = "f")]
-        fn f<T>() {}
-        const C: &str = include_str!("c.txt");
-    "#;
-    assert_eq!(
-        include_cfgs(&items(source)),
-        [
-            vec![opt("feature", Some("viz"))],
-            vec![opt("feature", Some("a"))],
-            vec![opt("feature", Some("b"))],
-            vec![opt("doctest", None)],
-            vec![],
-        ]
-    );
-    let inner = items("#![cfg(feature = \"z\")]\nmod m;");
-    let [Item::Mod(m)] = inner.as_slice() else {
-        panic!()
-    };
-    assert_eq!(m.cfg, [opt("feature", Some("z"))]);
-}
-
-#[test]
-fn macros_keep_their_body_for_the_invocation_sites() {
+fn macro_definitions_record_their_body_and_the_condition_they_wrap_items_in() {
     let source = r#"
         macro_rules! prelude { () => { mod types; include!("x.rs"); } }
         macro_rules! cfg_a {
@@ -326,24 +149,6 @@ fn macros_keep_their_body_for_the_invocation_sites() {
             ),
             ("other", vec![], None),
             ("named", vec!["$m".to_string()], None),
-        ]
-    );
-    let Item::Macro(named) = &all[3] else {
-        panic!()
-    };
-    assert!(matches!(&named.body[0], Item::Mod(m) if m.opaque_name));
-    let calls: Vec<_> = all
-        .iter()
-        .filter_map(|i| match i {
-            Item::Invocation(c) => Some((c.name.as_str(), c.qualified, mods(&c.args))),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(
-        calls,
-        [
-            ("prelude", false, vec![]),
-            ("cfg_a", true, vec!["wrapped".to_string()])
         ]
     );
 }
