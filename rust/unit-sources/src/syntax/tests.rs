@@ -10,8 +10,6 @@ fn items(source: &str) -> Vec<Item> {
     parse_file(source).unwrap().items
 }
 
-/// The includes of `items` (those of macro bodies and inputs too), with whether they sit
-
 fn include_cfgs(items: &[Item]) -> Vec<Vec<CfgPredicate>> {
     items
         .iter()
