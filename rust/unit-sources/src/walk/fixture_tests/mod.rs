@@ -10,6 +10,8 @@ use crate::walk::standalone::walk_lib;
 use expect_test::{expect, Expect};
 use std::fmt::Write;
 
+mod syntax;
+
 /// Writes `fixture` into a fresh directory (a bare `Cargo.toml` is added when the fixture has
 /// none), walks it with `features` and compares the rendered answer with `expected`.
 fn check_with_features(fixture: &str, features: &[&str], expected: Expect) {
