@@ -10,78 +10,12 @@
 //! depend on the names its files, and those of what it links, read).
 
 use crate::model::BuildInfo;
+use crate::workspace::package_facts::{PackageFacts, METADATA_VARIABLES};
 use crate::workspace::profile::{FlagsFor, Profile, ProfileFor, ProfilePackage, Profiles};
-use crate::workspace::units::PlannedUnit;
-use crate::{Error, UnitId, UnitKind, UnitSources};
+use crate::workspace::unit_id::{UnitId, UnitKind};
+use crate::workspace::units::{PlannedUnit, UnitBuild};
+use crate::{Error, UnitSources};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::sync::Arc;
-
-/// The `CARGO_PKG_*` variables taken from the manifest's `[package]` metadata: cargo sets them
-/// for every compilation, and rebuilds a unit when one changes only if its dep-info lists it.
-pub(crate) const METADATA_VARIABLES: [&str; 8] = [
-    "CARGO_PKG_AUTHORS",
-    "CARGO_PKG_DESCRIPTION",
-    "CARGO_PKG_HOMEPAGE",
-    "CARGO_PKG_LICENSE",
-    "CARGO_PKG_LICENSE_FILE",
-    "CARGO_PKG_README",
-    "CARGO_PKG_REPOSITORY",
-    "CARGO_PKG_RUST_VERSION",
-];
-
-/// What cargo knows about a package that its builds use.
-#[derive(Debug)]
-pub(crate) struct PackageFacts {
-    pub name: String,
-    pub version: cargo_metadata::semver::Version,
-    /// Where it comes from, independent of the machine: cargo's source id for a registry or
-    /// git package (a vendored one keeps it), `path+<directory relative to the root>` else.
-    pub source: String,
-    pub member: bool,
-    /// The manifest's `links`.
-    pub links: Option<String>,
-    /// [`METADATA_VARIABLES`] and their values.
-    pub metadata_env: BTreeMap<&'static str, String>,
-    /// Every feature the package declares (for `--check-cfg`).
-    pub declared_features: Vec<String>,
-    /// The rustc flags of its `[lints]` ([`crate::workspace::lints::lint_flags`]).
-    pub lint_flags: Vec<String>,
-    /// Whether the package has a library target (cargo then passes `rustc-link-lib` to it
-    /// only).
-    pub has_lib: bool,
-}
-
-impl PackageFacts {
-    /// The `CARGO_PKG_*` variables that do not come from the metadata: the name and version,
-    /// which are part of every unit's identity (`-C metadata`) anyway.
-    fn identity_env(&self) -> BTreeMap<String, String> {
-        let v = &self.version;
-        BTreeMap::from([
-            ("CARGO_PKG_NAME".to_string(), self.name.clone()),
-            ("CARGO_PKG_VERSION".to_string(), v.to_string()),
-            ("CARGO_PKG_VERSION_MAJOR".to_string(), v.major.to_string()),
-            ("CARGO_PKG_VERSION_MINOR".to_string(), v.minor.to_string()),
-            ("CARGO_PKG_VERSION_PATCH".to_string(), v.patch.to_string()),
-            ("CARGO_PKG_VERSION_PRE".to_string(), v.pre.to_string()),
-        ])
-    }
-}
-
-/// The build-related plan of one unit (scans with dependencies).
-#[derive(Debug, Clone)]
-pub(crate) struct UnitBuild {
-    pub package: Arc<PackageFacts>,
-    /// For tests and benches: whether rustc builds the libtest harness (`harness = true`).
-    pub harness: bool,
-    /// Whether the target is a proc-macro (its test harness too): cargo then passes
-    /// `--extern proc_macro`.
-    pub proc_macro: bool,
-    /// The resolved profile ([`assign_profiles`]); for a `build-script-run` unit, that of the
-    /// unit it runs for (the package's library), as cargo's.
-    pub profile: Option<Profile>,
-    /// Whether the unit is compiled for the host (`build-override` applied).
-    pub host: bool,
-}
 
 /// Resolves every unit's profile `name`: what build scripts and proc-macros link and nothing
 /// compiled for the target does is compiled for the host; `panic = "abort"` applies only where
@@ -501,51 +435,9 @@ fn envify(name: &str) -> String {
         .collect()
 }
 
-/// The `(table, name)` pairs of the targets a manifest declares with `harness = false`:
-/// `("lib", "")` for the library, `("bin" | "test" | "bench" | "example", name)` otherwise.
-pub(crate) fn without_harness(table: &toml::Table) -> HashSet<(String, String)> {
-    let off = |t: &toml::Table| t.get("harness").and_then(toml::Value::as_bool) == Some(false);
-    let mut found = HashSet::new();
-    if let Some(lib) = table.get("lib").and_then(toml::Value::as_table) {
-        if off(lib) {
-            found.insert(("lib".to_string(), String::new()));
-        }
-    }
-    for kind in ["bin", "test", "bench", "example"] {
-        for target in table
-            .get(kind)
-            .and_then(toml::Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(toml::Value::as_table)
-        {
-            if let (true, Some(name)) = (off(target), target.get("name").and_then(|n| n.as_str())) {
-                found.insert((kind.to_string(), name.to_string()));
-            }
-        }
-    }
-    found
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn harness_flags() {
-        let found = without_harness(
-            &"[lib]\nharness = false\n[[bench]]\nname = \"b\"\nharness = false\n[[test]]\nname = \"t\"\n"
-                .parse()
-                .unwrap(),
-        );
-        assert_eq!(
-            found,
-            HashSet::from([
-                ("lib".to_string(), String::new()),
-                ("bench".to_string(), "b".to_string())
-            ])
-        );
-    }
 
     #[test]
     fn envify_like_cargo() {

@@ -6,6 +6,8 @@ pub(crate) mod features;
 pub(crate) mod lints;
 pub(crate) mod metadata;
 pub(crate) mod metadata_cache;
+pub(crate) mod package_facts;
 pub(crate) mod profile;
 pub(crate) mod toolchain;
+pub(crate) mod unit_id;
 pub(crate) mod units;
