@@ -6,6 +6,7 @@ pub(crate) mod features;
 pub(crate) mod lints;
 pub(crate) mod metadata;
 pub(crate) mod metadata_cache;
+pub(crate) mod metadata_inputs;
 pub(crate) mod package_facts;
 pub(crate) mod profile;
 pub(crate) mod toolchain;
