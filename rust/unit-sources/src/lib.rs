@@ -49,4 +49,4 @@ pub use record::store::RecordInfo;
 pub use relpath::RelPath;
 pub use scan::{default_cache_dir, scan, ScanOptions};
 pub use workspace::features::FeatureSelection;
-pub use workspace::units::{UnitId, UnitKind};
+pub use workspace::unit_id::{UnitId, UnitKind};

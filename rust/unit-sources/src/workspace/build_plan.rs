@@ -10,78 +10,12 @@
 //! depend on the names its files, and those of what it links, read).
 
 use crate::model::BuildInfo;
+use crate::workspace::package_facts::{PackageFacts, METADATA_VARIABLES};
 use crate::workspace::profile::{FlagsFor, Profile, ProfileFor, ProfilePackage, Profiles};
-use crate::workspace::units::PlannedUnit;
-use crate::{Error, UnitId, UnitKind, UnitSources};
+use crate::workspace::unit_id::{UnitId, UnitKind};
+use crate::workspace::units::{PlannedUnit, UnitBuild};
+use crate::{Error, UnitSources};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::sync::Arc;
-
-/// The `CARGO_PKG_*` variables taken from the manifest's `[package]` metadata: cargo sets them
-/// for every compilation, and rebuilds a unit when one changes only if its dep-info lists it.
-pub(crate) const METADATA_VARIABLES: [&str; 8] = [
-    "CARGO_PKG_AUTHORS",
-    "CARGO_PKG_DESCRIPTION",
-    "CARGO_PKG_HOMEPAGE",
-    "CARGO_PKG_LICENSE",
-    "CARGO_PKG_LICENSE_FILE",
-    "CARGO_PKG_README",
-    "CARGO_PKG_REPOSITORY",
-    "CARGO_PKG_RUST_VERSION",
-];
-
-/// What cargo knows about a package that its builds use.
-#[derive(Debug)]
-pub(crate) struct PackageFacts {
-    pub name: String,
-    pub version: cargo_metadata::semver::Version,
-    /// Where it comes from, independent of the machine: cargo's source id for a registry or
-    /// git package (a vendored one keeps it), `path+<directory relative to the root>` else.
-    pub source: String,
-    pub member: bool,
-    /// The manifest's `links`.
-    pub links: Option<String>,
-    /// [`METADATA_VARIABLES`] and their values.
-    pub metadata_env: BTreeMap<&'static str, String>,
-    /// Every feature the package declares (for `--check-cfg`).
-    pub declared_features: Vec<String>,
-    /// The rustc flags of its `[lints]` ([`crate::workspace::lints::lint_flags`]).
-    pub lint_flags: Vec<String>,
-    /// Whether the package has a library target (cargo then passes `rustc-link-lib` to it
-    /// only).
-    pub has_lib: bool,
-}
-
-impl PackageFacts {
-    /// The `CARGO_PKG_*` variables that do not come from the metadata: the name and version,
-    /// which are part of every unit's identity (`-C metadata`) anyway.
-    fn identity_env(&self) -> BTreeMap<String, String> {
-        let v = &self.version;
-        BTreeMap::from([
-            ("CARGO_PKG_NAME".to_string(), self.name.clone()),
-            ("CARGO_PKG_VERSION".to_string(), v.to_string()),
-            ("CARGO_PKG_VERSION_MAJOR".to_string(), v.major.to_string()),
-            ("CARGO_PKG_VERSION_MINOR".to_string(), v.minor.to_string()),
-            ("CARGO_PKG_VERSION_PATCH".to_string(), v.patch.to_string()),
-            ("CARGO_PKG_VERSION_PRE".to_string(), v.pre.to_string()),
-        ])
-    }
-}
-
-/// The build-related plan of one unit (scans with dependencies).
-#[derive(Debug, Clone)]
-pub(crate) struct UnitBuild {
-    pub package: Arc<PackageFacts>,
-    /// For tests and benches: whether rustc builds the libtest harness (`harness = true`).
-    pub harness: bool,
-    /// Whether the target is a proc-macro (its test harness too): cargo then passes
-    /// `--extern proc_macro`.
-    pub proc_macro: bool,
-    /// The resolved profile ([`assign_profiles`]); for a `build-script-run` unit, that of the
-    /// unit it runs for (the package's library), as cargo's.
-    pub profile: Option<Profile>,
-    /// Whether the unit is compiled for the host (`build-override` applied).
-    pub host: bool,
-}
 
 /// Resolves every unit's profile `name`: what build scripts and proc-macros link and nothing
 /// compiled for the target does is compiled for the host; `panic = "abort"` applies only where
@@ -99,107 +33,31 @@ pub(crate) fn assign_profiles(
             format!("profile `{name}` is not defined"),
         ));
     }
-    let index: HashMap<&UnitId, usize> =
-        units.iter().enumerate().map(|(i, u)| (&u.id, i)).collect();
-    let links = |i: usize| -> Vec<usize> {
-        units[i]
-            .externs
-            .values()
-            .filter_map(|id| index.get(id).copied())
-            .collect()
-    };
-    let reach = |roots: Vec<usize>, enter_proc_macros: bool| -> HashSet<usize> {
-        let mut seen = HashSet::new();
-        let mut stack = roots;
-        while let Some(i) = stack.pop() {
-            if !enter_proc_macros && units[i].kind == UnitKind::ProcMacro {
-                continue;
-            }
-            if seen.insert(i) {
-                stack.extend(links(i));
-            }
-        }
-        seen
-    };
-    let kinds = |pred: &dyn Fn(&PlannedUnit) -> bool| -> Vec<usize> {
-        (0..units.len()).filter(|&i| pred(&units[i])).collect()
-    };
-    let host = reach(
-        kinds(&|u| matches!(u.kind, UnitKind::BuildScript | UnitKind::ProcMacro)),
-        true,
-    );
-    let target = reach(
-        kinds(&|u| {
-            u.build.as_ref().is_some_and(|b| b.package.member)
-                && !matches!(
-                    u.kind,
-                    UnitKind::BuildScript | UnitKind::BuildScriptRun | UnitKind::ProcMacro
-                )
-        }),
-        false,
-    );
-    let unwinding = reach(kinds(&|u| u.kind.is_test_harness()), false);
-    let mut resolved: Vec<Option<(Profile, bool)>> = vec![None; units.len()];
-    for (i, unit) in units.iter().enumerate() {
-        let Some(build) = &unit.build else { continue };
-        if unit.kind == UnitKind::BuildScriptRun {
-            continue;
-        }
-        let for_host = match unit.kind {
-            UnitKind::BuildScript | UnitKind::ProcMacro => true,
-            UnitKind::Lib => host.contains(&i) && !target.contains(&i),
-            _ => false,
-        };
-        let package = ProfilePackage {
-            name: &build.package.name,
-            version: &build.package.version.to_string(),
-            member: build.package.member,
-        };
-        let for_ = if for_host {
-            ProfileFor::Host
-        } else {
-            ProfileFor::Target
-        };
-        let mut profile = profiles
-            .resolve(name, &package, for_)
-            .map_err(|e| Error::in_file(manifest, e))?;
-        if for_host || unit.kind.is_test_harness() || unwinding.contains(&i) || host.contains(&i) {
-            profile.panic = "unwind".to_string();
-        }
-        resolved[i] = Some((profile, for_host));
-    }
-    // cargo strips debug information (the standard library's) when `strip` is not set, the
-    // unit has none and nothing it links has any; then it turns debug information off for
-    // units only the build links, unless a table set it.
-    let weakened: Vec<bool> = resolved
+    let graph = LinkGraph::new(units);
+    let roles = Roles::of(&graph);
+    let mut resolved = units
         .iter()
-        .map(|r| {
-            r.as_ref()
-                .is_none_or(|(p, host)| !p.debug() || (*host && p.debuginfo.deferred))
+        .enumerate()
+        .map(|(i, unit)| {
+            let resolve = |for_: ProfileFor, package: &ProfilePackage| {
+                profiles
+                    .resolve(name, package, for_)
+                    .map_err(|e| Error::in_file(manifest, e))
+            };
+            unit_profile(unit, i, &roles, resolve)
         })
-        .collect();
-    for (i, r) in resolved.iter_mut().enumerate() {
-        let deps_without = links(i).iter().all(|&d| weakened[d]);
-        if let Some((profile, host)) = r {
-            if profile.strip.is_none() && !profile.debug() && deps_without {
-                profile.strip = Some("debuginfo".to_string());
-            }
-            if *host && profile.debuginfo.deferred {
-                profile.debuginfo.level = None;
-            }
-        }
-    }
+        .collect::<Result<Vec<_>, Error>>()?;
+    strip_debuginfo(&graph, &mut resolved);
     // A build script runs with the profile of what it is run for: the package's library, else
     // its first other unit.
-    let mut for_package: HashMap<std::path::PathBuf, (Profile, bool)> = HashMap::new();
+    let mut for_package: HashMap<std::path::PathBuf, UnitProfile> = HashMap::new();
     for (unit, r) in units.iter().zip(&resolved) {
         if let Some(r) = r {
             if unit.kind == UnitKind::BuildScript {
                 continue;
             }
             let key = unit.package_dir.clone();
-            let is_lib = matches!(unit.kind, UnitKind::Lib | UnitKind::ProcMacro);
-            if is_lib || !for_package.contains_key(&key) {
+            if unit.kind.is_library() || !for_package.contains_key(&key) {
                 for_package.insert(key, r.clone());
             }
         }
@@ -212,12 +70,161 @@ pub(crate) fn assign_profiles(
             UnitKind::BuildScriptRun => for_package.get(&unit.package_dir).cloned(),
             _ => r,
         };
-        if let Some((profile, host)) = r {
+        if let Some(UnitProfile { profile, host }) = r {
             build.profile = Some(profile);
             build.host = host;
         }
     }
     Ok(())
+}
+
+/// A unit's resolved profile, and whether the unit is compiled for the host.
+#[derive(Debug, Clone)]
+struct UnitProfile {
+    profile: Profile,
+    host: bool,
+}
+
+/// The planned units (by index) and the units each links.
+struct LinkGraph<'u> {
+    units: &'u [PlannedUnit],
+    links: Vec<Vec<usize>>,
+}
+
+impl<'u> LinkGraph<'u> {
+    fn new(units: &'u [PlannedUnit]) -> Self {
+        let index: HashMap<&UnitId, usize> =
+            units.iter().enumerate().map(|(i, u)| (&u.id, i)).collect();
+        let links = units
+            .iter()
+            .map(|unit| {
+                unit.externs
+                    .values()
+                    .filter_map(|id| index.get(id).copied())
+                    .collect()
+            })
+            .collect();
+        LinkGraph { units, links }
+    }
+
+    /// The units `pick` picks and all they link, directly or not; unless `enter_proc_macros`,
+    /// without any proc-macro or what is reached only through one.
+    fn reach(
+        &self,
+        pick: impl Fn(&PlannedUnit) -> bool,
+        enter_proc_macros: bool,
+    ) -> HashSet<usize> {
+        let mut seen = HashSet::new();
+        let mut stack: Vec<usize> = (0..self.units.len())
+            .filter(|&i| pick(&self.units[i]))
+            .collect();
+        while let Some(i) = stack.pop() {
+            if !enter_proc_macros && self.units[i].kind == UnitKind::ProcMacro {
+                continue;
+            }
+            if seen.insert(i) {
+                stack.extend(&self.links[i]);
+            }
+        }
+        seen
+    }
+}
+
+/// Which units what kind of artifact links (by index in the [`LinkGraph`]).
+struct Roles {
+    /// What build scripts and proc-macros link (themselves included).
+    host: HashSet<usize>,
+    /// What the members' units compiled for the target link, through no proc-macro.
+    target: HashSet<usize>,
+    /// What test harnesses link, through no proc-macro.
+    unwinding: HashSet<usize>,
+}
+
+impl Roles {
+    fn of(graph: &LinkGraph) -> Self {
+        Roles {
+            host: graph.reach(
+                |u| matches!(u.kind, UnitKind::BuildScript | UnitKind::ProcMacro),
+                true,
+            ),
+            target: graph.reach(
+                |u| {
+                    u.build.as_ref().is_some_and(|b| b.package.member)
+                        && !matches!(
+                            u.kind,
+                            UnitKind::BuildScript | UnitKind::BuildScriptRun | UnitKind::ProcMacro
+                        )
+                },
+                false,
+            ),
+            unwinding: graph.reach(|u| u.kind.is_test_harness(), false),
+        }
+    }
+}
+
+/// The profile of the `i`th unit as `resolve` gives it for the unit's package and for where
+/// the unit runs, with `panic = "unwind"` wherever something unwinding links it; `None` for a
+/// unit planned without a build, or running a build script (its profile is its package's).
+fn unit_profile(
+    unit: &PlannedUnit,
+    i: usize,
+    roles: &Roles,
+    resolve: impl Fn(ProfileFor, &ProfilePackage) -> Result<Profile, Error>,
+) -> Result<Option<UnitProfile>, Error> {
+    let Some(build) = &unit.build else {
+        return Ok(None);
+    };
+    if unit.kind == UnitKind::BuildScriptRun {
+        return Ok(None);
+    }
+    let host = match unit.kind {
+        UnitKind::BuildScript | UnitKind::ProcMacro => true,
+        UnitKind::Lib => roles.host.contains(&i) && !roles.target.contains(&i),
+        _ => false,
+    };
+    let package = ProfilePackage {
+        name: &build.package.name,
+        version: &build.package.version.to_string(),
+        member: build.package.member,
+    };
+    let for_ = if host {
+        ProfileFor::Host
+    } else {
+        ProfileFor::Target
+    };
+    let mut profile = resolve(for_, &package)?;
+    if host
+        || unit.kind.is_test_harness()
+        || roles.unwinding.contains(&i)
+        || roles.host.contains(&i)
+    {
+        profile.panic = "unwind".to_string();
+    }
+    Ok(Some(UnitProfile { profile, host }))
+}
+
+/// cargo strips debug information (the standard library's) when `strip` is not set, the unit
+/// has none and nothing it links has any; then it turns debug information off for units only
+/// the build links, unless a table set it.
+fn strip_debuginfo(graph: &LinkGraph, resolved: &mut [Option<UnitProfile>]) {
+    let weakened: Vec<bool> = resolved
+        .iter()
+        .map(|r| {
+            r.as_ref()
+                .is_none_or(|r| !r.profile.debug() || (r.host && r.profile.debuginfo.deferred))
+        })
+        .collect();
+    for (i, r) in resolved.iter_mut().enumerate() {
+        let deps_without = graph.links[i].iter().all(|&d| weakened[d]);
+        if let Some(UnitProfile { profile, host }) = r {
+            if profile.strip.is_none() && !profile.debug() && deps_without {
+                profile.strip = Some("debuginfo".to_string());
+            }
+            if *host && profile.debuginfo.deferred {
+                profile.debuginfo.level = None;
+            }
+        }
+    }
 }
 
 /// The model's `build` field of every unit of `units` (planned with a [`UnitBuild`]), given
@@ -310,6 +317,9 @@ fn crate_name(target: &str) -> String {
     target.replace('-', "_")
 }
 
+/// The model's `build` field of a unit rustc compiles: its flags, its crate's file name, its
+/// environment (`metadata_reads`: the [`METADATA_VARIABLES`] its files and what it links read),
+/// where a build script's link arguments reach it.
 fn compile_info(
     unit: &PlannedUnit,
     build: &UnitBuild,
@@ -318,25 +328,58 @@ fn compile_info(
 ) -> BuildInfo {
     let package = &build.package;
     let crate_name = crate_name(&unit.target);
-    let is_lib = matches!(unit.kind, UnitKind::Lib | UnitKind::ProcMacro);
+    let crate_types = unit.kind.crate_types(&unit.crate_types);
+    let mut flags = configuration_flags(unit, build, profile, &crate_name, &crate_types);
+    let trailing = profile.trailing_flags();
+    let metadata = unit_metadata(unit, package, &[flags.as_slice(), &trailing].concat());
+    flags.extend(["-C".to_string(), format!("metadata={metadata}")]);
+    if unit.kind.is_library() {
+        flags.extend(["-C".to_string(), format!("extra-filename=-{metadata}")]);
+    }
+    flags.extend(trailing);
+    if build.proc_macro {
+        flags.extend(["--extern".to_string(), "proc_macro".to_string()]);
+    }
+    if !package.member {
+        flags.extend(["--cap-lints".to_string(), "allow".to_string()]);
+    }
+    let extern_file = extern_file(unit.kind, &crate_name, &crate_types, &metadata);
+    let env = compile_env(unit, package, &crate_name, &crate_types, metadata_reads);
+    BuildInfo {
+        crate_name: Some(crate_name),
+        metadata: Some(metadata),
+        rustc_flags: flags,
+        env,
+        extern_file,
+        link_libs: Some(matches!(unit.kind, UnitKind::Lib | UnitKind::LibTest) || !package.has_lib),
+        link_args: link_arg_targets(unit, &crate_types),
+        bin_exes: BTreeMap::new(),
+    }
+}
+
+/// The rustc flags that tell the unit's compilation apart (the input of [`unit_metadata`],
+/// with the profile's trailing flags): crate name and types, edition, the profile's and the
+/// lints' flags, `--test`, the features and their `--check-cfg`.
+fn configuration_flags(
+    unit: &PlannedUnit,
+    build: &UnitBuild,
+    profile: &Profile,
+    crate_name: &str,
+    crate_types: &[&str],
+) -> Vec<String> {
+    let package = &build.package;
     let test = unit.kind.is_test_harness();
-    let crate_types: Vec<&str> = match unit.kind {
-        UnitKind::Lib | UnitKind::ProcMacro | UnitKind::Example => {
-            unit.crate_types.iter().map(String::as_str).collect()
-        }
-        _ => vec!["bin"],
-    };
     let links_final = test
         || crate_types
             .iter()
             .any(|t| matches!(*t, "bin" | "cdylib" | "staticlib" | "dylib"));
     let mut flags = vec![
         "--crate-name".to_string(),
-        crate_name.clone(),
+        crate_name.to_string(),
         format!("--edition={}", unit.edition),
     ];
     if !test {
-        for crate_type in &crate_types {
+        for crate_type in crate_types {
             flags.extend(["--crate-type".to_string(), crate_type.to_string()]);
         }
     }
@@ -373,34 +416,41 @@ fn compile_info(
         "--check-cfg".to_string(),
         format!("cfg(feature, values({}))", declared.join(", ")),
     ]);
-    let trailing = profile.trailing_flags();
-    let metadata = unit_metadata(unit, package, &[flags.as_slice(), &trailing].concat());
-    flags.extend(["-C".to_string(), format!("metadata={metadata}")]);
-    if is_lib {
-        flags.extend(["-C".to_string(), format!("extra-filename=-{metadata}")]);
+    flags
+}
+
+/// The file a library unit's dependents link (`None` for other units, and for a library with
+/// no linkable crate type).
+fn extern_file(
+    kind: UnitKind,
+    crate_name: &str,
+    crate_types: &[&str],
+    metadata: &str,
+) -> Option<String> {
+    if !kind.is_library() {
+        None
+    } else if kind == UnitKind::ProcMacro {
+        Some(format!("lib{crate_name}-{metadata}.so"))
+    } else if crate_types.iter().any(|t| matches!(*t, "lib" | "rlib")) {
+        Some(format!("lib{crate_name}-{metadata}.rlib"))
+    } else if crate_types.contains(&"dylib") {
+        Some(format!("lib{crate_name}-{metadata}.so"))
+    } else {
+        None
     }
-    flags.extend(trailing);
-    if build.proc_macro {
-        flags.extend(["--extern".to_string(), "proc_macro".to_string()]);
-    }
-    if !package.member {
-        flags.extend(["--cap-lints".to_string(), "allow".to_string()]);
-    }
-    let extern_file = is_lib
-        .then(|| {
-            if unit.kind == UnitKind::ProcMacro {
-                Some(format!("lib{crate_name}-{metadata}.so"))
-            } else if crate_types.iter().any(|t| matches!(*t, "lib" | "rlib")) {
-                Some(format!("lib{crate_name}-{metadata}.rlib"))
-            } else if crate_types.contains(&"dylib") {
-                Some(format!("lib{crate_name}-{metadata}.so"))
-            } else {
-                None
-            }
-        })
-        .flatten();
+}
+
+/// The variables cargo sets for the unit's compilation, of those the builder does not set:
+/// the package's identity, the crate and binary names, and the `metadata_reads`.
+fn compile_env(
+    unit: &PlannedUnit,
+    package: &PackageFacts,
+    crate_name: &str,
+    crate_types: &[&str],
+    metadata_reads: &BTreeSet<&str>,
+) -> BTreeMap<String, String> {
     let mut env = package.identity_env();
-    env.insert("CARGO_CRATE_NAME".into(), crate_name.clone());
+    env.insert("CARGO_CRATE_NAME".into(), crate_name.to_string());
     let executable = matches!(unit.kind, UnitKind::Bin | UnitKind::BinTest)
         || (unit.kind == UnitKind::Example && crate_types == ["bin"]);
     if executable {
@@ -411,7 +461,13 @@ fn compile_info(
             env.insert(name.to_string(), value.clone());
         }
     }
-    // Where cargo applies a build script's `rustc-link-arg*` lines (`LinkArgTarget::applies_to`).
+    env
+}
+
+/// Where cargo applies a build script's `rustc-link-arg*` lines to the unit
+/// (`LinkArgTarget::applies_to`): `all`, and `bins`, `bin=<name>`, `tests`, `benches`,
+/// `examples` or `cdylib` as its kind and crate types say.
+fn link_arg_targets(unit: &PlannedUnit, crate_types: &[&str]) -> Vec<String> {
     let mut link_args = vec!["all".to_string()];
     match unit.kind {
         UnitKind::Bin | UnitKind::BinTest => {
@@ -422,19 +478,10 @@ fn compile_info(
         UnitKind::Example if crate_types == ["bin"] => link_args.push("examples".into()),
         _ => {}
     }
-    if !test && crate_types.contains(&"cdylib") {
+    if !unit.kind.is_test_harness() && crate_types.contains(&"cdylib") {
         link_args.push("cdylib".into());
     }
-    BuildInfo {
-        crate_name: Some(crate_name),
-        metadata: Some(metadata),
-        rustc_flags: flags,
-        env,
-        extern_file,
-        link_libs: Some(matches!(unit.kind, UnitKind::Lib | UnitKind::LibTest) || !package.has_lib),
-        link_args,
-        bin_exes: BTreeMap::new(),
-    }
+    link_args
 }
 
 /// `-C metadata`: a digest of everything that tells this unit apart from every other unit of
@@ -501,51 +548,9 @@ fn envify(name: &str) -> String {
         .collect()
 }
 
-/// The `(table, name)` pairs of the targets a manifest declares with `harness = false`:
-/// `("lib", "")` for the library, `("bin" | "test" | "bench" | "example", name)` otherwise.
-pub(crate) fn without_harness(table: &toml::Table) -> HashSet<(String, String)> {
-    let off = |t: &toml::Table| t.get("harness").and_then(toml::Value::as_bool) == Some(false);
-    let mut found = HashSet::new();
-    if let Some(lib) = table.get("lib").and_then(toml::Value::as_table) {
-        if off(lib) {
-            found.insert(("lib".to_string(), String::new()));
-        }
-    }
-    for kind in ["bin", "test", "bench", "example"] {
-        for target in table
-            .get(kind)
-            .and_then(toml::Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(toml::Value::as_table)
-        {
-            if let (true, Some(name)) = (off(target), target.get("name").and_then(|n| n.as_str())) {
-                found.insert((kind.to_string(), name.to_string()));
-            }
-        }
-    }
-    found
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn harness_flags() {
-        let found = without_harness(
-            &"[lib]\nharness = false\n[[bench]]\nname = \"b\"\nharness = false\n[[test]]\nname = \"t\"\n"
-                .parse()
-                .unwrap(),
-        );
-        assert_eq!(
-            found,
-            HashSet::from([
-                ("lib".to_string(), String::new()),
-                ("bench".to_string(), "b".to_string())
-            ])
-        );
-    }
 
     #[test]
     fn envify_like_cargo() {

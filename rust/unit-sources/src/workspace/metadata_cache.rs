@@ -3,25 +3,12 @@
 //!
 //! Without dependencies, what `cargo metadata` answers is a function of the command (manifest
 //! and flags), the environment cargo reads (variables named `CARGO*`, `RUST*` and `__CARGO*`,
-//! `PATH`, `HOME`: with the resolved programs and the flags, the answer's key) and these files,
-//! which the stored answer observes ([`Observation`]s, checked as the [`crate::record::inputs`]
-//! checks its own):
-//! - cargo's configuration: `.cargo/config{,.toml}` in the manifest's directory and every
-//!   ancestor, and in cargo's home (cargo gets their data-only part, [`crate::workspace::cargo_config`]);
-//! - the toolchain: the `cargo` that `$CARGO` or `PATH` names (by identity: resolved path,
-//!   inode, size, modification time), and for rustup's proxies `rust-toolchain{,.toml}` in every
-//!   ancestor, rustup's `settings.toml` and each installed toolchain's `cargo`;
-//! - the workspace: `Cargo.toml` in every ancestor of the manifest and of every package (the
-//!   workspace root search, and members claimed by another workspace), every package's
-//!   manifest, and the listing of each directory a `members` or `default-members` glob expands;
-//! - target auto-discovery, for every package: whether `build.rs`, `README.md`, `README.txt`,
-//!   `README`, `src/lib.rs`, `src/main.rs` and each target's source path exist, the listings
-//!   of `src/bin/`, `examples/`, `tests/` and `benches/` and whether each of their entries holds
-//!   a `main.rs`, and for the 2015 edition (which also infers `src/<name>.rs`) the listing of
-//!   `src/`.
+//! `PATH`, `HOME`: with the resolved programs and the flags, the answer's key) and the files
+//! [`crate::workspace::metadata_inputs`] lists, which the stored answer observes
+//! ([`Observation`]s, checked as the [`crate::record::inputs`] checks its own).
 //!
 //! When every observation holds, the stored answer is cargo's answer. A workspace whose inputs
-//! this list may not cover is never stored: a glob with a wildcard below its first wildcard
+//! that list may not cover is never stored: a glob with a wildcard below its first wildcard
 //! component (or `**`), a configuration that `include`s other files, a `cargo` not found on
 //! `PATH`, a path that is not UTF-8. Nor is an answer any of whose inputs changed while cargo
 //! ran or shortly before, since the observations, taken after cargo answered, could then show
@@ -46,26 +33,17 @@
 //!   its own root only.
 
 use crate::cache::frame::{self, Watched};
-use crate::fs::observation::list_dir;
 use crate::fs::observation::Observation;
 use crate::fs::relocation;
+use crate::workspace::metadata_inputs::{inputs, present_ancestors, Input, Place, Seen};
 use crate::workspace::toolchain::Toolchain;
-use cargo_metadata::{Edition, Metadata};
+use cargo_metadata::Metadata;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
-
-/// The files cargo (and rustup, for its proxies) looks for in every ancestor of the manifest.
-const ANCESTOR_FILES: [&str; 5] = [
-    ".cargo/config",
-    ".cargo/config.toml",
-    "rust-toolchain",
-    "rust-toolchain.toml",
-    "Cargo.toml",
-];
 
 /// cargo's answer as a scan record stores it (see the module docs).
 #[derive(Serialize, Deserialize)]
@@ -79,7 +57,7 @@ pub(crate) struct StoredAnswer {
     tree: Vec<(String, Observation)>,
     /// Inputs that do not depend on where the workspace lies, absolute.
     fixed: Vec<(String, Observation)>,
-    /// The [`ANCESTOR_FILES`] of the root's ancestors that exist (and are not fixed inputs),
+    /// The [`ANCESTOR_FILES`](crate::workspace::metadata_inputs::ANCESTOR_FILES) of the root's ancestors that exist (and are not fixed inputs),
     /// absolute, sorted.
     ancestors: Vec<(String, Observation)>,
     /// cargo's JSON line, as a [`relocation::template`] when the answer may move, else as it is.
@@ -214,10 +192,9 @@ impl MetadataCache {
     ) -> Option<StoredAnswer> {
         let root = metadata.workspace_root.as_std_path();
         let manifest = self.manifest.strip_prefix(root).ok()?.to_str()?.to_string();
-        let paths = inputs(&self.manifest, metadata)?;
-        let observed: Vec<(PathBuf, Place, Observation)> = paths
+        let observed: Vec<(PathBuf, Place, Observation)> = inputs(&self.manifest, metadata)?
             .into_par_iter()
-            .map(|(path, seen, place)| {
+            .map(|Input { path, seen, place }| {
                 let observation = seen.observe(&path);
                 let watched = match seen {
                     Seen::Kind => Watched::Existence,
@@ -272,26 +249,6 @@ impl MetadataCache {
     }
 }
 
-/// The [`ANCESTOR_FILES`] in the strict ancestors of `root` that exist, other than the `fixed`
-/// inputs, with their content; `None` when one is not UTF-8.
-fn present_ancestors(root: &Path, fixed: &BTreeSet<&str>) -> Option<Vec<(String, Observation)>> {
-    let mut present = Vec::new();
-    for dir in root.ancestors().skip(1) {
-        for name in ANCESTOR_FILES {
-            let path = dir.join(name);
-            let text = path.to_str()?;
-            if fixed.contains(text) {
-                continue;
-            }
-            if let seen @ Observation::Content(Some(_)) = Observation::content(&path) {
-                present.push((text.to_string(), seen));
-            }
-        }
-    }
-    present.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    Some(present)
-}
-
 /// Whether the manifest or configuration file `path` below `root`, observed as `seen`, holds a
 /// string (a key or a value) that names a place rather than a path in the tree: an absolute
 /// path, one climbing above the root from the directory its paths are relative to, or one
@@ -344,231 +301,9 @@ fn names_a_place(path: &Path, root: &Path, seen: &Observation) -> bool {
     any_string(&toml::Value::Table(table), &names_place)
 }
 
-/// Where an input lies (see the module docs); the root's ancestors' files are not listed as
-/// inputs but found by [`present_ancestors`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Place {
-    Tree,
-    Fixed,
-}
-
-/// How a path is observed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Seen {
-    Content,
-    Kind,
-    Listing,
-    Stamp,
-}
-
-impl Seen {
-    fn observe(self, path: &Path) -> Observation {
-        match self {
-            Seen::Content => Observation::content(path),
-            Seen::Kind => Observation::kind(path),
-            Seen::Listing => Observation::listing_of(path),
-            Seen::Stamp => Observation::stamp(path),
-        }
-    }
-}
-
-/// Every path cargo's answer for `manifest` depends on, as the module docs list them, except
-/// the files in the root's ancestors; `None` when they cannot all be named.
-fn inputs(manifest: &Path, metadata: &Metadata) -> Option<BTreeSet<(PathBuf, Seen, Place)>> {
-    let mut paths = BTreeSet::new();
-    let root = metadata.workspace_root.as_std_path();
-    let cwd = manifest.parent()?;
-    let home = std::env::var_os("HOME").map(PathBuf::from);
-    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
-    let cargo_home = var("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| Some(home.as_ref()?.join(".cargo")));
-    // The root's ancestors' files are found by `present_ancestors`.
-    let in_ancestors = |path: &Path| {
-        !path.starts_with(root)
-            && root
-                .ancestors()
-                .skip(1)
-                .any(|dir| ANCESTOR_FILES.iter().any(|name| dir.join(name) == path))
-    };
-    let tree = |path: PathBuf, seen: Seen, paths: &mut BTreeSet<_>| {
-        if !in_ancestors(&path) {
-            paths.insert((path, seen, Place::Tree));
-        }
-    };
-    for dir in cwd.ancestors().map(|dir| dir.join(".cargo")) {
-        for name in ["config", "config.toml"] {
-            let path = dir.join(name);
-            if std::fs::read(&path).is_ok_and(|text| text.windows(7).any(|w| w == b"include")) {
-                return None;
-            }
-            tree(path, Seen::Content, &mut paths);
-        }
-    }
-    if let Some(dir) = cargo_home {
-        for name in ["config", "config.toml"] {
-            let path = dir.join(name);
-            if std::fs::read(&path).is_ok_and(|text| text.windows(7).any(|w| w == b"include")) {
-                return None;
-            }
-            paths.insert((path, Seen::Content, Place::Fixed));
-        }
-    }
-    for dir in cwd.ancestors() {
-        for name in ["rust-toolchain", "rust-toolchain.toml"] {
-            tree(dir.join(name), Seen::Content, &mut paths);
-        }
-    }
-    let rustup_home = var("RUSTUP_HOME")
-        .map(PathBuf::from)
-        .or_else(|| Some(home.as_ref()?.join(".rustup")));
-    if let Some(rustup) = rustup_home {
-        paths.insert((rustup.join("settings.toml"), Seen::Content, Place::Fixed));
-        let toolchains = rustup.join("toolchains");
-        for (name, _) in list_dir(&toolchains) {
-            let cargo = toolchains.join(name).join("bin/cargo");
-            paths.insert((cargo, Seen::Stamp, Place::Fixed));
-        }
-        paths.insert((toolchains, Seen::Listing, Place::Fixed));
-    }
-    cargo_program(cwd, &mut paths)?;
-
-    let mut globs = BTreeSet::new();
-    observe_member_globs(root, &mut globs)?;
-    for (path, seen) in globs {
-        tree(path, seen, &mut paths);
-    }
-    for dir in cwd.ancestors() {
-        tree(dir.join("Cargo.toml"), Seen::Content, &mut paths);
-    }
-    for package in &metadata.packages {
-        let manifest = package.manifest_path.as_std_path();
-        let dir = manifest.parent()?;
-        for ancestor in dir.ancestors() {
-            tree(ancestor.join("Cargo.toml"), Seen::Content, &mut paths);
-        }
-        let inferred = ["build.rs", "README.md", "README.txt", "README"];
-        for name in inferred.iter().chain(&["src/lib.rs", "src/main.rs"]) {
-            tree(dir.join(name), Seen::Kind, &mut paths);
-        }
-        if package.edition == Edition::E2015 {
-            tree(dir.join("src"), Seen::Listing, &mut paths);
-        }
-        for listed in ["src/bin", "examples", "tests", "benches"] {
-            let listed = dir.join(listed);
-            for (name, _) in list_dir(&listed) {
-                tree(listed.join(name).join("main.rs"), Seen::Kind, &mut paths);
-            }
-            tree(listed, Seen::Listing, &mut paths);
-        }
-        for target in &package.targets {
-            let source = target.src_path.as_std_path().to_path_buf();
-            tree(source, Seen::Kind, &mut paths);
-        }
-    }
-    Some(paths)
-}
-
-/// Adds the `cargo` that runs (`$CARGO`, else the first on `PATH`) and, for a command name,
-/// whether each `PATH` directory before it holds one; `None` when none is found.
-fn cargo_program(cwd: &Path, paths: &mut BTreeSet<(PathBuf, Seen, Place)>) -> Option<()> {
-    if let Some(cargo) = std::env::var_os("CARGO") {
-        paths.insert((cwd.join(cargo), Seen::Stamp, Place::Fixed));
-        return Some(());
-    }
-    for dir in std::env::split_paths(&std::env::var_os("PATH")?) {
-        let candidate = cwd.join(dir).join("cargo");
-        if candidate.is_file() {
-            paths.insert((candidate, Seen::Stamp, Place::Fixed));
-            return Some(());
-        }
-        paths.insert((candidate, Seen::Kind, Place::Fixed));
-    }
-    None
-}
-
-/// Adds what the `members` and `default-members` globs of the workspace at `root` expand:
-/// for a glob whose only wildcard component is the `i`th, the listing of the directory its
-/// first `i` components name and, for each entry `e`, the kind of `e/<rest>` and its
-/// `Cargo.toml`. `None` for any other glob, or when the root manifest cannot be read.
-fn observe_member_globs(root: &Path, paths: &mut BTreeSet<(PathBuf, Seen)>) -> Option<()> {
-    let text = std::fs::read_to_string(root.join("Cargo.toml")).ok()?;
-    let manifest: toml::Table = text.parse().ok()?;
-    let Some(workspace) = manifest.get("workspace") else {
-        return Some(());
-    };
-    let patterns = ["members", "default-members"]
-        .into_iter()
-        .filter_map(|key| workspace.get(key)?.as_array())
-        .flatten();
-    let is_glob = |part: &&str| part.contains(['*', '?', '[']);
-    for pattern in patterns {
-        let parts: Vec<&str> = pattern.as_str()?.split('/').collect();
-        let Some(wildcard) = parts.iter().position(is_glob) else {
-            continue;
-        };
-        if parts[wildcard].contains("**") || parts[wildcard + 1..].iter().any(is_glob) {
-            return None;
-        }
-        let base: PathBuf = root.join(parts[..wildcard].join("/"));
-        let rest = parts[wildcard + 1..].join("/");
-        for (name, _) in list_dir(&base) {
-            let member = match rest.as_str() {
-                "" => base.join(name),
-                rest => base.join(name).join(rest),
-            };
-            paths.insert((member.join("Cargo.toml"), Seen::Kind));
-            paths.insert((member, Seen::Kind));
-        }
-        paths.insert((base, Seen::Listing));
-    }
-    Some(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// What `observe_member_globs` adds for a root manifest whose members are `members`.
-    fn globs(members: &str) -> Option<BTreeSet<(PathBuf, Seen)>> {
-        let root = tempfile::tempdir().unwrap();
-        for dir in ["crates/a/impl", "crates/b"] {
-            std::fs::create_dir_all(root.path().join(dir)).unwrap();
-        }
-        let manifest = format!("[workspace]\nmembers = {members}\n");
-        std::fs::write(root.path().join("Cargo.toml"), manifest).unwrap();
-        let mut paths = BTreeSet::new();
-        observe_member_globs(root.path(), &mut paths)?;
-        let relative = |(path, seen): (PathBuf, Seen)| {
-            (path.strip_prefix(root.path()).unwrap().to_path_buf(), seen)
-        };
-        Some(paths.into_iter().map(relative).collect())
-    }
-
-    #[test]
-    fn member_globs_are_observed_or_refused() {
-        let set = |paths: &[(&str, Seen)]| {
-            Some(
-                paths
-                    .iter()
-                    .map(|(p, s)| (PathBuf::from(p), *s))
-                    .collect::<BTreeSet<_>>(),
-            )
-        };
-        assert_eq!(globs(r#"["crates/a"]"#), set(&[]), "no wildcard");
-        assert_eq!(
-            globs(r#"["crates/*/impl"]"#),
-            set(&[
-                ("crates", Seen::Listing),
-                ("crates/a/impl", Seen::Kind),
-                ("crates/a/impl/Cargo.toml", Seen::Kind),
-                ("crates/b/impl", Seen::Kind),
-                ("crates/b/impl/Cargo.toml", Seen::Kind),
-            ])
-        );
-        assert_eq!(globs(r#"["crates/**"]"#), None);
-        assert_eq!(globs(r#"["*/*"]"#), None);
-    }
 
     #[test]
     fn manifests_naming_places_keep_the_answer_at_its_root() {

@@ -1,4 +1,18 @@
-//! Cargo's view of the workspace.
+//! Cargo's view of the workspace: what `cargo metadata` says about its packages (read at most
+//! once per scan, its answer kept while its inputs hold), and the units planned from it, each
+//! with its root file, features, dependencies and, with cargo's resolution, what building it
+//! takes (profile, rustc flags, environment).
+//!
+//! Contract: units are planned as cargo plans them, from cargo's own answer and the manifests
+//! and configuration cargo reads: identities ([`unit_id`]), the per-kind rules of
+//! [`unit_id::UnitKind`], profiles and flags ([`build_plan`]). Paths are absolute here; what
+//! leaves the layer for the model depends on no machine (sources are named by cargo's source
+//! id or relative to the root).
+//!
+//! Boundary: this layer knows cargo, and nothing about walking module trees (`walk`, `syntax`)
+//! or about Nix; the walk takes a [`units::PlannedUnit`] and gives its files back, and the
+//! builder reads only the model. The one thing it takes from the layers below is how to
+//! observe a file ([`crate::fs::observation::Observation`]).
 
 pub(crate) mod build_plan;
 pub(crate) mod cargo_config;
@@ -6,6 +20,9 @@ pub(crate) mod features;
 pub(crate) mod lints;
 pub(crate) mod metadata;
 pub(crate) mod metadata_cache;
+pub(crate) mod metadata_inputs;
+pub(crate) mod package_facts;
 pub(crate) mod profile;
 pub(crate) mod toolchain;
+pub(crate) mod unit_id;
 pub(crate) mod units;

@@ -1,124 +1,19 @@
-//! Units: the things cargo compiles for a member package, and their identities.
+//! Planning units: the things cargo compiles for the workspace's packages, what each links
+//! and needs built first, as cargo metadata describes them.
 
 use crate::cfg::KnownCfgs;
 use crate::fs::observation::FileKind;
 use crate::fs::source_cache::SourceCache;
-use crate::workspace::build_plan::{without_harness, PackageFacts, UnitBuild, METADATA_VARIABLES};
 use crate::workspace::lints::lint_flags;
 use crate::workspace::metadata::{LocalPackage, Workspace};
+use crate::workspace::package_facts::{package_dir, source_key, without_harness, PackageFacts};
+use crate::workspace::profile::Profile;
+use crate::workspace::unit_id::{UnitId, UnitKind};
 use crate::{Error, FeatureSelection};
 use cargo_metadata::{DependencyKind, Package, PackageId, Target};
-use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::fmt;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-/// What a unit compiles. Serialised in kebab-case (`lib`, `proc-macro`, `lib-test`, …).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum UnitKind {
-    /// The package's library (any of the `lib`, `rlib`, `dylib`, `cdylib`, `staticlib` crate types).
-    Lib,
-    /// The package's library when it is a procedural macro.
-    ProcMacro,
-    /// A `[[bin]]` target.
-    Bin,
-    /// An `[[example]]` target.
-    Example,
-    /// A `[[test]]` target (an integration test, compiled with `--test`).
-    Test,
-    /// A `[[bench]]` target (compiled with `--test`, as `cargo bench` does).
-    Bench,
-    /// The build script, compiled (not run).
-    BuildScript,
-    /// Running the compiled build script: its inputs are what cargo's `rerun-if-changed`
-    /// tracks (see the `runInputs` field).
-    BuildScriptRun,
-    /// The library compiled as a test harness (`cargo test --lib`, `cfg(test)` on).
-    LibTest,
-    /// A binary compiled as a test harness (`cargo test --bins`, `cfg(test)` on).
-    BinTest,
-}
-
-impl UnitKind {
-    /// The kind's name as it appears in unit ids and in the model.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            UnitKind::Lib => "lib",
-            UnitKind::ProcMacro => "proc-macro",
-            UnitKind::Bin => "bin",
-            UnitKind::Example => "example",
-            UnitKind::Test => "test",
-            UnitKind::Bench => "bench",
-            UnitKind::BuildScript => "build-script",
-            UnitKind::BuildScriptRun => "build-script-run",
-            UnitKind::LibTest => "lib-test",
-            UnitKind::BinTest => "bin-test",
-        }
-    }
-
-    /// The manifest's word for the target this unit compiles: the `[lib]` or `[[bin]]`,
-    /// `[[example]]`, `[[test]]`, `[[bench]]` table, or the package's build script.
-    pub(crate) fn target_kind(self) -> &'static str {
-        match self {
-            UnitKind::Lib | UnitKind::ProcMacro | UnitKind::LibTest => "lib",
-            UnitKind::Bin | UnitKind::BinTest => "bin",
-            UnitKind::Example => "example",
-            UnitKind::Test => "test",
-            UnitKind::Bench => "bench",
-            UnitKind::BuildScript | UnitKind::BuildScriptRun => "build script",
-        }
-    }
-
-    /// Whether rustc compiles this unit with `--test`, so `cfg(test)` holds.
-    pub fn is_test_harness(self) -> bool {
-        matches!(
-            self,
-            UnitKind::Test | UnitKind::Bench | UnitKind::LibTest | UnitKind::BinTest
-        )
-    }
-
-    /// Whether the unit may use the package's dev-dependencies.
-    pub(crate) fn uses_dev_dependencies(self) -> bool {
-        matches!(
-            self,
-            UnitKind::Example
-                | UnitKind::Test
-                | UnitKind::Bench
-                | UnitKind::LibTest
-                | UnitKind::BinTest
-        )
-    }
-}
-
-/// A unit's identity: `<package>/<kind>/<target-name>`, unique within a workspace. When
-/// several packages of the resolve share a name (two versions of a crate, or a dependency
-/// named like a member), the members keep the plain name and the others are told apart by
-/// `<name>@<version>`, and by `<name>@<version>+<digest of the source>` when that is not
-/// enough either (see `package_prefixes` in this module).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct UnitId(String);
-
-impl UnitId {
-    /// The id of the unit of `kind` for target `target` of the package whose id prefix is
-    /// `package` (its name, unless `package_prefixes` says otherwise).
-    pub fn new(package: &str, kind: UnitKind, target: &str) -> Self {
-        UnitId(format!("{package}/{}/{target}", kind.as_str()))
-    }
-
-    /// The id as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for UnitId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
 
 /// A unit before scanning: what cargo metadata says about it, with absolute paths.
 #[derive(Debug, Clone)]
@@ -153,8 +48,30 @@ pub(crate) struct PlannedUnit {
     pub build: Option<UnitBuild>,
 }
 
-/// A library another unit can link: the name the code uses for it and its unit.
-type Extern = (String, UnitId);
+/// The build-related plan of one unit (scans with dependencies).
+#[derive(Debug, Clone)]
+pub(crate) struct UnitBuild {
+    pub package: Arc<PackageFacts>,
+    /// For tests and benches: whether rustc builds the libtest harness (`harness = true`).
+    pub harness: bool,
+    /// Whether the target is a proc-macro (its test harness too): cargo then passes
+    /// `--extern proc_macro`.
+    pub proc_macro: bool,
+    /// The resolved profile ([`crate::workspace::build_plan::assign_profiles`]); for a `build-script-run` unit, that of the
+    /// unit it runs for (the package's library), as cargo's.
+    pub profile: Option<Profile>,
+    /// Whether the unit is compiled for the host (`build-override` applied).
+    pub host: bool,
+}
+
+/// A library another unit can link.
+#[derive(Debug, Clone)]
+struct Extern {
+    /// The crate name the linking code uses for it (renames applied, `-` as `_`).
+    name: String,
+    /// Its lib or proc-macro unit.
+    unit: UnitId,
+}
 
 /// The units of every local package, in the workspace's package order: every target of a
 /// member, the library and build script of a dependency. Each comes with the features it is
@@ -172,28 +89,7 @@ pub(crate) fn plan_units(
         .map(|p| (p.name.as_str(), &p.features))
         .collect();
     selection.validate(&tables)?;
-    let prefixes = package_prefixes(workspace);
-    let prefix = |id: &PackageId| prefixes[id].as_str();
-    let libs: HashMap<&PackageId, Extern> = workspace
-        .packages
-        .iter()
-        .filter_map(|p| {
-            Some((
-                &p.package.id,
-                lib_extern(&p.package, prefix(&p.package.id))?,
-            ))
-        })
-        .collect();
-    let by_dir: HashMap<&Path, &PackageId> = workspace
-        .packages
-        .iter()
-        .map(|p| (package_dir(&p.package), &p.package.id))
-        .collect();
-    let by_id: HashMap<&PackageId, &LocalPackage> = workspace
-        .packages
-        .iter()
-        .map(|p| (&p.package.id, p))
-        .collect();
+    let index = PackageIndex::new(workspace);
     // The root manifest, for members' `lints.workspace = true` (scans with dependencies).
     let root_manifest: Option<toml::Table> = workspace
         .packages
@@ -203,67 +99,182 @@ pub(crate) fn plan_units(
         .flatten();
     let mut units = Vec::new();
     for local in &workspace.packages {
-        let package = &local.package;
-        let prefix = prefix(&package.id);
-        let dir = package_dir(package).to_path_buf();
-        let features = match &local.resolved {
-            Some(resolved) => resolved.features.clone(),
-            None => selection.resolve(&package.name, &package.features),
-        };
-        let manifests = manifests(workspace, package, cache)?;
-        let linked = |kind: DependencyKind| -> Vec<Extern> {
-            match &local.resolved {
-                Some(resolved) => resolved
-                    .deps
-                    .iter()
-                    .filter(|(_, _, kinds)| kinds.contains(&kind))
-                    .filter_map(|(name, id, _)| Some((name.clone(), libs.get(id)?.1.clone())))
-                    .collect(),
-                None => package
-                    .dependencies
-                    .iter()
-                    .filter(|d| d.kind == kind)
-                    .filter_map(|d| {
-                        let (name, id) = libs.get(by_dir.get(d.path.as_ref()?.as_std_path())?)?;
-                        Some((
-                            d.rename
-                                .as_ref()
-                                .map_or_else(|| name.clone(), |r| r.replace('-', "_")),
-                            id.clone(),
-                        ))
+        let plan = PackagePlan::new(&index, local, selection, cache, root_manifest.as_ref())?;
+        units.extend(plan.units());
+    }
+    check_unique_ids(&units)?;
+    Ok(units)
+}
+
+/// Errors when two units share an id (two packages of one name and version giving it).
+fn check_unique_ids(units: &[PlannedUnit]) -> Result<(), Error> {
+    let mut seen = HashMap::new();
+    for unit in units {
+        if let Some(other) = seen.insert(&unit.id, &unit.version) {
+            return Err(Error::new(format!(
+                "two packages give the unit id {} (versions {other} and {}); unit ids must be unique",
+                unit.id, unit.version
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// What planning one package's units looks up about the workspace's packages: their unit id
+/// prefixes and libraries, by id and by directory.
+struct PackageIndex<'w> {
+    workspace: &'w Workspace,
+    prefixes: HashMap<PackageId, String>,
+    libs: HashMap<&'w PackageId, Extern>,
+    by_dir: HashMap<&'w Path, &'w PackageId>,
+    by_id: HashMap<&'w PackageId, &'w LocalPackage>,
+}
+
+impl<'w> PackageIndex<'w> {
+    fn new(workspace: &'w Workspace) -> Self {
+        let prefixes = package_prefixes(workspace);
+        let libs = workspace
+            .packages
+            .iter()
+            .filter_map(|p| {
+                let id = &p.package.id;
+                Some((id, lib_extern(&p.package, prefixes[id].as_str())?))
+            })
+            .collect();
+        let by_dir = workspace
+            .packages
+            .iter()
+            .map(|p| (package_dir(&p.package), &p.package.id))
+            .collect();
+        let by_id = workspace
+            .packages
+            .iter()
+            .map(|p| (&p.package.id, p))
+            .collect();
+        PackageIndex {
+            workspace,
+            prefixes,
+            libs,
+            by_dir,
+            by_id,
+        }
+    }
+
+    /// The unit id prefix of the package `id` (see [`package_prefixes`]).
+    fn prefix(&self, id: &PackageId) -> &str {
+        self.prefixes[id].as_str()
+    }
+
+    /// The libraries `local` links as dependencies of `kind`: those of cargo's resolution
+    /// when there is one, else its path dependencies on local packages (renames applied).
+    fn linked(&self, local: &LocalPackage, kind: DependencyKind) -> Vec<Extern> {
+        match &local.resolved {
+            Some(resolved) => resolved
+                .deps
+                .iter()
+                .filter(|(_, _, kinds)| kinds.contains(&kind))
+                .filter_map(|(name, id, _)| {
+                    Some(Extern {
+                        name: name.clone(),
+                        unit: self.libs.get(id)?.unit.clone(),
                     })
-                    .collect(),
-            }
-        };
-        let (normal, dev, build) = (
-            linked(DependencyKind::Normal),
-            linked(DependencyKind::Development),
-            linked(DependencyKind::Build),
-        );
-        let own_lib = lib_extern(package, prefix);
-        let script = package.targets.iter().find(|t| t.is_custom_build());
-        let compile_script = script.map(|t| UnitId::new(prefix, UnitKind::BuildScript, &t.name));
-        let run_script = script.map(|t| UnitId::new(prefix, UnitKind::BuildScriptRun, &t.name));
-        // cargo hands a build script the `links` metadata of the normal dependencies with a
-        // `links` key, from their build scripts' runs: those runs come first.
-        let linked_runs: Vec<UnitId> = local
+                })
+                .collect(),
+            None => local
+                .package
+                .dependencies
+                .iter()
+                .filter(|d| d.kind == kind)
+                .filter_map(|d| {
+                    let lib = self
+                        .libs
+                        .get(self.by_dir.get(d.path.as_ref()?.as_std_path())?)?;
+                    Some(Extern {
+                        name: d
+                            .rename
+                            .as_ref()
+                            .map_or_else(|| lib.name.clone(), |r| r.replace('-', "_")),
+                        unit: lib.unit.clone(),
+                    })
+                })
+                .collect(),
+        }
+    }
+
+    /// The build-script runs of `local`'s normal dependencies that have a `links` key: cargo
+    /// hands their `links` metadata to `local`'s build script, so they run first.
+    fn linked_runs(&self, local: &LocalPackage) -> Vec<UnitId> {
+        let run = |id: &PackageId| links_run(self.by_id.get(id)?, self.prefix(id));
+        local
             .resolved
             .iter()
             .flat_map(|r| &r.deps)
             .filter(|(_, _, kinds)| kinds.contains(&DependencyKind::Normal))
-            .filter_map(|(_, id, _)| links_run(by_id.get(id)?, prefix_of(&prefixes, id)))
+            .filter_map(|(_, id, _)| run(id))
             .chain(
-                package
+                local
+                    .package
                     .dependencies
                     .iter()
                     .filter(|_| local.resolved.is_none())
                     .filter_map(|d| {
-                        let id = by_dir.get(d.path.as_ref()?.as_std_path())?;
-                        (d.kind == DependencyKind::Normal)
-                            .then(|| links_run(by_id.get(id)?, prefix_of(&prefixes, id)))?
+                        let id = self.by_dir.get(d.path.as_ref()?.as_std_path())?;
+                        (d.kind == DependencyKind::Normal).then(|| run(id))?
                     }),
             )
-            .collect();
+            .collect()
+    }
+}
+
+/// What every unit of one package shares; [`PackagePlan::units`] applies the per-kind rules
+/// of [`UnitKind`] to it.
+struct PackagePlan<'p> {
+    local: &'p LocalPackage,
+    index: &'p PackageIndex<'p>,
+    prefix: &'p str,
+    features: BTreeSet<String>,
+    features_exact: bool,
+    manifests: Vec<PathBuf>,
+    /// The libraries of its dependencies of each kind.
+    linked: HashMap<DependencyKind, Vec<Extern>>,
+    own_lib: Option<Extern>,
+    compile_script: Option<UnitId>,
+    run_script: Option<UnitId>,
+    /// The build-script runs its own build script's run waits for
+    /// ([`PackageIndex::linked_runs`]).
+    linked_runs: Vec<UnitId>,
+    /// With cargo's resolution only.
+    facts: Option<Arc<PackageFacts>>,
+    /// The targets declared with `harness = false` (members with cargo's resolution only).
+    harness_off: HashSet<(String, String)>,
+}
+
+impl<'p> PackagePlan<'p> {
+    /// Errors: the manifest cannot be read as text.
+    fn new(
+        index: &'p PackageIndex<'p>,
+        local: &'p LocalPackage,
+        selection: &FeatureSelection,
+        cache: &SourceCache,
+        root_manifest: Option<&toml::Table>,
+    ) -> Result<Self, Error> {
+        let package = &local.package;
+        let prefix = index.prefix(&package.id);
+        let features = match &local.resolved {
+            Some(resolved) => resolved.features.clone(),
+            None => selection.resolve(&package.name, &package.features),
+        };
+        let manifests = manifests(index.workspace, package, cache)?;
+        let linked = [
+            DependencyKind::Normal,
+            DependencyKind::Development,
+            DependencyKind::Build,
+        ]
+        .into_iter()
+        .map(|kind| (kind, index.linked(local, kind)))
+        .collect();
+        let script = package.targets.iter().find(|t| t.is_custom_build());
+        let script_unit = |kind| script.map(|t| UnitId::new(prefix, kind, &t.name));
         let manifest: Option<toml::Table> = local.resolved.as_ref().and_then(|_| {
             cache
                 .text(package.manifest_path.as_std_path())?
@@ -273,120 +284,139 @@ pub(crate) fn plan_units(
         let facts = local.resolved.as_ref().map(|_| {
             let lints = manifest
                 .as_ref()
-                .map(|m| lint_flags(m, root_manifest.as_ref()))
+                .map(|m| lint_flags(m, root_manifest))
                 .unwrap_or_default();
-            Arc::new(package_facts(workspace, local, lints))
+            Arc::new(PackageFacts::of(index.workspace, local, lints))
         });
         let harness_off = match (&manifest, local.member) {
             (Some(manifest), true) => without_harness(manifest),
             _ => Default::default(),
         };
-        for target in &package.targets {
+        Ok(PackagePlan {
+            local,
+            index,
+            prefix,
+            features,
+            features_exact: local.resolved.is_some() || !selection.is_unconstrained(),
+            manifests,
+            linked,
+            own_lib: lib_extern(package, prefix),
+            compile_script: script_unit(UnitKind::BuildScript),
+            run_script: script_unit(UnitKind::BuildScriptRun),
+            linked_runs: index.linked_runs(local),
+            facts,
+            harness_off,
+        })
+    }
+
+    /// The package's units in its targets' order: those of each target cargo builds (with
+    /// cargo's resolution, only when its `required-features` are enabled), all of them for a
+    /// member, those built for dependents otherwise.
+    fn units(&self) -> Vec<PlannedUnit> {
+        let local = self.local;
+        let mut units = Vec::new();
+        for target in &local.package.targets {
             if local.resolved.is_some()
-                && !required_features_enabled(target, &features, local, &by_id)
+                && !required_features_enabled(target, &self.features, local, &self.index.by_id)
             {
                 continue;
             }
-            for kind in unit_kinds(target) {
-                let built_for_dependents = matches!(
-                    kind,
-                    UnitKind::Lib
-                        | UnitKind::ProcMacro
-                        | UnitKind::BuildScript
-                        | UnitKind::BuildScriptRun
-                );
-                if !local.member && !built_for_dependents {
-                    continue;
+            for kind in UnitKind::of_target(target) {
+                if local.member || kind.is_built_for_dependents() {
+                    units.push(self.unit(target, kind));
                 }
-                let mut externs: Vec<Extern> = match kind {
-                    UnitKind::BuildScript => build.clone(),
-                    UnitKind::BuildScriptRun => Vec::new(),
-                    _ => normal.clone(),
-                };
-                if kind.uses_dev_dependencies() {
-                    externs.extend(dev.iter().cloned());
-                }
-                if matches!(
-                    kind,
-                    UnitKind::Bin
-                        | UnitKind::BinTest
-                        | UnitKind::Example
-                        | UnitKind::Test
-                        | UnitKind::Bench
-                ) {
-                    externs.extend(own_lib.iter().cloned());
-                }
-                let mut deps: Vec<UnitId> = externs.iter().map(|(_, id)| id.clone()).collect();
-                match kind {
-                    UnitKind::BuildScript => {}
-                    UnitKind::BuildScriptRun => {
-                        deps.extend(compile_script.iter().cloned());
-                        deps.extend(linked_runs.iter().cloned());
-                    }
-                    _ => deps.extend(run_script.iter().cloned()),
-                }
-                deps.sort();
-                deps.dedup();
-                let crate_types = match kind {
-                    UnitKind::Lib | UnitKind::ProcMacro => {
-                        target.crate_types.iter().map(|c| c.to_string()).collect()
-                    }
-                    UnitKind::BuildScriptRun => Vec::new(),
-                    UnitKind::Example => target.crate_types.iter().map(|c| c.to_string()).collect(),
-                    _ => vec!["bin".to_string()],
-                };
-                let harness_table = match kind {
-                    UnitKind::LibTest => ("lib", ""),
-                    UnitKind::BinTest => ("bin", target.name.as_str()),
-                    UnitKind::Test => ("test", target.name.as_str()),
-                    UnitKind::Bench => ("bench", target.name.as_str()),
-                    _ => ("", ""),
-                };
-                let harness = !harness_off
-                    .contains(&(harness_table.0.to_string(), harness_table.1.to_string()));
-                units.push(PlannedUnit {
-                    id: UnitId::new(prefix, kind, &target.name),
-                    package: package.name.to_string(),
-                    version: package.version.to_string(),
-                    target: target.name.clone(),
-                    kind,
-                    crate_types,
-                    edition: target.edition.as_str().to_string(),
-                    root_file: target.src_path.clone().into_std_path_buf(),
-                    package_dir: dir.clone(),
-                    manifest: package.manifest_path.clone().into_std_path_buf(),
-                    features: features.clone(),
-                    features_exact: local.resolved.is_some() || !selection.is_unconstrained(),
-                    known_cfgs: None,
-                    build_dependencies: package
-                        .dependencies
-                        .iter()
-                        .any(|d| d.kind == DependencyKind::Build),
-                    manifests: manifests.clone(),
-                    deps,
-                    externs: externs.into_iter().collect(),
-                    immutable: package.source.is_some(),
-                    build: facts.as_ref().map(|facts| UnitBuild {
-                        package: Arc::clone(facts),
-                        harness,
-                        proc_macro: target.is_proc_macro(),
-                        profile: None,
-                        host: false,
-                    }),
-                });
             }
         }
+        units
     }
-    let mut seen = HashMap::new();
-    for unit in &units {
-        if let Some(other) = seen.insert(&unit.id, &unit.version) {
-            return Err(Error::new(format!(
-                "two packages give the unit id {} (versions {other} and {}); unit ids must be unique",
-                unit.id, unit.version
-            )));
+
+    fn unit(&self, target: &Target, kind: UnitKind) -> PlannedUnit {
+        let package = &self.local.package;
+        let externs = self.externs(kind);
+        let declared: Vec<String> = target.crate_types.iter().map(|c| c.to_string()).collect();
+        PlannedUnit {
+            id: UnitId::new(self.prefix, kind, &target.name),
+            package: package.name.to_string(),
+            version: package.version.to_string(),
+            target: target.name.clone(),
+            kind,
+            crate_types: kind
+                .crate_types(&declared)
+                .into_iter()
+                .map(String::from)
+                .collect(),
+            edition: target.edition.as_str().to_string(),
+            root_file: target.src_path.clone().into_std_path_buf(),
+            package_dir: package_dir(package).to_path_buf(),
+            manifest: package.manifest_path.clone().into_std_path_buf(),
+            features: self.features.clone(),
+            features_exact: self.features_exact,
+            known_cfgs: None,
+            build_dependencies: package
+                .dependencies
+                .iter()
+                .any(|d| d.kind == DependencyKind::Build),
+            manifests: self.manifests.clone(),
+            deps: self.deps(kind, &externs),
+            externs: externs.into_iter().map(|e| (e.name, e.unit)).collect(),
+            immutable: package.source.is_some(),
+            build: self.facts.as_ref().map(|facts| UnitBuild {
+                package: Arc::clone(facts),
+                harness: self.harness(target, kind),
+                proc_macro: target.is_proc_macro(),
+                profile: None,
+                host: false,
+            }),
         }
     }
-    Ok(units)
+
+    /// The libraries a unit of `kind` links, in order (of two of one name, the later wins).
+    fn externs(&self, kind: UnitKind) -> Vec<Extern> {
+        let linked = |kind: DependencyKind| self.linked[&kind].iter().cloned();
+        let mut externs: Vec<Extern> = kind
+            .linked_dependencies()
+            .into_iter()
+            .flat_map(linked)
+            .collect();
+        if kind.uses_dev_dependencies() {
+            externs.extend(linked(DependencyKind::Development));
+        }
+        if kind.links_own_library() {
+            externs.extend(self.own_lib.iter().cloned());
+        }
+        externs
+    }
+
+    /// The units a unit of `kind` needs built first, sorted: those it links, and the
+    /// package's build-script run, or for that run the compiled script and
+    /// [`PackagePlan::linked_runs`].
+    fn deps(&self, kind: UnitKind, externs: &[Extern]) -> Vec<UnitId> {
+        let mut deps: Vec<UnitId> = externs.iter().map(|e| e.unit.clone()).collect();
+        if kind == UnitKind::BuildScriptRun {
+            deps.extend(self.compile_script.iter().cloned());
+            deps.extend(self.linked_runs.iter().cloned());
+        } else if kind.follows_build_script_run() {
+            deps.extend(self.run_script.iter().cloned());
+        }
+        deps.sort();
+        deps.dedup();
+        deps
+    }
+
+    /// Whether a unit of `kind` for `target` gets libtest's harness: unless it is a test whose
+    /// manifest table says `harness = false`.
+    fn harness(&self, target: &Target, kind: UnitKind) -> bool {
+        kind.harness_table().is_none_or(|table| {
+            let name = if table == "lib" {
+                ""
+            } else {
+                target.name.as_str()
+            };
+            !self
+                .harness_off
+                .contains(&(table.to_string(), name.to_string()))
+        })
+    }
 }
 
 /// Each package's unit id prefix. Members keep their name (cargo allows no two members of
@@ -425,68 +455,11 @@ pub(crate) fn package_prefixes(workspace: &Workspace) -> HashMap<PackageId, Stri
         .collect()
 }
 
-fn prefix_of<'p>(prefixes: &'p HashMap<PackageId, String>, id: &PackageId) -> &'p str {
-    prefixes[id].as_str()
-}
-
 /// The id of the build-script run of `local` when it has a `links` key and a build script.
 fn links_run(local: &LocalPackage, prefix: &str) -> Option<UnitId> {
     local.package.links.as_ref()?;
     let script = local.package.targets.iter().find(|t| t.is_custom_build())?;
     Some(UnitId::new(prefix, UnitKind::BuildScriptRun, &script.name))
-}
-
-/// Where a package comes from, independent of the machine (see [`package_prefixes`]).
-fn source_key(workspace: &Workspace, package: &Package) -> String {
-    match &package.source {
-        Some(source) => source.repr.clone(),
-        None => {
-            let dir = package_dir(package);
-            let relative = dir.strip_prefix(&workspace.root).unwrap_or(dir);
-            format!("path+{}", relative.to_string_lossy())
-        }
-    }
-}
-
-/// What the builder takes from cargo's description of `local`.
-fn package_facts(workspace: &Workspace, local: &LocalPackage, lints: Vec<String>) -> PackageFacts {
-    let p = &local.package;
-    let text = |value: &Option<String>| value.clone().unwrap_or_default();
-    let path = |value: &Option<cargo_metadata::camino::Utf8PathBuf>| {
-        value.as_ref().map(|v| v.to_string()).unwrap_or_default()
-    };
-    let rust_version = p
-        .rust_version
-        .as_ref()
-        .map(|v| match v.patch {
-            0 => format!("{}.{}", v.major, v.minor),
-            _ => v.to_string(),
-        })
-        .unwrap_or_default();
-    let values = [
-        p.authors.join(":"),
-        text(&p.description),
-        text(&p.homepage),
-        text(&p.license),
-        path(&p.license_file),
-        path(&p.readme),
-        text(&p.repository),
-        rust_version,
-    ];
-    PackageFacts {
-        name: p.name.to_string(),
-        version: p.version.clone(),
-        source: source_key(workspace, p),
-        member: local.member,
-        links: p.links.clone(),
-        metadata_env: METADATA_VARIABLES.into_iter().zip(values).collect(),
-        declared_features: p.features.keys().cloned().collect(),
-        lint_flags: lints,
-        has_lib: p
-            .targets
-            .iter()
-            .any(|t| unit_kinds(t).any(|k| matches!(k, UnitKind::Lib | UnitKind::ProcMacro))),
-    }
 }
 
 /// Whether cargo builds `target` under the resolved `features`: every name in its
@@ -521,55 +494,17 @@ fn required_features_enabled(
         })
 }
 
-fn package_dir(package: &Package) -> &Path {
-    package
-        .manifest_path
-        .parent()
-        .map_or(Path::new("/"), |p| p.as_std_path())
-}
-
 /// The package's library as an extern: its crate name and its lib or proc-macro unit (ids
 /// starting with `prefix`).
 fn lib_extern(package: &Package, prefix: &str) -> Option<Extern> {
     package.targets.iter().find_map(|t| {
-        unit_kinds(t)
-            .find(|k| matches!(k, UnitKind::Lib | UnitKind::ProcMacro))
-            .map(|k| (t.name.replace('-', "_"), UnitId::new(prefix, k, &t.name)))
+        UnitKind::of_target(t)
+            .find(|k| k.is_library())
+            .map(|k| Extern {
+                name: t.name.replace('-', "_"),
+                unit: UnitId::new(prefix, k, &t.name),
+            })
     })
-}
-
-/// The units one target gives: its own, and its test-harness build where cargo has one, or,
-/// for a build script, running it.
-fn unit_kinds(target: &Target) -> impl Iterator<Item = UnitKind> {
-    let own = if target.is_proc_macro() {
-        Some(UnitKind::ProcMacro)
-    } else if target.is_lib()
-        || target.is_rlib()
-        || target.is_dylib()
-        || target.is_cdylib()
-        || target.is_staticlib()
-    {
-        Some(UnitKind::Lib)
-    } else if target.is_bin() {
-        Some(UnitKind::Bin)
-    } else if target.is_example() {
-        Some(UnitKind::Example)
-    } else if target.is_test() {
-        Some(UnitKind::Test)
-    } else if target.is_bench() {
-        Some(UnitKind::Bench)
-    } else if target.is_custom_build() {
-        Some(UnitKind::BuildScript)
-    } else {
-        None
-    };
-    let second = match own {
-        Some(UnitKind::Lib | UnitKind::ProcMacro) if target.test => Some(UnitKind::LibTest),
-        Some(UnitKind::Bin) if target.test => Some(UnitKind::BinTest),
-        Some(UnitKind::BuildScript) => Some(UnitKind::BuildScriptRun),
-        _ => None,
-    };
-    own.into_iter().chain(second)
 }
 
 /// The package's manifest, the workspace root's when the package inherits from it, and
