@@ -16,6 +16,7 @@
 use crate::fs::source_cache::{FileKind, UnitReads};
 use crate::relpath::normalize;
 use crate::syntax::string_literals;
+use crate::walk::unresolved::UnresolvedConstruct;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -35,8 +36,8 @@ pub(crate) struct RunAnalysis {
     pub env: BTreeSet<String>,
     /// Whether at least one `rerun-if-changed` was declared and all of them were literal.
     pub exact: bool,
-    /// `(file, line, reason)` for each input the analysis had to bound rather than read.
-    pub widened: Vec<(PathBuf, u32, String)>,
+    /// Each input the analysis had to bound rather than read.
+    pub widened: Vec<UnresolvedConstruct>,
 }
 
 /// Analyses the build script whose source files are `sources`, for the package in
@@ -79,7 +80,11 @@ pub(crate) fn analyse(
                             };
                             let reason =
                                 format!("rerun-if-changed path `{path}` is computed at run time");
-                            analysis.widened.push((file.clone(), line, reason));
+                            analysis.widened.push(UnresolvedConstruct {
+                                file: file.clone(),
+                                line,
+                                reason,
+                            });
                             analysis.inputs.insert(bound);
                         }
                     }
@@ -293,11 +298,11 @@ mod tests {
         assert!(!analysis.exact);
         assert_eq!(
             analysis.widened,
-            [(
-                script,
-                3,
-                "rerun-if-changed path `src/c/{}` is computed at run time".to_string()
-            )]
+            [UnresolvedConstruct {
+                file: script,
+                line: 3,
+                reason: "rerun-if-changed path `src/c/{}` is computed at run time".to_string()
+            }]
         );
     }
 
