@@ -65,7 +65,7 @@ impl UnitFindings {
             }))
         })?;
         let error = self.error.or(unreadable);
-        let unresolved = relative_unresolved(&self.unresolved, &rel);
+        let unresolved = relative_unresolved(&self.unresolved, rel);
         Ok(UnitSources {
             package: unit.package.clone(),
             version: unit.version.clone(),
