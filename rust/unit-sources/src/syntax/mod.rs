@@ -25,5 +25,7 @@ mod tests;
 mod tokens;
 
 pub(crate) use extract::parse_file;
-pub(crate) use items::{FileSyntax, Include, IncludeArg, IncludeKind, Item, ModDecl};
+pub(crate) use items::{
+    FileSyntax, Include, IncludeArg, IncludeKind, Invocation, Item, MacroDef, ModDecl,
+};
 pub(crate) use literals::string_literals;

@@ -17,6 +17,7 @@ use crate::fs::observation::FileKind;
 use crate::fs::source_cache::UnitReads;
 use crate::relpath::normalize;
 use crate::syntax::string_literals;
+use crate::walk::unresolved::UnresolvedConstruct;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -36,8 +37,8 @@ pub(crate) struct RunAnalysis {
     pub env: BTreeSet<String>,
     /// Whether at least one `rerun-if-changed` was declared and all of them were literal.
     pub exact: bool,
-    /// `(file, line, reason)` for each input the analysis had to bound rather than read.
-    pub widened: Vec<(PathBuf, u32, String)>,
+    /// Each input the analysis had to bound rather than read.
+    pub widened: Vec<UnresolvedConstruct>,
 }
 
 /// Analyses the build script whose source files are `sources`, for the package in
@@ -80,7 +81,11 @@ pub(crate) fn analyse(
                             };
                             let reason =
                                 format!("rerun-if-changed path `{path}` is computed at run time");
-                            analysis.widened.push((file.clone(), line, reason));
+                            analysis.widened.push(UnresolvedConstruct {
+                                file: file.clone(),
+                                line,
+                                reason,
+                            });
                             analysis.inputs.insert(bound);
                         }
                     }
@@ -294,11 +299,11 @@ mod tests {
         assert!(!analysis.exact);
         assert_eq!(
             analysis.widened,
-            [(
-                script,
-                3,
-                "rerun-if-changed path `src/c/{}` is computed at run time".to_string()
-            )]
+            [UnresolvedConstruct {
+                file: script,
+                line: 3,
+                reason: "rerun-if-changed path `src/c/{}` is computed at run time".to_string()
+            }]
         );
     }
 
