@@ -41,6 +41,7 @@ pub use cache::dir::{
 };
 pub use cache_info::{cache_info, CacheInfo};
 pub use error::Error;
+pub use model::unit_id::{UnitId, UnitKind};
 pub use model::{BuildInfo, Model, UnitSources, Unresolved, MODEL_VERSION};
 pub use oracle::compare::{compare, UnitComparison};
 pub use oracle::dep_info::{parse_dep_info, DepInfo};
@@ -49,4 +50,3 @@ pub use record::store::RecordInfo;
 pub use relpath::RelPath;
 pub use scan::{default_cache_dir, scan, ScanOptions};
 pub use workspace::features::FeatureSelection;
-pub use workspace::unit_id::{UnitId, UnitKind};

@@ -9,10 +9,10 @@
 //! host), [`build_info`] after they are scanned (the `CARGO_PKG_*` variables a unit gets
 //! depend on the names its files, and those of what it links, read).
 
+use crate::model::unit_id::{UnitId, UnitKind};
 use crate::model::BuildInfo;
 use crate::workspace::package_facts::{PackageFacts, METADATA_VARIABLES};
 use crate::workspace::profile::{FlagsFor, Profile, ProfileFor, ProfilePackage, Profiles};
-use crate::workspace::unit_id::{UnitId, UnitKind};
 use crate::workspace::units::{PlannedUnit, UnitBuild};
 use crate::{Error, UnitSources};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};

@@ -24,5 +24,5 @@ pub(crate) mod metadata_inputs;
 pub(crate) mod package_facts;
 pub(crate) mod profile;
 pub(crate) mod toolchain;
-pub(crate) mod unit_id;
+pub(crate) mod unit_rules;
 pub(crate) mod units;

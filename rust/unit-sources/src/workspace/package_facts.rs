@@ -5,8 +5,8 @@
 //! Invariant: nothing here depends on the machine: a package's source is named relative to the
 //! workspace root (or by cargo's source id), never by an absolute path.
 
+use crate::model::unit_id::UnitKind;
 use crate::workspace::metadata::{LocalPackage, Workspace};
-use crate::workspace::unit_id::UnitKind;
 use cargo_metadata::Package;
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;

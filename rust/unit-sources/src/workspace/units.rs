@@ -4,11 +4,11 @@
 use crate::cfg::KnownCfgs;
 use crate::fs::observation::FileKind;
 use crate::fs::source_cache::SourceCache;
+use crate::model::unit_id::{UnitId, UnitKind};
 use crate::workspace::lints::lint_flags;
 use crate::workspace::metadata::{LocalPackage, Workspace};
 use crate::workspace::package_facts::{package_dir, source_key, without_harness, PackageFacts};
 use crate::workspace::profile::Profile;
-use crate::workspace::unit_id::{UnitId, UnitKind};
 use crate::{Error, FeatureSelection};
 use cargo_metadata::{DependencyKind, Package, PackageId, Target};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};

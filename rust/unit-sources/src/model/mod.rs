@@ -1,6 +1,9 @@
 //! The model: what the CLI prints as JSON and the plugin returns as a Nix value.
 
-use crate::{Error, RelPath, UnitId, UnitKind};
+pub(crate) mod unit_id;
+
+use crate::model::unit_id::{UnitId, UnitKind};
+use crate::{Error, RelPath};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
