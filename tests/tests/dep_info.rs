@@ -11,7 +11,7 @@
 //! dep-info of cargo's own build instead.
 
 use rust_unit_sources::{
-    parse_dep_info, rustc_dep_info, scan, DepInfo, ScanOptions, UnitKind, UnitSources,
+    parse_dep_info, rustc_dep_info, scan, DepInfo, ScanOptions, Unit, UnitKind,
 };
 use rust_unit_sources_tests::{all_fixtures, cli_model, copy_tree, examples, fixture, strings};
 use std::path::{Path, PathBuf};
@@ -49,7 +49,7 @@ fn assert_superset_of_rustc(workspace: &Path) -> usize {
         let mut combinations = vec![unit.features.clone(), Vec::new()];
         combinations.extend(unit.features.iter().map(|f| vec![f.clone()]));
         for features in combinations {
-            let configured = UnitSources {
+            let configured = Unit {
                 features: features.clone(),
                 ..unit.clone()
             };
@@ -70,7 +70,7 @@ fn assert_superset_of_rustc(workspace: &Path) -> usize {
 }
 
 /// Whether `rustc --emit=metadata` fails on `unit` (its root file, edition and crate type).
-fn rustc_fails(root: &Path, unit: &UnitSources, rustc: &Path) -> bool {
+fn rustc_fails(root: &Path, unit: &Unit, rustc: &Path) -> bool {
     let out = tempfile::tempdir().expect("temp dir");
     let mut command = Command::new(rustc);
     command
@@ -140,7 +140,7 @@ fn cargo_lib_dep_info(workspace: &Path) -> (DepInfo, serde_json::Value) {
 }
 
 /// Records in `missed` what `rustc` read that `unit` does not list.
-fn check(id: &str, unit: &UnitSources, rustc: &DepInfo, missed: &mut Vec<String>) {
+fn check(id: &str, unit: &Unit, rustc: &DepInfo, missed: &mut Vec<String>) {
     for file in &rustc.files {
         if !unit.files.contains(file) {
             missed.push(format!("{id}: file {file}"));

@@ -42,7 +42,11 @@ pub use cache::dir::{
 pub use cache_info::{cache_info, CacheInfo};
 pub use error::Error;
 pub use model::unit_id::{UnitId, UnitKind};
-pub use model::{BuildInfo, Model, UnitSources, Unresolved, MODEL_VERSION};
+pub use model::{BuildInfo, Model, Unit, Unresolved, MODEL_VERSION};
+
+/// The old name of [`Unit`], kept for one release.
+#[deprecated(note = "renamed to `Unit`: it is the whole unit record")]
+pub type UnitSources = Unit;
 pub use oracle::compare::{compare, UnitComparison};
 pub use oracle::dep_info::{parse_dep_info, DepInfo};
 pub use oracle::rustc::{rustc_dep_info, rustc_model};

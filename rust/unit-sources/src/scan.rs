@@ -15,7 +15,7 @@ use crate::workspace::metadata_cache::{MetadataCache, StoredAnswer};
 use crate::workspace::profile::Profiles;
 use crate::workspace::toolchain::Toolchain;
 use crate::workspace::units::{plan_units, PlannedUnit};
-use crate::{Error, FeatureSelection, Model, UnitId, UnitKind, UnitSources, MODEL_VERSION};
+use crate::{Error, FeatureSelection, Model, Unit, UnitId, UnitKind, MODEL_VERSION};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -373,7 +373,7 @@ fn plan(
 /// Every unit's answer, taken over from the previous scan or walked now, with what each was
 /// computed from.
 struct UnitResults {
-    sources: BTreeMap<UnitId, UnitSources>,
+    sources: BTreeMap<UnitId, Unit>,
     inputs: HashMap<UnitId, UnitInputs>,
     /// The observations of the units taken over (a walked unit's are in the scan's memo).
     observations: Vec<(PathBuf, Observation)>,
@@ -381,10 +381,7 @@ struct UnitResults {
 
 impl UnitResults {
     /// The results of the `reused` units and of the `walked` ones.
-    fn of(
-        reused: Vec<(UnitId, StoredUnit)>,
-        walked: Vec<(UnitId, UnitSources, Touched)>,
-    ) -> UnitResults {
+    fn of(reused: Vec<(UnitId, StoredUnit)>, walked: Vec<(UnitId, Unit, Touched)>) -> UnitResults {
         let mut results = UnitResults {
             sources: BTreeMap::new(),
             inputs: HashMap::new(),

@@ -19,13 +19,14 @@ pub struct Model {
     /// The absolute workspace root; every path in the model is relative to it.
     pub root: String,
     /// The units, by id (sorted).
-    pub units: BTreeMap<UnitId, UnitSources>,
+    pub units: BTreeMap<UnitId, Unit>,
 }
 
-/// One unit and the files it reads.
+/// One unit of the model: what cargo compiles it from (kind, root file, features, deps) and
+/// every file rustc reads for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct UnitSources {
+pub struct Unit {
     /// The package name.
     pub package: String,
     /// The package version.

@@ -66,18 +66,18 @@ pub fn compare(native: &Model, rustc: &Model) -> Vec<UnitComparison> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Error, UnitKind, UnitSources};
+    use crate::{Error, Unit, UnitKind};
     use std::collections::BTreeMap;
     use std::path::Path;
 
-    fn unit(files: &[&str], env: &[&str]) -> UnitSources {
+    fn unit(files: &[&str], env: &[&str]) -> Unit {
         let rel = |p: &&str| {
             RelPath::new(Path::new("/w"), &Path::new("/w").join(p), &|m| {
                 Error::new(m)
             })
             .unwrap()
         };
-        UnitSources {
+        Unit {
             package: "p".into(),
             version: "0.1.0".into(),
             target: "p".into(),
@@ -107,7 +107,7 @@ mod tests {
     #[test]
     fn compare_reports_missed_and_extra() {
         let id = UnitId::new("p", UnitKind::Lib, "p");
-        let model = |u: UnitSources| Model {
+        let model = |u: Unit| Model {
             version: 1,
             root: "/w".into(),
             units: [(id.clone(), u)].into(),

@@ -12,7 +12,7 @@ use crate::model::unit_hash;
 use crate::oracle::dep_info::{parse_dep_info, DepInfo};
 use crate::oracle::dep_info_cache::DepInfoCache;
 use crate::workspace::toolchain::Toolchain;
-use crate::{Error, Model, RelPath, UnitId, UnitKind, UnitSources};
+use crate::{Error, Model, RelPath, Unit, UnitId, UnitKind};
 use rayon::prelude::*;
 use std::collections::{BTreeSet, HashMap};
 use std::ffi::OsString;
@@ -43,7 +43,7 @@ const SET_VARIABLES: [&str; 9] = [
 pub fn rustc_dep_info(
     root: &Path,
     id: &str,
-    unit: &UnitSources,
+    unit: &Unit,
     scratch: &Path,
     rustc: &Path,
 ) -> Result<DepInfo, Error> {
@@ -171,7 +171,7 @@ pub fn rustc_model(
                 Some(digest) => Ok(*digest),
                 None => file_digest(&root.join(path.as_str())),
             })?;
-            let sources = UnitSources {
+            let sources = Unit {
                 files: info.files,
                 env: info.env,
                 out_dir_includes: Some(info.out_dir_files),
@@ -209,7 +209,7 @@ fn rustc_identity(rustc: &Path) -> Result<String, Error> {
 
 /// The digest of what decides a unit's dep-info besides its files and variables: rustc, the
 /// workspace root, and everything [`rustc_dep_info`] passes for the unit.
-fn unit_key(rustc: &str, root: &Path, id: &UnitId, unit: &UnitSources) -> [u8; 32] {
+fn unit_key(rustc: &str, root: &Path, id: &UnitId, unit: &Unit) -> [u8; 32] {
     let mut key = blake3::Hasher::new();
     let mut part = |bytes: &[u8]| {
         key.update(&(bytes.len() as u64).to_le_bytes());

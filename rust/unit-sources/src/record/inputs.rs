@@ -29,7 +29,7 @@
 use crate::fs::observation::Observation;
 use crate::fs::relocation;
 use crate::fs::source_cache::Touched;
-use crate::{UnitId, UnitSources};
+use crate::{Unit, UnitId};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -91,7 +91,7 @@ pub(crate) struct ScanInputs {
 #[derive(Serialize, Deserialize)]
 struct UnitRecord {
     id: UnitId,
-    /// Its [`UnitSources`] as JSON (their serde attributes need a self-describing format).
+    /// Its [`Unit`] as JSON (their serde attributes need a self-describing format).
     sources: String,
     /// Indices into [`ScanInputs::observations`].
     touched: Vec<u32>,
@@ -101,7 +101,7 @@ struct UnitRecord {
 /// What the previous scan left, checked against the file system now.
 pub(crate) enum Previous {
     /// Every observation holds: the previous units are the answer.
-    Unchanged(BTreeMap<UnitId, UnitSources>),
+    Unchanged(BTreeMap<UnitId, Unit>),
     /// Some observations changed, none of those every unit depends on: the units whose own
     /// observations all hold, with those observations, can be taken over.
     Partly(HashMap<UnitId, StoredUnit>),
@@ -109,7 +109,7 @@ pub(crate) enum Previous {
 
 /// A unit of the previous scan whose every observation still holds.
 pub(crate) struct StoredUnit {
-    pub sources: UnitSources,
+    pub sources: Unit,
     /// `sources` as stored (JSON).
     pub json: String,
     /// At the current root.
@@ -195,7 +195,7 @@ impl ScanInputs {
     pub fn new(
         key: [u8; 32],
         root: &Path,
-        units: &BTreeMap<UnitId, UnitSources>,
+        units: &BTreeMap<UnitId, Unit>,
         observations: Vec<(PathBuf, Observation)>,
         inputs: &HashMap<UnitId, UnitInputs>,
         global: &Touched,
@@ -289,7 +289,7 @@ mod tests {
         key: [u8; 32],
         stored_root: &Path,
         root: &Path,
-    ) -> Option<BTreeMap<UnitId, UnitSources>> {
+    ) -> Option<BTreeMap<UnitId, Unit>> {
         match inputs.previous(&key, stored_root, root)? {
             Previous::Unchanged(units) => Some(units),
             Previous::Partly(_) => None,
@@ -353,7 +353,7 @@ mod tests {
         tree: &Path,
         b_literal: Option<&str>,
         b_text: &str,
-    ) -> (ScanInputs, BTreeMap<UnitId, UnitSources>) {
+    ) -> (ScanInputs, BTreeMap<UnitId, Unit>) {
         std::fs::create_dir_all(tree).unwrap();
         let mut observations = Vec::new();
         let mut inputs = HashMap::new();
@@ -364,7 +364,7 @@ mod tests {
             observations.push((path.clone(), content(name)));
             let id = UnitId::new(name, crate::UnitKind::Lib, name);
             let reason = if name == "b" { b_text } else { "" };
-            let sources: UnitSources = serde_json::from_value(serde_json::json!({
+            let sources: Unit = serde_json::from_value(serde_json::json!({
                 "package": name, "version": "0.1.0", "target": name, "kind": "lib",
                 "crateTypes": ["lib"], "edition": "2021", "rootFile": format!("{name}.rs"),
                 "manifest": "Cargo.toml", "features": [], "files": [format!("{name}.rs")],

@@ -1,4 +1,4 @@
-//! What one unit's walk found, and its conversion into the unit's answer ([`UnitSources`]):
+//! What one unit's walk found, and its conversion into the unit's answer ([`Unit`]):
 //! paths made relative to the workspace root, the directories rustc must traverse, the
 //! unit's hash, and the unresolved constructs sorted.
 
@@ -8,7 +8,7 @@ use crate::walk::scope::WalkScope;
 use crate::walk::script_run::RunInputs;
 use crate::walk::unresolved::UnresolvedConstruct;
 use crate::workspace::units::PlannedUnit;
-use crate::{Error, RelPath, UnitSources, Unresolved};
+use crate::{Error, RelPath, Unit, Unresolved};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -36,7 +36,7 @@ impl UnitFindings {
         unit: &PlannedUnit,
         scope: &WalkScope<'_>,
         reads: &UnitReads<'_>,
-    ) -> Result<UnitSources, Error> {
+    ) -> Result<Unit, Error> {
         let rel = |path: &Path| {
             scope
                 .rel(path, &unit.root_file, 0)
@@ -66,7 +66,7 @@ impl UnitFindings {
         })?;
         let error = self.error.or(unreadable);
         let unresolved = relative_unresolved(&self.unresolved, rel);
-        Ok(UnitSources {
+        Ok(Unit {
             package: unit.package.clone(),
             version: unit.version.clone(),
             target: unit.target.clone(),

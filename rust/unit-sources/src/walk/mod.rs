@@ -1,7 +1,7 @@
 //! The module walk: for one unit, every file rustc reads compiling it, found by following its
 //! module tree and `include!`-family macros from its root file, as rustc resolves them.
 //!
-//! Contract, for every unit's answer ([`crate::UnitSources`]):
+//! Contract, for every unit's answer ([`crate::Unit`]):
 //! - `files` is a superset of what `rustc --emit=dep-info` lists for the unit, for its
 //!   features and target. What the walk cannot resolve statically (an include of a computed
 //!   path, a `#[path]` that is not a literal, a macro it cannot expand, a module whose

@@ -7,7 +7,7 @@ use crate::walk::scope::WalkScope;
 use crate::walk::unit_walk::walk_unit;
 use crate::workspace::metadata::Workspace;
 use crate::workspace::units::PlannedUnit;
-use crate::{Error, UnitSources};
+use crate::{Error, Unit};
 
 /// Follows a unit's module tree and includes from its root file.
 pub(crate) struct ModuleResolver<'w> {
@@ -42,7 +42,7 @@ impl<'w> ModuleResolver<'w> {
     /// the walk resolved, the failing path included.
     ///
     /// Errors only for a root file or manifest outside the workspace root.
-    pub fn scan_unit(&self, unit: &PlannedUnit) -> Result<(UnitSources, Touched), Error> {
+    pub fn scan_unit(&self, unit: &PlannedUnit) -> Result<(Unit, Touched), Error> {
         let reads = UnitReads::new(self.scope.cache);
         let sources = walk_unit(&self.scope, unit, &reads)?;
         Ok((sources, reads.into_touched()))

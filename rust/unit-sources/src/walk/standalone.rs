@@ -8,7 +8,7 @@
 
 use crate::cache::parse::ParseCache;
 use crate::fs::source_cache::SourceCache;
-use crate::model::UnitSources;
+use crate::model::Unit;
 use crate::walk::resolver::ModuleResolver;
 use crate::workspace::metadata::Workspace;
 use crate::workspace::units::PlannedUnit;
@@ -18,7 +18,7 @@ use std::path::Path;
 
 /// Walks the module tree of `root/src/lib.rs` with `features` enabled. Errors as
 /// [`crate::scan`]'s for the unit's root file; everything else is the unit's own `error`.
-pub(crate) fn walk_lib(root: &Path, features: &[&str]) -> Result<UnitSources, Error> {
+pub(crate) fn walk_lib(root: &Path, features: &[&str]) -> Result<Unit, Error> {
     let workspace = Workspace {
         root: root.to_path_buf(),
         packages: Vec::new(),

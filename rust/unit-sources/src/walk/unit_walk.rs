@@ -15,7 +15,7 @@ use crate::walk::script_run::script_run;
 use crate::walk::unit_errors::missing_root;
 use crate::walk::unresolved::UnresolvedConstruct;
 use crate::workspace::units::PlannedUnit;
-use crate::{Error, UnitKind, UnitSources};
+use crate::{Error, Unit, UnitKind};
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -28,7 +28,7 @@ pub(crate) fn walk_unit(
     scope: &WalkScope<'_>,
     unit: &PlannedUnit,
     reads: &UnitReads<'_>,
-) -> Result<UnitSources, Error> {
+) -> Result<Unit, Error> {
     let cfg = CfgContext {
         features: &unit.features,
         features_exact: unit.features_exact,
@@ -284,7 +284,7 @@ impl UnitWalk<'_, '_> {
 
     /// The unit's answer (see [`UnitFindings::into_unit_sources`]). For a `build-script-run`
     /// unit, what the walk found (the script's sources) is replaced by what running it reads.
-    fn finish(self) -> Result<UnitSources, Error> {
+    fn finish(self) -> Result<Unit, Error> {
         let mut findings = UnitFindings {
             files: self.files,
             env: self.env,

@@ -14,7 +14,7 @@ use crate::model::BuildInfo;
 use crate::workspace::package_facts::{PackageFacts, METADATA_VARIABLES};
 use crate::workspace::profile::{FlagsFor, Profile, ProfileFor, ProfilePackage, Profiles};
 use crate::workspace::units::{PlannedUnit, UnitBuild};
-use crate::{Error, UnitSources};
+use crate::{Error, Unit};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// Resolves every unit's profile `name`: what build scripts and proc-macros link and nothing
@@ -231,7 +231,7 @@ fn strip_debuginfo(graph: &LinkGraph, resolved: &mut [Option<UnitProfile>]) {
 /// every unit's scanned sources.
 pub(crate) fn build_info(
     units: &[PlannedUnit],
-    scanned: &BTreeMap<UnitId, UnitSources>,
+    scanned: &BTreeMap<UnitId, Unit>,
 ) -> BTreeMap<UnitId, BuildInfo> {
     let by_id: HashMap<&UnitId, &PlannedUnit> = units.iter().map(|u| (&u.id, u)).collect();
     // The metadata variables each library unit's files, or those of what it links, read: a
@@ -241,7 +241,7 @@ pub(crate) fn build_info(
     fn collect<'u>(
         id: &'u UnitId,
         by_id: &HashMap<&UnitId, &'u PlannedUnit>,
-        scanned: &'u BTreeMap<UnitId, UnitSources>,
+        scanned: &'u BTreeMap<UnitId, Unit>,
         memo: &mut HashMap<&'u UnitId, BTreeSet<&'static str>>,
     ) -> BTreeSet<&'static str> {
         if let Some(known) = memo.get(id) {
