@@ -830,12 +830,12 @@ fn method(out: &mut String) {
          three to four times the floor's CPU time, so a scan that lexes everything cannot come \
          within 2× of the floor: hence the caches.\n\n\
          Optimisations made for issue 7:\n\n\
-         - `cargo metadata`'s answer cached (`rust/unit-sources/src/metadata_cache.rs`) with \
+         - `cargo metadata`'s answer cached (`rust/unit-sources/src/workspace/metadata_cache.rs`) with \
          observations of every input cargo reads for it: on this project's workspace cargo was \
          41 of the 44 ms of an unchanged scan, on 1000 generated packages 0.88 of 1.20 s \
          (the previous run of this benchmark). Checking while cargo runs, tried before, \
          gained nothing: on two cores both are CPU-bound and slowed each other down.\n\
-         - The scan fingerprint (`rust/unit-sources/src/fingerprint.rs`): cargo's freshness \
+         - The scan fingerprint (`rust/unit-sources/src/record/inputs.rs`): cargo's freshness \
          check applied to the model, per unit. `cargo-unit-sources scan` on the crates.io \
          workspace, measured while developing it: 626 ms without → 181 ms with a fresh \
          fingerprint (of which `cargo metadata` about 90 ms); after editing one file, about \

@@ -1,6 +1,6 @@
 //! One library unit of a bare directory walked without `cargo metadata`: the entry point of
 //! the fuzz targets (`src/fuzzing.rs`) and of the walk's text-fixture tests
-//! (`src/walk_fixture_tests.rs`).
+//! (`src/walk/fixture_tests/`).
 //!
 //! Contract: the unit is `root/src/lib.rs`, edition 2021, crate type `lib`, with exactly
 //! `features` enabled, no target cfgs, no build script and no dependencies; the answer is the

@@ -4,10 +4,10 @@
 //! takes (profile, rustc flags, environment).
 //!
 //! Contract: units are planned as cargo plans them, from cargo's own answer and the manifests
-//! and configuration cargo reads: identities ([`unit_id`]), the per-kind rules of
-//! [`unit_id::UnitKind`], profiles and flags ([`build_plan`]). Paths are absolute here; what
-//! leaves the layer for the model depends on no machine (sources are named by cargo's source
-//! id or relative to the root).
+//! and configuration cargo reads: the per-kind rules of [`crate::UnitKind`] ([`unit_rules`]),
+//! profiles and flags ([`build_plan`]). Paths are absolute here; what leaves the layer for the
+//! model depends on no machine (sources are named by cargo's source id or relative to the
+//! root).
 //!
 //! Boundary: this layer knows cargo, and nothing about walking module trees (`walk`, `syntax`)
 //! or about Nix; the walk takes a [`units::PlannedUnit`] and gives its files back, and the
