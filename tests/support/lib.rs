@@ -237,6 +237,21 @@ pub fn nix_path(path: &Path) -> String {
     format!("(/. + {})", nix_string(path))
 }
 
+/// Writes `content` to `path`, creating its parent directories.
+pub fn write_file(path: &Path, content: impl AsRef<[u8]>) {
+    std::fs::create_dir_all(path.parent().expect("a file has a parent")).unwrap();
+    std::fs::write(path, content).unwrap();
+}
+
+/// A tree in a fresh temporary directory holding `files` (path relative to it, content).
+pub fn temp_tree(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, content) in files {
+        write_file(&dir.path().join(path), content);
+    }
+    dir
+}
+
 /// A Nix string literal for `path`.
 pub fn nix_string(path: &Path) -> String {
     format!(

@@ -9,22 +9,12 @@
 
 use rust_unit_sources_tests::{
     broken_files_tried, cli, nix_error, nix_eval, nix_json, nix_string, plugin_model_tried,
+    temp_tree,
 };
 use std::path::Path;
 use std::process::Command;
 
 const MANIFEST: &[u8] = b"[package]\nname = \"bad\"\nversion = \"0.1.0\"\nedition = \"2021\"\n";
-
-/// A workspace in a temporary directory holding `files` (path, content).
-fn workspace(files: &[(&str, &[u8])]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (path, content) in files {
-        let path = dir.path().join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, content).unwrap();
-    }
-    dir
-}
 
 /// The CLI's error line for `dir` (exit 2, nothing on stdout), checked to be the plugin's too.
 fn error_of(dir: &Path) -> String {
@@ -133,7 +123,7 @@ fn missing_workspaces_and_unknown_features() {
             empty.path().display()
         )
     );
-    let dir = workspace(&[("Cargo.toml", MANIFEST), ("src/lib.rs", b"")]);
+    let dir = temp_tree(&[("Cargo.toml", MANIFEST), ("src/lib.rs", b"")]);
     let cli = cli(&[
         "scan",
         "--manifest-path",
@@ -159,7 +149,7 @@ fn missing_workspaces_and_unknown_features() {
 
 #[test]
 fn malformed_manifests() {
-    let not_utf8 = workspace(&[("Cargo.toml", b"[package]\nname = \"x\xff\"\n")]);
+    let not_utf8 = temp_tree(&[("Cargo.toml", b"[package]\nname = \"x\xff\"\n")]);
     assert_eq!(
         error_of(not_utf8.path()),
         format!(
@@ -168,7 +158,7 @@ fn malformed_manifests() {
             at(not_utf8.path(), "Cargo.toml")
         )
     );
-    let unclosed = workspace(&[("Cargo.toml", b"[package\nname = 1\n")]);
+    let unclosed = temp_tree(&[("Cargo.toml", b"[package\nname = 1\n")]);
     assert_eq!(
         error_of(unclosed.path()),
         format!(
@@ -176,7 +166,7 @@ fn malformed_manifests() {
             at(unclosed.path(), "Cargo.toml:1")
         )
     );
-    let mistyped = workspace(&[("Cargo.toml", b"[package]\nname = 1\n")]);
+    let mistyped = temp_tree(&[("Cargo.toml", b"[package]\nname = 1\n")]);
     assert_eq!(
         error_of(mistyped.path()),
         format!(
@@ -184,7 +174,7 @@ fn malformed_manifests() {
             at(mistyped.path(), "Cargo.toml:2")
         )
     );
-    let no_name = workspace(&[("Cargo.toml", b"[package]\nversion = \"0.1.0\"\n")]);
+    let no_name = temp_tree(&[("Cargo.toml", b"[package]\nversion = \"0.1.0\"\n")]);
     let manifest = at(no_name.path(), "Cargo.toml");
     assert_eq!(
         error_of(no_name.path()),
@@ -194,7 +184,7 @@ fn malformed_manifests() {
 
 #[test]
 fn cargo_missing_from_path() {
-    let dir = workspace(&[("Cargo.toml", MANIFEST), ("src/lib.rs", b"")]);
+    let dir = temp_tree(&[("Cargo.toml", MANIFEST), ("src/lib.rs", b"")]);
     let manifest = at(dir.path(), "Cargo.toml");
     let cli = Command::new(
         rust_unit_sources_tests::repo_root().join("target/release/cargo-unit-sources"),
@@ -253,11 +243,11 @@ fn malformed_sources_name_file_and_line() {
         (b"\nmod a {\n", "src/lib.rs:2: unclosed delimiter"),
     ];
     for (source, expected) in cases {
-        let dir = workspace(&[("Cargo.toml", MANIFEST), ("src/lib.rs", source)]);
+        let dir = temp_tree(&[("Cargo.toml", MANIFEST), ("src/lib.rs", source)]);
         assert_eq!(unit_error_of(dir.path()), at(dir.path(), expected));
     }
     let deep = format!("fn f() {}{}", "{".repeat(10_000), "}".repeat(10_000));
-    let dir = workspace(&[("Cargo.toml", MANIFEST), ("src/lib.rs", deep.as_bytes())]);
+    let dir = temp_tree(&[("Cargo.toml", MANIFEST), ("src/lib.rs", deep.as_bytes())]);
     assert_eq!(
         unit_error_of(dir.path()),
         at(
@@ -269,7 +259,7 @@ fn malformed_sources_name_file_and_line() {
 
 #[test]
 fn paths_leaving_the_root_or_naming_directories() {
-    let outside = workspace(&[
+    let outside = temp_tree(&[
         ("Cargo.toml", MANIFEST),
         ("src/lib.rs", b"#[path = \"../../x.rs\"]\nmod x;\n"),
     ]);
@@ -283,7 +273,7 @@ fn paths_leaving_the_root_or_naming_directories() {
             root.display()
         )
     );
-    let absolute = workspace(&[
+    let absolute = temp_tree(&[
         ("Cargo.toml", MANIFEST),
         (
             "src/lib.rs",
@@ -299,7 +289,7 @@ fn paths_leaving_the_root_or_naming_directories() {
             root.display()
         )
     );
-    let directory = workspace(&[
+    let directory = temp_tree(&[
         ("Cargo.toml", MANIFEST),
         ("src/lib.rs", b"#[path = \"d\"]\nmod x;\n"),
         ("src/d/f.rs", b""),
@@ -313,7 +303,7 @@ fn paths_leaving_the_root_or_naming_directories() {
             at(root, "src/d")
         )
     );
-    let include_dir = workspace(&[
+    let include_dir = temp_tree(&[
         ("Cargo.toml", MANIFEST),
         ("src/lib.rs", b"const D: &str = include_str!(\"d\");\n"),
         ("src/d/f", b""),
@@ -331,7 +321,7 @@ fn paths_leaving_the_root_or_naming_directories() {
 
 #[test]
 fn include_cycles_end_with_an_error() {
-    let dir = workspace(&[
+    let dir = temp_tree(&[
         ("Cargo.toml", MANIFEST),
         ("src/lib.rs", b"include!(\"a.rs\");\n"),
         ("src/a.rs", b"\ninclude!(\"b.rs\");\n"),
@@ -351,7 +341,7 @@ fn include_cycles_end_with_an_error() {
 
 #[test]
 fn symlink_loops() {
-    let dir = workspace(&[("Cargo.toml", MANIFEST), ("src/lib.rs", b"mod a;\n")]);
+    let dir = temp_tree(&[("Cargo.toml", MANIFEST), ("src/lib.rs", b"mod a;\n")]);
     std::os::unix::fs::symlink("a.rs", dir.path().join("src/a.rs")).unwrap();
     assert_eq!(
         unit_error_of(dir.path()),
@@ -361,7 +351,7 @@ fn symlink_loops() {
             at(dir.path(), "src/a.rs")
         )
     );
-    let dangling = workspace(&[
+    let dangling = temp_tree(&[
         ("Cargo.toml", MANIFEST),
         (
             "src/lib.rs",
@@ -378,7 +368,7 @@ fn symlink_loops() {
         )
     );
 
-    let widened = workspace(&[
+    let widened = temp_tree(&[
         ("Cargo.toml", MANIFEST),
         ("src/lib.rs", b"mod m;\n"),
         (
@@ -396,7 +386,7 @@ fn symlink_loops() {
 
 #[test]
 fn odd_but_legal_sources_scan() {
-    let dir = workspace(&[
+    let dir = temp_tree(&[
         ("Cargo.toml", MANIFEST),
         ("src/lib.rs", b"const N: &str = \"\0\";\nmod a;\nmod a;\n"),
         ("src/a.rs", b"// \0 in a comment\n"),
@@ -409,7 +399,7 @@ fn odd_but_legal_sources_scan() {
 
 #[test]
 fn a_hundred_thousand_files() {
-    let dir = workspace(&[
+    let dir = temp_tree(&[
         ("Cargo.toml", MANIFEST),
         ("src/lib.rs", b"mod m;\n"),
         (
@@ -432,7 +422,7 @@ fn a_hundred_thousand_files() {
 fn a_hundred_megabyte_source() {
     let line = "const A: u8 = 1; // padding to make the file large\n";
     let source = line.repeat(100 * 1024 * 1024 / line.len());
-    let dir = workspace(&[("Cargo.toml", MANIFEST), ("src/lib.rs", source.as_bytes())]);
+    let dir = temp_tree(&[("Cargo.toml", MANIFEST), ("src/lib.rs", source.as_bytes())]);
     let output = cli(&["scan", "--manifest-path", dir.path().to_str().unwrap()]);
     assert!(
         output.status.success(),
@@ -453,7 +443,7 @@ fn a_missing_target_file_breaks_only_its_unit() {
         b"\n[[example]]\nname = \"x\"\npath = \"examples/x.rs\"\n",
     ]
     .concat();
-    let dir = workspace(&[
+    let dir = temp_tree(&[
         ("Cargo.toml", &manifest),
         ("src/lib.rs", b"pub fn f() {}\n"),
     ]);
@@ -489,7 +479,7 @@ fn a_missing_target_file_breaks_only_its_unit() {
 #[test]
 fn an_include_named_by_a_computed_build_script_variable_is_unknown() {
     let manifest = [MANIFEST, b"build = \"build.rs\"\n"].concat();
-    let dir = workspace(&[
+    let dir = temp_tree(&[
         ("Cargo.toml", &manifest),
         (
             "build.rs",

@@ -6,7 +6,7 @@
 //! as `--no-cache` does (same stdout, stderr and exit code), and runs cargo exactly when one of
 //! cargo's inputs changed.
 
-use rust_unit_sources_tests::{cli_with_env, copy_tree, examples, fixture, fixtures};
+use rust_unit_sources_tests::{cli_with_env, copy_tree, examples, fixture, fixtures, write_file};
 use std::collections::BTreeSet;
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
@@ -102,9 +102,9 @@ impl Scratch {
                 .find(|c| c.is_file())
                 .unwrap_or_else(|| panic!("{tool} on PATH"));
             let counter = bin.join(tool);
-            write(
+            write_file(
                 &counter,
-                &format!(
+                format!(
                     "#!/bin/sh\n[ \"$1\" = -vV ] || echo run >> '{}'\nexec '{}' \"$@\"\n",
                     dir.path().join(format!("runs-{tool}")).display(),
                     real.display()
@@ -271,11 +271,6 @@ struct Change {
     runs_cargo: bool,
 }
 
-fn write(path: &Path, text: &str) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
-
 fn append(path: &Path, text: &str) {
     let old = std::fs::read_to_string(path).unwrap();
     std::fs::write(path, old + text).unwrap();
@@ -350,7 +345,7 @@ fn broken_units_are_fixed_and_broken_as_uncached_scans_say() {
             Change {
                 what: "the missing module of a test created",
                 apply: |ws| {
-                    write(
+                    write_file(
                         &ws.join("tests/common/mod.rs"),
                         "pub const EXPECTED: &str = \"hello\";\n",
                     )
@@ -369,7 +364,7 @@ fn broken_units_are_fixed_and_broken_as_uncached_scans_say() {
             },
             Change {
                 what: "the excluded example's file created",
-                apply: |ws| write(&ws.join("examples/excluded.rs"), "fn main() {}\n"),
+                apply: |ws| write_file(&ws.join("examples/excluded.rs"), "fn main() {}\n"),
                 changes_answer: true,
                 runs_cargo: true,
             },
@@ -406,7 +401,7 @@ fn module_tree_changes_are_seen() {
             Change {
                 what: "a module declared and created",
                 apply: |ws| {
-                    write(&ws.join("src/extra.rs"), "pub fn f() {}\n");
+                    write_file(&ws.join("src/extra.rs"), "pub fn f() {}\n");
                     append(&ws.join("src/lib.rs"), "\npub mod extra;\n");
                 },
                 changes_answer: true,
@@ -414,7 +409,7 @@ fn module_tree_changes_are_seen() {
             },
             Change {
                 what: "the other candidate file of a module created",
-                apply: |ws| write(&ws.join("src/extra/mod.rs"), "pub fn g() {}\n"),
+                apply: |ws| write_file(&ws.join("src/extra/mod.rs"), "pub fn g() {}\n"),
                 changes_answer: true,
                 runs_cargo: false,
             },
@@ -439,7 +434,7 @@ fn module_tree_changes_are_seen() {
                 what: "the link replaced by a file",
                 apply: |ws| {
                     std::fs::remove_file(ws.join("src/extra.rs")).unwrap();
-                    write(&ws.join("src/extra.rs"), "pub fn f() {}\n");
+                    write_file(&ws.join("src/extra.rs"), "pub fn f() {}\n");
                 },
                 changes_answer: true,
                 runs_cargo: false,
@@ -447,7 +442,7 @@ fn module_tree_changes_are_seen() {
             Change {
                 what: "a data file included by two units, spelled two ways",
                 apply: |ws| {
-                    write(&ws.join("src/shared.txt"), "one\n");
+                    write_file(&ws.join("src/shared.txt"), "one\n");
                     append(
                         &ws.join("src/lib.rs"),
                         "\npub const SHARED: &str = include_str!(\"shared.txt\");\n",
@@ -462,25 +457,25 @@ fn module_tree_changes_are_seen() {
             },
             Change {
                 what: "that data file edited (both units' hashes change)",
-                apply: |ws| write(&ws.join("src/shared.txt"), "two\n"),
+                apply: |ws| write_file(&ws.join("src/shared.txt"), "two\n"),
                 changes_answer: true,
                 runs_cargo: false,
             },
             Change {
                 what: "a new binary (cargo's answer changes)",
-                apply: |ws| write(&ws.join("src/bin/tool.rs"), "fn main() {}\n"),
+                apply: |ws| write_file(&ws.join("src/bin/tool.rs"), "fn main() {}\n"),
                 changes_answer: true,
                 runs_cargo: true,
             },
             Change {
                 what: "a Cargo.lock appears",
-                apply: |ws| write(&ws.join("Cargo.lock"), "version = 4\n"),
+                apply: |ws| write_file(&ws.join("Cargo.lock"), "version = 4\n"),
                 changes_answer: true,
                 runs_cargo: false,
             },
             Change {
                 what: "an unrelated file outside every unit",
-                apply: |ws| write(&ws.join("notes.txt"), "nothing\n"),
+                apply: |ws| write_file(&ws.join("notes.txt"), "nothing\n"),
                 changes_answer: false,
                 runs_cargo: false,
             },
@@ -494,7 +489,7 @@ fn widened_directories_and_build_script_inputs_are_seen() {
         "macro-mods",
         &[Change {
             what: "a file matching a widened include appears",
-            apply: |ws| write(&ws.join("data/z.txt"), "z\n"),
+            apply: |ws| write_file(&ws.join("data/z.txt"), "z\n"),
             changes_answer: true,
             runs_cargo: false,
         }],
@@ -504,7 +499,7 @@ fn widened_directories_and_build_script_inputs_are_seen() {
         &[
             Change {
                 what: "a file appears in a package whose build script declares no inputs",
-                apply: |ws| write(&ws.join("assets/new/deeper.txt"), "new\n"),
+                apply: |ws| write_file(&ws.join("assets/new/deeper.txt"), "new\n"),
                 changes_answer: true,
                 runs_cargo: false,
             },
@@ -534,14 +529,14 @@ fn build_scripts_decide_other_units_cfgs() {
         &[
             Change {
                 what: "a build script that sets no cfg",
-                apply: |ws| write(&ws.join("build.rs"), "fn main() {}\n"),
+                apply: |ws| write_file(&ws.join("build.rs"), "fn main() {}\n"),
                 changes_answer: true,
                 runs_cargo: true,
             },
             Change {
                 what: "the build script now sets the cfg of a module",
                 apply: |ws| {
-                    write(
+                    write_file(
                         &ws.join("build.rs"),
                         "fn main() { println!(\"cargo:rustc-cfg=my_build_script_cfg\"); }\n",
                     )
@@ -556,16 +551,16 @@ fn build_scripts_decide_other_units_cfgs() {
 /// A virtual workspace whose members are `crates/*`: `alpha` (2021 edition) and `old` (no
 /// edition: 2015).
 fn member_globs(ws: &Path) {
-    write(
+    write_file(
         &ws.join("Cargo.toml"),
         "[workspace]\nmembers = [\"crates/*\"]\nresolver = \"2\"\n",
     );
     for (name, edition) in [("alpha", "edition = \"2021\"\n"), ("old", "")] {
-        write(
+        write_file(
             &ws.join(format!("crates/{name}/Cargo.toml")),
-            &format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\n{edition}"),
+            format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\n{edition}"),
         );
-        write(
+        write_file(
             &ws.join(format!("crates/{name}/src/lib.rs")),
             "pub fn f() {}\n",
         );
@@ -595,7 +590,7 @@ fn cargo_runs_exactly_when_its_inputs_change() {
             change(
                 "a module file added to a 2021-edition package's src/",
                 |ws| {
-                    write(&ws.join("crates/alpha/src/m.rs"), "\n");
+                    write_file(&ws.join("crates/alpha/src/m.rs"), "\n");
                     append(&ws.join("crates/alpha/src/lib.rs"), "mod m;\n");
                 },
                 true,
@@ -603,32 +598,32 @@ fn cargo_runs_exactly_when_its_inputs_change() {
             ),
             change(
                 "a file added to a 2015-edition package's src/ (cargo infers src/<name>.rs)",
-                |ws| write(&ws.join("crates/old/src/notes.txt"), "\n"),
+                |ws| write_file(&ws.join("crates/old/src/notes.txt"), "\n"),
                 false,
                 true,
             ),
             change(
                 "a member directory matching the glob",
                 |ws| {
-                    write(
+                    write_file(
                         &ws.join("crates/gamma/Cargo.toml"),
                         "[package]\nname = \"gamma\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
                     );
-                    write(&ws.join("crates/gamma/src/lib.rs"), "\n");
+                    write_file(&ws.join("crates/gamma/src/lib.rs"), "\n");
                 },
                 true,
                 true,
             ),
             change(
                 "a directory matching the glob without a manifest (cargo fails)",
-                |ws| write(&ws.join("crates/delta/src/lib.rs"), "\n"),
+                |ws| write_file(&ws.join("crates/delta/src/lib.rs"), "\n"),
                 true,
                 true,
             ),
             change(
                 "its manifest",
                 |ws| {
-                    write(
+                    write_file(
                         &ws.join("crates/delta/Cargo.toml"),
                         "[package]\nname = \"delta\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
                     )
@@ -638,20 +633,20 @@ fn cargo_runs_exactly_when_its_inputs_change() {
             ),
             change(
                 "a binary in src/bin",
-                |ws| write(&ws.join("crates/alpha/src/bin/tool.rs"), "fn main() {}\n"),
+                |ws| write_file(&ws.join("crates/alpha/src/bin/tool.rs"), "fn main() {}\n"),
                 true,
                 true,
             ),
             change(
                 "a directory in examples/ without main.rs",
-                |ws| write(&ws.join("crates/alpha/examples/demo/util.rs"), "\n"),
+                |ws| write_file(&ws.join("crates/alpha/examples/demo/util.rs"), "\n"),
                 false,
                 true,
             ),
             change(
                 "its main.rs",
                 |ws| {
-                    write(
+                    write_file(
                         &ws.join("crates/alpha/examples/demo/main.rs"),
                         "mod util;\nfn main() {}\n",
                     )
@@ -661,13 +656,13 @@ fn cargo_runs_exactly_when_its_inputs_change() {
             ),
             change(
                 "a README (cargo infers the package's readme)",
-                |ws| write(&ws.join("crates/alpha/README.md"), "# alpha\n"),
+                |ws| write_file(&ws.join("crates/alpha/README.md"), "# alpha\n"),
                 false,
                 true,
             ),
             change(
                 "a build script",
-                |ws| write(&ws.join("crates/alpha/build.rs"), "fn main() {}\n"),
+                |ws| write_file(&ws.join("crates/alpha/build.rs"), "fn main() {}\n"),
                 true,
                 true,
             ),
@@ -680,7 +675,7 @@ fn cargo_runs_exactly_when_its_inputs_change() {
             change(
                 "cargo's configuration",
                 |ws| {
-                    write(
+                    write_file(
                         &ws.join(".cargo/config.toml"),
                         "[build]\ntarget-dir = \"elsewhere\"\n",
                     )
@@ -690,13 +685,13 @@ fn cargo_runs_exactly_when_its_inputs_change() {
             ),
             change(
                 "a workspace manifest between the root and the members",
-                |ws| write(&ws.join("crates/Cargo.toml"), "[workspace]\n"),
+                |ws| write_file(&ws.join("crates/Cargo.toml"), "[workspace]\n"),
                 false,
                 true,
             ),
             change(
                 "a file outside every package's discovered paths",
-                |ws| write(&ws.join("notes.txt"), "\n"),
+                |ws| write_file(&ws.join("notes.txt"), "\n"),
                 false,
                 false,
             ),
@@ -755,16 +750,16 @@ fn cargo_answers_from_inputs_changed_while_it_ran_are_not_stored() {
 #[test]
 fn the_oracle_reruns_rustc_exactly_for_units_whose_inputs_changed() {
     let scratch = Scratch::new(|ws| {
-        write(
+        write_file(
             &ws.join("Cargo.toml"),
             "[package]\nname = \"oracle\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
         );
-        write(
+        write_file(
             &ws.join("src/lib.rs"),
             "mod a;\npub const V: Option<&str> = option_env!(\"UNIT_SOURCES_ORACLE_VAR\");\n",
         );
-        write(&ws.join("src/a.rs"), "pub fn f() {}\n");
-        write(&ws.join("src/main.rs"), "fn main() {}\n");
+        write_file(&ws.join("src/a.rs"), "pub fn f() {}\n");
+        write_file(&ws.join("src/main.rs"), "fn main() {}\n");
     });
     let rustc = ["--mode", "rustc"];
     // (the uncached answer, how many rustc runs the cached scan made)
@@ -783,13 +778,13 @@ fn the_oracle_reruns_rustc_exactly_for_units_whose_inputs_changed() {
     let (first, runs) = step("cold");
     assert_eq!(runs, 4, "cold: every unit");
     assert_eq!(step("warm"), (first.clone(), 0), "warm: no unit");
-    write(&scratch.workspace().join("notes.txt"), "\n");
+    write_file(&scratch.workspace().join("notes.txt"), "\n");
     assert_eq!(step("an unrelated file"), (first.clone(), 0));
     append(&scratch.workspace().join("src/a.rs"), "// edited\n");
     let (edited, runs) = step("a module of the library edited");
     assert_ne!(edited, first, "the library's hashes change");
     assert_eq!(runs, 2, "the library and its test harness");
-    write(&scratch.workspace().join("src/b.rs"), "\n");
+    write_file(&scratch.workspace().join("src/b.rs"), "\n");
     append(&scratch.workspace().join("src/main.rs"), "mod b;\n");
     let (added, runs) = step("a module declared in the binary");
     assert!(added.1.contains("\"src/b.rs\""), "{}", added.1);
@@ -806,7 +801,7 @@ fn an_unusable_cache_directory_is_skipped() {
     let expected = scan(&workspace, None);
     let scratch = tempfile::tempdir().unwrap();
     let not_a_dir = scratch.path().join("file");
-    write(&not_a_dir, "a file where the cache directory would be\n");
+    write_file(&not_a_dir, "a file where the cache directory would be\n");
     assert_eq!(scan(&workspace, Some(&not_a_dir.join("cache"))), expected);
     let damaged = scratch.path().join("damaged");
     assert_eq!(scan(&workspace, Some(&damaged)), expected);
@@ -971,16 +966,16 @@ fn records_serve_only_scans_with_the_same_options() {
 fn copies_below_new_ancestors_answer_as_a_fresh_scan_there() {
     // A package that is a workspace of its own until a parent directory's Cargo.toml claims it.
     let scratch = Scratch::new(|ws| {
-        write(
+        write_file(
             &ws.join("Cargo.toml"),
             "[package]\nname = \"lone\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
         );
-        write(&ws.join("src/lib.rs"), "pub fn f() {}\n");
+        write_file(&ws.join("src/lib.rs"), "pub fn f() {}\n");
     });
     assert!(scratch.cached_scan(&[]).1, "cold");
     let below = |parent: &str, file: &str, text: &str| {
         let copy = scratch.copy(parent, "ws");
-        write(&copy.parent().unwrap().join(file), text);
+        write_file(&copy.parent().unwrap().join(file), text);
         let (cached, ran) = scratch.cached_scan_at(&copy, &[]);
         assert_eq!(cached, scratch.scan_at(&copy, false, &[], &[]), "{parent}");
         // A malformed configuration stops the scan before cargo runs.
@@ -1029,14 +1024,14 @@ fn a_workspace_above_both_places_that_excludes_only_the_original() {
     // The same `Cargo.toml` lies above the original and the copy: its workspace excludes the
     // original's directory, not the copy's, so cargo answers otherwise in the copy.
     let scratch = Scratch::new(|ws| {
-        write(
+        write_file(
             &ws.join("Cargo.toml"),
             "[package]\nname = \"lone\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
         );
-        write(&ws.join("src/lib.rs"), "pub fn f() {}\n");
+        write_file(&ws.join("src/lib.rs"), "pub fn f() {}\n");
     });
     let above = scratch.dir.path().join("above");
-    write(
+    write_file(
         &above.join("Cargo.toml"),
         "[workspace]\nexclude = [\"excluded\"]\n",
     );
@@ -1093,16 +1088,16 @@ fn paths_naming_the_old_place_are_not_taken_over_elsewhere() {
                         "[dependencies]\ndep = {{ path = \"{}\" }}\n[workspace]\nmembers = [\"dep\"]\n",
                         ws.join("dep").display()
                     );
-                    write(
+                    write_file(
                         &ws.join("dep/Cargo.toml"),
                         "[package]\nname = \"dep\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
                     );
-                    write(&ws.join("dep/src/lib.rs"), "\n");
+                    write_file(&ws.join("dep/src/lib.rs"), "\n");
                 }
                 "a build script's absolute rerun-if-changed" => {
-                    write(
+                    write_file(
                         &ws.join("build.rs"),
-                        &format!(
+                        format!(
                             "fn main() {{ println!(\"cargo:rerun-if-changed={}\"); }}\n",
                             ws.join("src/real.rs").display()
                         ),
@@ -1110,9 +1105,9 @@ fn paths_naming_the_old_place_are_not_taken_over_elsewhere() {
                 }
                 _ => {}
             }
-            write(&ws.join("Cargo.toml"), &manifest);
-            write(&ws.join("src/lib.rs"), &lib(ws));
-            write(&ws.join("src/real.rs"), "pub fn real() {}\n");
+            write_file(&ws.join("Cargo.toml"), &manifest);
+            write_file(&ws.join("src/lib.rs"), lib(ws));
+            write_file(&ws.join("src/real.rs"), "pub fn real() {}\n");
         });
         let (here, _) = scratch.cached_scan(&[]);
         assert_eq!(here, scratch.scan(false, &[]), "{what}");
@@ -1226,7 +1221,7 @@ fn a_flake_at_its_next_revision_hits_the_cache() {
     // the second revision (one file edited) takes cargo's answer and the other units over.
     let scratch = Scratch::new(|ws| {
         copy_tree(&fixture("nested-members"), ws);
-        write(
+        write_file(
             &ws.join("flake.nix"),
             "{ outputs = { self }: { model = builtins.rustUnitSources { src = self; }; }; }\n",
         );

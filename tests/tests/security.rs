@@ -8,7 +8,9 @@
 //! nothing may have run. `--trust-workspace` proves each fixture hostile: with it, the
 //! workspace's programs do run.
 
-use rust_unit_sources_tests::{copy_tree, nix_json, nix_string, plugin, repo_root, NIX_CONFIG};
+use rust_unit_sources_tests::{
+    copy_tree, nix_json, nix_string, plugin, repo_root, write_file, NIX_CONFIG,
+};
 use serde_json::Value;
 use std::ffi::OsString;
 use std::os::unix::fs::PermissionsExt;
@@ -25,9 +27,9 @@ impl Hostile {
         let dir = tempfile::tempdir().unwrap();
         let hostile = Hostile { dir };
         let evil = hostile.evil();
-        write(
+        write_file(
             &evil,
-            &format!(
+            format!(
                 "#!/bin/sh\necho \"$0 $*\" >> '{}'\nexit 1\n",
                 hostile.ran_file().display()
             ),
@@ -39,9 +41,9 @@ impl Hostile {
             std::fs::copy(&evil, &copy).unwrap();
         }
         let source = hostile.dir.path().join("evil.c");
-        write(
+        write_file(
             &source,
-            &format!(
+            format!(
                 "#include <stdio.h>\n__attribute__((constructor)) static void ran(void) {{\n  \
                  FILE *f = fopen(\"{}\", \"a\");\n  if (f) {{ fputs(\"evil.so loaded\\n\", f); fclose(f); }}\n}}\n",
                 hostile.ran_file().display()
@@ -55,17 +57,17 @@ impl Hostile {
             .expect("cc runs");
         assert!(built.success(), "cc failed to build evil.so");
         let ws = hostile.workspace();
-        write(
+        write_file(
             &ws.join("Cargo.toml"),
             "[package]\nname = \"victim\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
         );
-        write(
+        write_file(
             &ws.join("Cargo.lock"),
             "version = 4\n\n[[package]]\nname = \"victim\"\nversion = \"0.1.0\"\n",
         );
-        write(&ws.join("src/lib.rs"), "pub mod a;\n");
-        write(&ws.join("src/a.rs"), "pub fn a() {}\n");
-        write(&ws.join("src/main.rs"), "fn main() { victim::a::a() }\n");
+        write_file(&ws.join("src/lib.rs"), "pub mod a;\n");
+        write_file(&ws.join("src/a.rs"), "pub fn a() {}\n");
+        write_file(&ws.join("src/main.rs"), "fn main() { victim::a::a() }\n");
         hostile
     }
 
@@ -191,11 +193,6 @@ git-fetch-with-cli = true
     }
 }
 
-fn write(path: &Path, text: &str) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
-
 /// `name` as the test's own `PATH` finds it (the scans run with a `PATH` of their own).
 fn on_path(name: &str) -> PathBuf {
     std::env::split_paths(&std::env::var_os("PATH").expect("PATH is set"))
@@ -244,9 +241,9 @@ fn a_rust_toolchain_path_never_runs() {
     let hostile = Hostile::new();
     let toolchain = hostile.path_toolchain();
     assert_harmless(&hostile, &[], |h| {
-        write(
+        write_file(
             &h.workspace().join("rust-toolchain.toml"),
-            &format!("[toolchain]\npath = \"{}\"\n", toolchain.display()),
+            format!("[toolchain]\npath = \"{}\"\n", toolchain.display()),
         )
     });
     // The fixture is hostile: cargo as the workspace configures it runs the path's cargo.
@@ -267,7 +264,7 @@ fn an_uninstalled_channel_is_ignored_and_nothing_is_downloaded() {
     let toolchains = Path::new(&std::env::var_os("HOME").unwrap()).join(".rustup/toolchains");
     let before = listing(&toolchains);
     assert_harmless(&hostile, &[], |h| {
-        write(
+        write_file(
             &h.workspace().join("rust-toolchain.toml"),
             "[toolchain]\nchannel = \"nightly-2001-02-03\"\ncomponents = [\"miri\"]\n",
         )
@@ -290,9 +287,9 @@ fn an_installed_channel_is_honoured() {
     let counter = hostile.dir.path().join("counted");
     let real = toolchains.join(&pinned).join("bin/cargo");
     let wrapped = hostile.dir.path().join("counted-cargo");
-    write(
+    write_file(
         &wrapped,
-        &format!(
+        format!(
             "#!/bin/sh\necho ran >> '{}'\nexec '{}' \"$@\"\n",
             counter.display(),
             real.display()
@@ -311,9 +308,9 @@ fn an_installed_channel_is_honoured() {
     )
     .unwrap();
     std::os::unix::fs::symlink(toolchains.join(&pinned).join("lib"), copy.join("lib")).unwrap();
-    write(
+    write_file(
         &rustup_home.join("settings.toml"),
-        &format!("version = \"12\"\ndefault_toolchain = \"{pinned}\"\n"),
+        format!("version = \"12\"\ndefault_toolchain = \"{pinned}\"\n"),
     );
     std::os::unix::fs::symlink(
         toolchains.join(&pinned),
@@ -326,9 +323,9 @@ fn an_installed_channel_is_honoured() {
         !counter.exists(),
         "the default toolchain is not the counted one"
     );
-    write(
+    write_file(
         &hostile.workspace().join("rust-toolchain.toml"),
-        &format!("[toolchain]\nchannel = \"{channel}\"\n"),
+        format!("[toolchain]\nchannel = \"{channel}\"\n"),
     );
     assert_eq!(json(&hostile.cli(false, &[], &env)), clean);
     assert_eq!(std::fs::read_to_string(&counter).unwrap(), "ran\n");
@@ -339,7 +336,7 @@ fn cargo_configuration_never_names_a_program_that_runs() {
     let hostile = Hostile::new();
     let config = hostile.cargo_config();
     assert_harmless(&hostile, &[], |h| {
-        write(&h.workspace().join(".cargo/config.toml"), &config)
+        write_file(&h.workspace().join(".cargo/config.toml"), &config)
     });
     // The fixture is hostile: with dependencies, cargo as configured runs the wrapper.
     let trusted = hostile.cli(true, &["--trust-workspace"], &[]);
@@ -353,7 +350,7 @@ fn cargo_configuration_in_a_parent_directory_never_names_a_program_that_runs() {
     let config = hostile.cargo_config();
     assert_harmless(&hostile, &[], |h| {
         let parent = h.workspace().parent().unwrap().to_path_buf();
-        write(&parent.join(".cargo/config"), &config)
+        write_file(&parent.join(".cargo/config"), &config)
     });
     let trusted = hostile.cli(true, &["--trust-workspace"], &[]);
     assert_eq!(trusted.status.code(), Some(2));
@@ -367,11 +364,11 @@ fn a_cargo_home_inside_the_workspace_never_names_a_program_that_runs() {
     let home = hostile.workspace().join(".cargo-home");
     let env = [("CARGO_HOME", home.clone().into_os_string())];
     assert_harmless(&hostile, &env, |_| {
-        write(&home.join("config.toml"), &config)
+        write_file(&home.join("config.toml"), &config)
     });
     // Included configuration is read (for its data) and never runs anything either.
-    write(&home.join("config.toml"), "include = [\"more.toml\"]\n");
-    write(&home.join("more.toml"), &config);
+    write_file(&home.join("config.toml"), "include = [\"more.toml\"]\n");
+    write_file(&home.join("more.toml"), &config);
     let cli = hostile.cli(true, &[], &env);
     assert!(
         cli.status.success(),
@@ -392,9 +389,9 @@ fn vendored_sources_still_resolve_through_the_data_only_configuration() {
     copy_tree(&repo_root().join("examples/cargo-like"), &ws);
     let clean = json(&hostile.cli(true, &[], &[]));
     let config = std::fs::read_to_string(ws.join(".cargo/config.toml")).unwrap();
-    write(
+    write_file(
         &ws.join(".cargo/config.toml"),
-        &format!("{config}\n{}", hostile.cargo_config()),
+        format!("{config}\n{}", hostile.cargo_config()),
     );
     let cli = json(&hostile.cli(true, &[], &[]));
     assert_eq!(cli, clean);
@@ -415,15 +412,15 @@ fn a_pure_flake_calling_the_plugin_on_self_runs_nothing() {
     let hostile = Hostile::new();
     let ws = hostile.workspace();
     let clean = json(&hostile.cli(true, &[], &[]));
-    write(&ws.join(".cargo/config.toml"), &hostile.cargo_config());
-    write(
+    write_file(&ws.join(".cargo/config.toml"), hostile.cargo_config());
+    write_file(
         &ws.join("rust-toolchain.toml"),
-        &format!(
+        format!(
             "[toolchain]\npath = \"{}\"\n",
             hostile.path_toolchain().display()
         ),
     );
-    write(
+    write_file(
         &ws.join("flake.nix"),
         "{ outputs = { self }: { model = builtins.rustUnitSources { src = self; dependencies = true; }; }; }\n",
     );
