@@ -9,6 +9,7 @@
 
 pub mod doc_sections;
 pub mod rebuilds;
+pub mod snapshots;
 
 use serde_json::Value;
 use std::ffi::OsStr;

@@ -1,6 +1,8 @@
-//! The CLI on the fixtures: exact file lists per unit, feature narrowing, and one-line errors
-//! with exit status 2.
+//! The CLI on the fixtures: its JSON is the library's model for every case of
+//! `fixture_snapshots.rs` (which holds the exact file lists per unit), the model's other
+//! fields, feature narrowing, and one-line errors with exit status 2.
 
+use rust_unit_sources_tests::snapshots::{case_workspace, scan_options, SNAPSHOT_CASES};
 use rust_unit_sources_tests::{cli, cli_model, fixture, strings};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -22,55 +24,25 @@ fn files_by_unit(model: &Value) -> BTreeMap<String, Vec<String>> {
         .collect()
 }
 
-fn expect(pairs: &[(&str, &[&str])]) -> BTreeMap<String, Vec<String>> {
-    pairs
-        .iter()
-        .map(|(id, files)| {
-            (
-                id.to_string(),
-                files.iter().map(|f| f.to_string()).collect(),
-            )
-        })
-        .collect()
+#[test]
+fn cli_json_is_the_library_model_for_every_snapshot_case() {
+    for &(name, flags) in SNAPSHOT_CASES {
+        let workspace = case_workspace(name);
+        let library = rust_unit_sources::scan(&scan_options(&workspace, flags))
+            .unwrap_or_else(|e| panic!("{name} {flags:?}: {e}"));
+        assert_eq!(
+            cli_model(&workspace, flags),
+            serde_json::to_value(&library).expect("the model serializes"),
+            "{name} {flags:?}"
+        );
+    }
 }
 
-const APP_LIB: &[&str] = &[
-    "src/colors.rs",
-    "src/commands/async.rs",
-    "src/commands/build.rs",
-    "src/commands/mod.rs",
-    "src/config.rs",
-    "src/lib.rs",
-];
-const UTIL_LIB: &[&str] = &[
-    "crates/util/data/greeting.txt",
-    "crates/util/src/lib.rs",
-    "crates/util/src/text.rs",
-];
-
 #[test]
-fn nested_members_units_and_files() {
+fn nested_members_unit_fields() {
     let model = cli_model(&fixture("nested-members"), &[]);
     assert_eq!(model["version"], 3);
     assert_eq!(model["root"], fixture("nested-members").to_str().unwrap());
-    assert_eq!(
-        files_by_unit(&model),
-        expect(&[
-            ("app/bench/speed", &["benches/speed.rs"]),
-            ("app/bin-test/app", &["src/cli.rs", "src/main.rs"]),
-            ("app/bin/app", &["src/cli.rs", "src/main.rs"]),
-            ("app/build-script/build-script-build", &["build.rs"]),
-            ("app/build-script-run/build-script-build", &["build.rs"]),
-            ("app/example/demo", &["examples/demo.rs"]),
-            ("app/lib-test/app", APP_LIB),
-            ("app/lib/app", APP_LIB),
-            ("app/test/e2e", &["tests/e2e.rs"]),
-            ("derive/lib-test/derive", &["crates/derive/src/lib.rs"]),
-            ("derive/proc-macro/derive", &["crates/derive/src/lib.rs"]),
-            ("util/lib-test/util", UTIL_LIB),
-            ("util/lib/util", UTIL_LIB),
-        ])
-    );
     let lib = &model["units"]["app/lib/app"];
     assert_eq!(lib["kind"], "lib");
     assert_eq!(lib["crateTypes"], serde_json::json!(["lib"]));
@@ -106,49 +78,10 @@ fn nested_members_units_and_files() {
 }
 
 #[test]
-fn root_lib_lists_no_file_of_nested_members() {
-    let model = cli_model(&fixture("nested-members"), &[]);
-    for id in [
-        "app/lib/app",
-        "app/lib-test/app",
-        "app/bin/app",
-        "app/build-script/build-script-build",
-    ] {
-        let files = &files_by_unit(&model)[id];
-        assert!(
-            files.iter().all(|f| !f.starts_with("crates/")),
-            "{id}: {files:?}"
-        );
-    }
-}
-
-#[test]
 fn feature_flags_narrow_like_cargo() {
     let model = cli_model(&fixture("nested-members"), &["--no-default-features"]);
     let lib = &model["units"]["app/lib/app"];
     assert_eq!(lib["features"], serde_json::json!([]));
-    assert!(!files_by_unit(&model)["app/lib/app"].contains(&"src/colors.rs".to_string()));
-
-    let cfg = cli_model(
-        &fixture("cfg-features"),
-        &["--no-default-features", "--features", "fast"],
-    );
-    assert_eq!(
-        files_by_unit(&cfg)["cfg-features/lib/cfg_features"],
-        [
-            "src/backend/mod.rs",
-            "src/backend/simd.rs",
-            "src/debug.rs",
-            "src/fast_no_std.rs",
-            "src/from_build_script.rs",
-            "src/lib.rs",
-            "src/macros/generated.rs",
-            "src/macros/mod.rs",
-            "src/not_test.rs",
-            "src/sys/unix.rs",
-            "src/sys/windows.rs",
-        ]
-    );
 }
 
 #[test]
@@ -156,33 +89,6 @@ fn cfg_test_and_target_are_evaluated() {
     let model = cli_model(
         &fixture("cfg-features"),
         &["--target", "x86_64-unknown-linux-gnu"],
-    );
-    let files = files_by_unit(&model);
-    let common = [
-        "src/backend/mod.rs",
-        "src/backend/simd.rs",
-        "src/debug.rs",
-        "src/fast_no_std.rs",
-        "src/from_build_script.rs",
-        "src/lib.rs",
-        "src/macros/generated.rs",
-        "src/macros/mod.rs",
-        "src/std_only.rs",
-        "src/sys/unix.rs",
-    ];
-    let with = |extra: &str| {
-        let mut v: Vec<String> = common.iter().map(|s| s.to_string()).collect();
-        v.push(extra.to_string());
-        v.sort();
-        v
-    };
-    assert_eq!(
-        files["cfg-features/lib/cfg_features"],
-        with("src/not_test.rs")
-    );
-    assert_eq!(
-        files["cfg-features/lib-test/cfg_features"],
-        with("src/tests.rs")
     );
     let unresolved = &model["units"]["cfg-features/lib/cfg_features"]["unresolved"];
     assert_eq!(
@@ -196,67 +102,13 @@ fn cfg_test_and_target_are_evaluated() {
 }
 
 #[test]
-fn path_attributes_resolve_as_rustc_does() {
-    let model = cli_model(&fixture("path-attrs"), &[]);
-    let expected = [
-        "src/inline/explicit.rs",
-        "src/inline/leaf.rs",
-        "src/inline_dir/sub.rs",
-        "src/lib.rs",
-        "src/nested.rs",
-        "src/nested/deep.rs",
-        "src/nested/deep/deeper/x.rs",
-        "src/other/renamed.rs",
-        "src/other/sibling.rs",
-        "src/platform.rs",
-        "src/platform/unix.rs",
-        "src/platform/windows.rs",
-        "src/precedence/mod.rs",
-    ];
-    assert_eq!(files_by_unit(&model)["path-attrs/lib/path_attrs"], expected);
-    let linux = cli_model(
-        &fixture("path-attrs"),
-        &["--target", "x86_64-unknown-linux-gnu"],
-    );
-    let narrowed: Vec<&str> = expected
-        .iter()
-        .copied()
-        .filter(|f| !f.starts_with("src/platform"))
-        .collect();
-    let mut narrowed: Vec<String> = narrowed.iter().map(|s| s.to_string()).collect();
-    narrowed.push("src/platform/unix.rs".into());
-    narrowed.sort();
-    assert_eq!(files_by_unit(&linux)["path-attrs/lib/path_attrs"], narrowed);
-}
-
-#[test]
 fn includes_env_and_out_dir() {
     let model = cli_model(&fixture("includes"), &[]);
     let unit = &model["units"]["includes/lib/includes"];
-    assert_eq!(
-        unit["files"],
-        serde_json::json!([
-            "README.md",
-            "assets/logo.svg",
-            "data/bytes.bin",
-            "data/concat.txt",
-            "data/text.txt",
-            "debug/includes.natvis",
-            "debug/printers.py",
-            "src/lib.rs",
-            "src/parts/from_include.rs",
-            "src/parts/generated.rs",
-            "src/parts/nested.txt",
-        ])
-    );
     assert_eq!(unit["env"], serde_json::json!(["CARGO_MANIFEST_DIR"]));
     assert_eq!(unit["unresolved"], serde_json::json!([]));
     let via_macro = cli_model(&fixture("macro-includes"), &[]);
     let unit = &via_macro["units"]["macro-includes/lib/macro_includes"];
-    assert_eq!(
-        unit["files"],
-        serde_json::json!(["Cargo.toml", "data/text.txt", "src/lib.rs"])
-    );
     assert_eq!(
         unit["unresolved"],
         serde_json::json!([{
@@ -276,10 +128,6 @@ fn includes_env_and_out_dir() {
             "LIB_BIN_BUILD_EXTRA",
             "OUT_DIR"
         ])
-    );
-    assert_eq!(
-        build["units"]["lib-bin-build/build-script/build-script-main"]["files"],
-        serde_json::json!(["build/codegen.rs", "build/main.rs"])
     );
 }
 
@@ -346,23 +194,17 @@ fn build_script_run_inputs() {
     let run = &generated["units"]["lib-bin-build/build-script-run/build-script-main"];
     assert_eq!(run["runInputs"], serde_json::json!(["build"]));
     assert_eq!(
-        run["files"],
-        serde_json::json!(["build/codegen.rs", "build/main.rs"])
-    );
-    assert_eq!(
         generated["units"]["lib-bin-build/lib/libbinbuild"]["deps"],
         serde_json::json!(["lib-bin-build/build-script-run/build-script-main"])
     );
 
     let default = cli_model(&fixture("build-script-default"), &[]);
     let run = &default["units"]["outer/build-script-run/build-script-build"];
-    let whole_package =
-        serde_json::json!(["Cargo.toml", "assets/logo.txt", "build.rs", "src/lib.rs"]);
     assert_eq!(
-        run["files"], whole_package,
+        run["runInputs"],
+        serde_json::json!(["Cargo.toml", "assets/logo.txt", "build.rs", "src/lib.rs"]),
         "the nested member's files are not the root package's"
     );
-    assert_eq!(run["runInputs"], whole_package);
     assert_eq!(run["runInputsExact"], false);
     assert_eq!(
         default["units"]["outer/build-script/build-script-build"]["deps"],
@@ -416,38 +258,6 @@ fn dependencies_mode_covers_vendored_crates_with_cargo_features() {
     assert_eq!(
         superset["units"]["cargo-util/lib/cargo_util"]["features"],
         serde_json::json!(["vendored"])
-    );
-}
-
-#[test]
-fn known_cfg_flags_make_unsettable_cfgs_false() {
-    let files = |args: &[&str]| {
-        cli_model(&fixture("lib-bin-build"), args)["units"]["lib-bin-build/lib/libbinbuild"]
-            ["files"]
-            .clone()
-    };
-    let all = serde_json::json!([
-        "src/built.rs",
-        "src/docs.rs",
-        "src/lib.rs",
-        "src/version.rs"
-    ]);
-    assert_eq!(files(&[]), all, "custom cfgs unknown");
-    assert_eq!(
-        files(&["--cfg", ""]),
-        serde_json::json!(["src/built.rs", "src/lib.rs", "src/version.rs"]),
-        "no --cfg: docsrs is false; the build script may set generated_ok"
-    );
-    assert_eq!(files(&["--cfg", "docsrs"]), all);
-    let no_script = cli_model(&fixture("cfg-features"), &["--cfg", ""]);
-    let lib = files_by_unit(&no_script)["cfg-features/lib/cfg_features"].clone();
-    assert!(
-        !lib.contains(&"src/from_build_script.rs".to_string()),
-        "no build script sets my_build_script_cfg: {lib:?}"
-    );
-    assert!(
-        lib.contains(&"src/debug.rs".to_string()),
-        "debug_assertions stays unknown"
     );
 }
 
@@ -707,32 +517,6 @@ fn broken_targets_carry_their_errors_and_leave_the_others_alone() {
     let output = cli(&["scan", "--manifest-path", dir.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(0));
     let model: Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(
-        files_by_unit(&model),
-        expect(&[
-            ("broken-targets/bin-test/broken-targets", &["src/main.rs"]),
-            ("broken-targets/bin-test/stale", &["src/bin/renamed.rs"]),
-            ("broken-targets/bin/broken-targets", &["src/main.rs"]),
-            ("broken-targets/bin/stale", &["src/bin/renamed.rs"]),
-            ("broken-targets/example/excluded", &["examples/excluded.rs"]),
-            (
-                "broken-targets/lib-test/broken_targets",
-                &["src/greet.rs", "src/lib.rs"]
-            ),
-            (
-                "broken-targets/lib/broken_targets",
-                &["src/greet.rs", "src/lib.rs"]
-            ),
-            (
-                "broken-targets/test/needs-common",
-                &[
-                    "tests/common.rs",
-                    "tests/common/mod.rs",
-                    "tests/needs_common.rs"
-                ],
-            ),
-        ])
-    );
     let m = manifest.display();
     let d = dir.display();
     let stale = format!("{m}:11: bin `stale`: {d}/src/bin/renamed.rs does not exist");
@@ -781,12 +565,9 @@ fn broken_targets_carry_their_errors_and_leave_the_others_alone() {
 fn includes_named_by_build_script_variables() {
     let model = cli_model(&fixture("build-script-env"), &[]);
     let lib = &model["units"]["build-script-env/lib/build_script_env"];
-    // DATA_FILE is a literal (`data/value.txt`, relative to src/lib.rs); GENERATED_RS is
-    // `{}/generated.rs`, computed: only files named generated.rs could be it (none here).
-    assert_eq!(
-        lib["files"],
-        serde_json::json!(["src/data/value.txt", "src/lib.rs"])
-    );
+    // DATA_FILE is a literal (`data/value.txt`, relative to src/lib.rs: its files are in
+    // fixture_snapshots.rs); GENERATED_RS is `{}/generated.rs`, computed: only files named
+    // generated.rs could be it (none here).
     assert_eq!(lib["outDirIncludes"], Value::Null, "unknown, never empty");
     assert_eq!(
         lib["unresolved"],
