@@ -378,10 +378,9 @@ fn targets(out: &mut String, results: &Results) {
             verdict(largest.scan_secs(CacheState::Uncached) < 1.0)
         );
     }
-    if let (Some(small), Some(large)) = (
-        generated.iter().find(|r| r.scan.packages >= 100),
-        generated.iter().max_by_key(|r| r.scan.packages),
-    ) {
+    let sizes: Vec<usize> = generated.iter().map(|r| r.scan.packages).collect();
+    if let Some((small, large)) = linearity_pair(&sizes).map(|(s, l)| (generated[s], generated[l]))
+    {
         for state in [CacheState::Fresh, CacheState::Uncached] {
             let per_file = |r: &WorkspaceRow| r.scan_only_secs(state) / r.scan.files as f64;
             let growth = per_file(large) / per_file(small);
@@ -864,6 +863,20 @@ fn method(out: &mut String) {
     );
 }
 
+/// Which two of the generated workspaces (by package count, `sizes`) the "cost linear in
+/// files" row compares: the largest, and the smallest with at least 100 packages that is
+/// smaller still (below 100, fixed costs dominate), else the largest smaller one. `None` when
+/// no two sizes differ: a row comparing a size with itself would say nothing.
+fn linearity_pair(sizes: &[usize]) -> Option<(usize, usize)> {
+    let large = (0..sizes.len()).max_by_key(|&i| sizes[i])?;
+    let smaller = || (0..sizes.len()).filter(|&i| sizes[i] < sizes[large]);
+    let small = smaller()
+        .filter(|&i| sizes[i] >= 100)
+        .min_by_key(|&i| sizes[i])
+        .or_else(|| smaller().max_by_key(|&i| sizes[i]))?;
+    Some((small, large))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -875,5 +888,15 @@ mod tests {
         assert_eq!(ratio(3.0, 2.0), "1.5×");
         assert_eq!(ratio(3.0, 0.0), "–");
         assert_eq!(mib(2048), "2 MiB");
+    }
+
+    #[test]
+    fn the_linearity_row_compares_two_different_sizes() {
+        assert_eq!(linearity_pair(&[10, 100, 1000]), Some((1, 2)));
+        assert_eq!(linearity_pair(&[10, 1000]), Some((0, 1)));
+        assert_eq!(linearity_pair(&[1000, 100, 300]), Some((1, 0)));
+        assert_eq!(linearity_pair(&[1000]), None);
+        assert_eq!(linearity_pair(&[1000, 1000]), None);
+        assert_eq!(linearity_pair(&[]), None);
     }
 }
