@@ -110,22 +110,18 @@ fn crate_paths(code: &str) -> Vec<Vec<String>> {
         if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
             continue;
         }
-        let prefix: String = rest
-            .chars()
-            .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
-            .collect();
-        let prefix: Vec<String> = prefix
+        // The path up to the first character that cannot be in one: `a::b` before `;`, or
+        // `a::b::` (`""` for `crate::{`) before a group's `{`.
+        let path_len = rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+            .unwrap_or(rest.len());
+        let (path, tail) = rest.split_at(path_len);
+        let prefix: Vec<String> = path
             .split("::")
             .filter(|s| !s.is_empty())
             .map(String::from)
             .collect();
-        let joined_len: usize =
-            prefix.iter().map(String::len).sum::<usize>() + 2 * prefix.len().saturating_sub(1);
-        let tail = &rest[joined_len..];
-        let group = match prefix.is_empty() {
-            true => tail.strip_prefix('{'),
-            false => tail.strip_prefix("::{"),
-        };
+        let group = tail.strip_prefix('{');
         if let Some(group) = group {
             let end = group.find('}').unwrap_or(group.len());
             for item in group[..end].split(',') {
