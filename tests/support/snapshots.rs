@@ -6,7 +6,7 @@ use std::fmt::Write;
 use std::path::Path;
 
 /// Every `(workspace, scan flags)` case that `fixture_snapshots.rs` renders: the workspace is a
-/// directory of `tests/fixtures/` (or `examples/<name>` for an example), the flags are the
+/// directory of `tests/fixtures/` ([`crate::fixture`]), the flags are the
 /// CLI's (see [`scan_options`]). `cli.rs` checks that the CLI's JSON for each is the library's
 /// model, so the snapshots speak for the CLI too.
 pub const SNAPSHOT_CASES: &[(&str, &[&str])] = &[
@@ -29,15 +29,6 @@ pub const SNAPSHOT_CASES: &[(&str, &[&str])] = &[
     ("path-attrs", &[]),
     ("path-attrs", &["--target", "x86_64-unknown-linux-gnu"]),
 ];
-
-/// The workspace directory of a [`SNAPSHOT_CASES`] name: `examples/<name>` when it starts
-/// with `examples/`, else `tests/fixtures/<name>`.
-pub fn case_workspace(name: &str) -> std::path::PathBuf {
-    match name.strip_prefix("examples/") {
-        Some(example) => crate::repo_root().join("examples").join(example),
-        None => crate::fixture(name),
-    }
-}
 
 /// The library's options for the CLI's `scan --manifest-path <workspace> <flags>`, without a
 /// cache. Knows the flags [`SNAPSHOT_CASES`] use (`--features`, `--all-features`,

@@ -2,7 +2,7 @@
 //! `fixture_snapshots.rs` (which holds the exact file lists per unit), the model's other
 //! fields, feature narrowing, and one-line errors with exit status 2.
 
-use rust_unit_sources_tests::snapshots::{case_workspace, scan_options, SNAPSHOT_CASES};
+use rust_unit_sources_tests::snapshots::{scan_options, SNAPSHOT_CASES};
 use rust_unit_sources_tests::{cli, cli_model, fixture, strings};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -27,7 +27,7 @@ fn files_by_unit(model: &Value) -> BTreeMap<String, Vec<String>> {
 #[test]
 fn cli_json_is_the_library_model_for_every_snapshot_case() {
     for &(name, flags) in SNAPSHOT_CASES {
-        let workspace = case_workspace(name);
+        let workspace = fixture(name);
         let library = rust_unit_sources::scan(&scan_options(&workspace, flags))
             .unwrap_or_else(|e| panic!("{name} {flags:?}: {e}"));
         assert_eq!(

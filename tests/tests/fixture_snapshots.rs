@@ -5,9 +5,8 @@
 //! JSON against, so these lists are the CLI's too.
 
 use expect_test::{expect, Expect};
-use rust_unit_sources_tests::snapshots::{
-    case_workspace, render_units, scan_options, SNAPSHOT_CASES,
-};
+use rust_unit_sources_tests::fixture;
+use rust_unit_sources_tests::snapshots::{render_units, scan_options, SNAPSHOT_CASES};
 
 /// Scans the workspace `name` with the CLI flags `flags` and compares the rendered units
 /// with `expected`.
@@ -16,7 +15,7 @@ fn check(name: &str, flags: &[&str], expected: Expect) {
         SNAPSHOT_CASES.contains(&(name, flags)),
         "({name:?}, {flags:?}) is not in SNAPSHOT_CASES, so cli.rs does not check it"
     );
-    let model = rust_unit_sources::scan(&scan_options(&case_workspace(name), flags))
+    let model = rust_unit_sources::scan(&scan_options(&fixture(name), flags))
         .unwrap_or_else(|e| panic!("{name} {flags:?}: {e}"));
     expected.assert_eq(&render_units(&model));
 }
