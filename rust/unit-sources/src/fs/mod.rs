@@ -3,8 +3,9 @@
 //!
 //! Invariant: after `cargo metadata`, every file-system read of a scan goes through the
 //! [`source_cache::SourceCache`], so the observations it lists are the scan's complete
-//! file-system inputs. Boundary: paths and contents only; nothing about units, cargo or the
-//! model.
+//! file-system inputs. Boundary: paths and contents (a Rust file lexed through
+//! [`crate::syntax`], its items kept by [`crate::cache::parse`]); nothing about units, cargo
+//! or the model.
 
 pub(crate) mod observation;
 pub(crate) mod relocation;
