@@ -31,6 +31,7 @@ use std::process::exit;
 const SOURCES: &[&str] = &["src/primop.cc"];
 /// The headers they include (rebuild triggers only; they are found through the include path).
 const HEADERS: &[&str] = &[
+    "include/argument.hh",
     "include/nix_compat.hh",
     "include/nix_compat_2_8.hh",
     "include/nix_compat_2_21.hh",

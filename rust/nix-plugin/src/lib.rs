@@ -1,120 +1,198 @@
-//! Nix evaluator plugin adding `builtins.rustUnitSources`.
+//! Nix evaluator plugin adding `builtins.rustUnitSources`, through Nix's C++ API.
 //!
 //! The C++ side (`src/primop.cc`, with every Nix-version-specific detail in
-//! `include/nix_compat.hh`) registers the primop, decodes its Nix argument into a
-//! [`ffi::Request`], calls [`scan_json`], and turns the JSON it returns into a Nix value with
-//! Nix's own JSON parser. Nix loads this library (`librust_unit_sources_nix_impl.so`) through
-//! the loader (`rust/nix-plugin-loader`, `librust_unit_sources_nix.so`), which loads it only
-//! into the Nix it was built against. This crate holds
-//! the Rust half of that bridge and nothing else: the scanning itself is
-//! [`rust_unit_sources::scan`].
+//! `include/nix_compat.hh`) registers the primop and hands its argument to [`call`] as an
+//! `Argument` (`include/argument.hh`); the shared crate `rust-unit-sources-primop` decodes it
+//! and scans, the same function behind the C plugin (`rust/nix-plugin-c`); C++ turns the JSON
+//! it returns into a Nix value with Nix's own JSON parser and makes the broken units' `files`
+//! raise their error. Nix loads this library (`librust_unit_sources_nix_impl.so`) through the
+//! loader (`rust/nix-plugin-loader`, `librust_unit_sources_nix.so`), which loads it only into
+//! the Nix it was built against.
 //!
-//! Contract of the boundary: [`scan_json`] never unwinds into C++ and never aborts the Nix
-//! process. Every failure, a panic included, comes back as a `rust::Error` on the C++ side,
-//! whose message the primop reports as a Nix evaluation error.
+//! Contract of the boundary: [`call`] never unwinds into C++ and never aborts the Nix process.
+//! Every failure, a panic included, comes back as a `rust::Error` on the C++ side; a Nix error
+//! that an `Argument` method raised was kept by C++, which rethrows it unchanged.
 
-use rust_unit_sources::{default_cache_dir, FeatureSelection, ScanOptions};
+use rust_unit_sources_primop::{Failure, Kind};
 use std::panic::{self, AssertUnwindSafe};
-use std::path::PathBuf;
+use std::pin::Pin;
 
 /// The items shared between Rust and the C++ primop (namespace `rust_unit_sources`).
 ///
-/// The FFI glue that `cxx` generates here is the workspace's only unsafe code.
+/// The FFI glue that `cxx` generates here is the workspace's only unsafe code besides the C
+/// plugin's.
 #[allow(unsafe_code)]
 #[cxx::bridge(namespace = "rust_unit_sources")]
 pub mod ffi {
-    /// One call of `builtins.rustUnitSources`, decoded from its Nix argument by the primop.
-    #[derive(Debug, Clone, Default, PartialEq, Eq)]
-    pub struct Request {
-        /// Absolute path of a `Cargo.toml` or of a directory holding one, already checked by
-        /// the evaluator's access control (restricted and pure evaluation).
-        pub src: String,
-        /// The `features` list; meaningful only when `features_given`.
-        pub features: Vec<String>,
-        /// Whether the Nix `features` attribute was a list (rather than null or absent).
-        pub features_given: bool,
-        /// The Nix `noDefaultFeatures` attribute (cargo's `--no-default-features`).
-        pub no_default_features: bool,
-        /// The Nix `allFeatures` attribute (cargo's `--all-features`).
-        pub all_features: bool,
-        /// A target triple, or empty for none (both branches of every target `cfg` kept).
-        pub target: String,
-        /// The Nix `dependencies` attribute: also scan the (vendored) dependencies.
-        pub dependencies: bool,
-        /// The `cfgs` list: the `--cfg` flags the build passes; meaningful only when
-        /// `cfgs_given`.
-        pub cfgs: Vec<String>,
-        /// Whether the Nix `cfgs` attribute was a list (rather than null or absent).
-        pub cfgs_given: bool,
-        /// The Nix `profile` attribute (with `dependencies`): the cargo profile, or empty
-        /// for `dev`.
-        pub profile: String,
+    /// The type of a forced value ([`rust_unit_sources_primop::Kind`]).
+    #[derive(Debug)]
+    enum ValueKind {
+        /// A path.
+        Path,
+        /// A string.
+        String,
+        /// An attribute set.
+        Attrs,
+        /// A list.
+        List,
+        /// `null`.
+        Null,
+        /// A Boolean.
+        Bool,
+        /// Anything else.
+        Other,
+    }
+
+    /// A unit whose `files` raise `message` when forced.
+    pub struct BrokenUnit {
+        /// The unit's id.
+        pub id: String,
+        /// `rustUnitSources: <unit id>: <error>`.
+        pub message: String,
+    }
+
+    /// What [`call`] gives the primop.
+    pub struct Answer {
+        /// The model as JSON (`serde_json::to_string` of [`rust_unit_sources::Model`]).
+        pub json: String,
+        /// The units carrying an `error`.
+        pub broken: Vec<BrokenUnit>,
+    }
+
+    unsafe extern "C++" {
+        include!("rust-unit-sources-nix/include/argument.hh");
+
+        /// A Nix value the primop received (`include/argument.hh`).
+        type Argument;
+        /// Forces the value; its type. Throws what forcing throws.
+        fn kind(self: Pin<&mut Argument>) -> Result<ValueKind>;
+        /// The evaluator's name for its type (`an integer`).
+        fn type_name(self: &Argument) -> String;
+        /// How many attributes a forced set has.
+        fn attr_count(self: &Argument) -> usize;
+        /// The name of attribute `index`.
+        fn attr_name(self: &Argument, index: usize) -> String;
+        /// The value of attribute `index`.
+        fn attr_value(self: &Argument, index: usize) -> UniquePtr<Argument>;
+        /// How many items a forced list has.
+        fn item_count(self: &Argument) -> usize;
+        /// Item `index`.
+        fn item(self: &Argument, index: usize) -> UniquePtr<Argument>;
+        /// A forced Boolean's value.
+        fn boolean(self: &Argument) -> bool;
+        /// A forced string's contents; throws Nix's error for one with a context.
+        fn string(self: &Argument, what: &str) -> Result<String>;
+        /// The path the scan may read, checked by Nix's access control.
+        fn source_path(self: &Argument) -> Result<String>;
     }
 
     extern "Rust" {
-        /// Scans the workspace of `request.src` and returns the unit model as JSON
-        /// (`serde_json::to_string` of [`rust_unit_sources::Model`]).
+        /// Decodes the primop's argument and scans the workspace it names.
         ///
-        /// Errors (thrown as `rust::Error` in C++): the scan's own error, one line naming the
-        /// file and line at fault; or `internal error (panic): <payload>` when the scan panics.
-        fn scan_json(request: &Request) -> Result<String>;
+        /// Errors (thrown as `rust::Error` in C++): `rustUnitSources: <message>`, or, when an
+        /// `Argument` method threw, a placeholder: C++ rethrows the kept exception.
+        fn call(arg: UniquePtr<Argument>) -> Result<Answer>;
+        /// The primop's name (`__rustUnitSources`).
+        fn primop_name() -> &'static str;
+        /// Its argument's name.
+        fn primop_arg() -> &'static str;
+        /// Its documentation.
+        fn primop_doc() -> &'static str;
     }
 }
 
-pub use ffi::Request;
+use ffi::{Answer, Argument, BrokenUnit, ValueKind};
 
-/// Scans the workspace that `request` names and returns the unit model as a JSON string.
-///
-/// This is the function the C++ primop calls through the bridge. It never unwinds: a panic
-/// anywhere below it is caught and returned as `Err("internal error (panic): <payload>")`.
-/// Any other error is the scan's error message (one line, naming file and line).
-pub fn scan_json(request: &Request) -> Result<String, String> {
-    match panic::catch_unwind(AssertUnwindSafe(|| scan_json_inner(request))) {
-        Ok(result) => result,
+/// An [`ffi::Argument`] as the shared decoder sees it. Its error is `()`: the exception itself
+/// waits on the C++ side.
+struct CxxArgument(cxx::UniquePtr<Argument>);
+
+impl CxxArgument {
+    fn pinned(&mut self) -> Pin<&mut Argument> {
+        self.0.pin_mut()
+    }
+}
+
+impl rust_unit_sources_primop::Argument for CxxArgument {
+    type Error = ();
+
+    fn kind(&mut self) -> Result<Kind, ()> {
+        let kind = self.pinned().kind().map_err(drop)?;
+        Ok(match kind {
+            ValueKind::Path => Kind::Path,
+            ValueKind::String => Kind::String,
+            ValueKind::Attrs => Kind::Attrs,
+            ValueKind::List => Kind::List,
+            ValueKind::Null => Kind::Null,
+            ValueKind::Bool => Kind::Bool,
+            _ => Kind::Other,
+        })
+    }
+
+    fn type_name(&self) -> String {
+        self.0.type_name()
+    }
+
+    fn attrs(&mut self) -> Result<Vec<(String, Self)>, ()> {
+        Ok((0..self.0.attr_count())
+            .map(|i| (self.0.attr_name(i), CxxArgument(self.0.attr_value(i))))
+            .collect())
+    }
+
+    fn items(&mut self) -> Result<Vec<Self>, ()> {
+        Ok((0..self.0.item_count())
+            .map(|i| CxxArgument(self.0.item(i)))
+            .collect())
+    }
+
+    fn boolean(&mut self) -> Result<bool, ()> {
+        Ok(self.0.boolean())
+    }
+
+    fn string(&mut self, what: &str) -> Result<String, ()> {
+        self.0.string(what).map_err(drop)
+    }
+
+    fn source_path(&mut self) -> Result<String, ()> {
+        self.0.source_path().map_err(drop)
+    }
+}
+
+/// The primop's call: [`rust_unit_sources_primop::call`] on the argument, its answer as JSON.
+/// Never unwinds: a panic comes back as `rustUnitSources: internal error (panic): <payload>`.
+fn call(arg: cxx::UniquePtr<Argument>) -> Result<Answer, String> {
+    let called = panic::catch_unwind(AssertUnwindSafe(|| {
+        let answer = rust_unit_sources_primop::call(CxxArgument(arg))?;
+        let broken = answer
+            .broken_units()
+            .into_iter()
+            .map(|unit| BrokenUnit {
+                id: unit.id,
+                message: unit.message,
+            })
+            .collect();
+        let json = answer.json().map_err(Failure::Plugin)?;
+        Ok(Answer { json, broken })
+    }));
+    match called {
+        Ok(Ok(answer)) => Ok(answer),
+        Ok(Err(Failure::Nix(()))) => Err("a Nix error, rethrown by the primop".to_string()),
+        Ok(Err(Failure::Plugin(message))) => Err(message),
         Err(payload) => Err(format!(
-            "internal error (panic): {}",
-            panic_message(payload.as_ref())
+            "rustUnitSources: internal error (panic): {}",
+            rust_unit_sources_primop::panic_message(payload.as_ref())
         )),
     }
 }
 
-/// The scan proper, free to panic: [`scan_json`] catches it.
-fn scan_json_inner(request: &Request) -> Result<String, String> {
-    let options = scan_options(request);
-    let model = rust_unit_sources::scan(&options).map_err(|e| e.to_string())?;
-    serde_json::to_string(&model).map_err(|e| format!("cannot serialise the unit model: {e}"))
+fn primop_name() -> &'static str {
+    rust_unit_sources_primop::NAME
 }
 
-/// Translates the primop's request into the core library's options: `features = null` (or
-/// absent) is "not given", so with `noDefaultFeatures = false` the core assumes the superset
-/// of all features; a list, even empty, means what `--features` means to cargo. The parse cache
-/// is the CLI's default one (`RUST_UNIT_SOURCES_CACHE_DIR=` in the evaluator's environment
-/// turns it off).
-fn scan_options(request: &Request) -> ScanOptions {
-    ScanOptions {
-        manifest_path: PathBuf::from(&request.src),
-        features: FeatureSelection {
-            features: request.features_given.then(|| request.features.clone()),
-            all_features: request.all_features,
-            no_default_features: request.no_default_features,
-        },
-        target: (!request.target.is_empty()).then(|| request.target.clone()),
-        cfgs: request.cfgs_given.then(|| request.cfgs.clone()),
-        dependencies: request.dependencies,
-        profile: (!request.profile.is_empty()).then(|| request.profile.clone()),
-        cache_dir: default_cache_dir(),
-        cache_limit: None,
-        trust_workspace: false,
-    }
+fn primop_arg() -> &'static str {
+    rust_unit_sources_primop::ARG
 }
 
-/// The text of a panic payload: the `&str` or `String` given to `panic!`, else a placeholder.
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "non-string panic payload".to_string()
-    }
+fn primop_doc() -> &'static str {
+    rust_unit_sources_primop::DOC
 }
