@@ -95,6 +95,23 @@ pub fn plugin() -> PathBuf {
     }
 }
 
+/// Whether the plugin under test is the C API one, `librust_unit_sources_nix_c.so`
+/// (`rust/nix-plugin-c`), rather than the C++ plugin's loader.
+pub fn c_plugin() -> bool {
+    plugin().file_name() == Some(OsStr::new("librust_unit_sources_nix_c.so"))
+}
+
+/// The error line Nix prints when the plugin raises `message` (its own, `rustUnitSources: …`,
+/// or the evaluator's, passed on): the C++ plugin raises it as it is; Nix prefixes every error
+/// a C API primop raises with `Recoverable error from custom function: `.
+pub fn plugin_error_line(message: &str) -> String {
+    if c_plugin() {
+        format!("error: Recoverable error from custom function: {message}")
+    } else {
+        format!("error: {message}")
+    }
+}
+
 /// The absolute path of the `nix-instantiate` on `PATH` (for commands run with another `PATH`).
 pub fn nix_instantiate() -> PathBuf {
     let path = std::env::var_os("PATH").expect("PATH is set");
@@ -152,6 +169,16 @@ pub const NIX_CONFIG: &str = "build-users-group =\nsandbox = false\nsubstituters
 /// Runs `nix-instantiate --eval --strict --json` on `expr` with the plugin loaded (unless
 /// `with_plugin` is false), from the repository root, with [`NIX_CONFIG`].
 pub fn nix_eval(expr: &str, with_plugin: bool, extra: &[&str]) -> Output {
+    nix_eval_with_env(expr, with_plugin, extra, &[])
+}
+
+/// [`nix_eval`] with the environment variables `env` set too.
+pub fn nix_eval_with_env(
+    expr: &str,
+    with_plugin: bool,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> Output {
     let mut command = Command::new("nix-instantiate");
     command.args(["--eval", "--strict", "--json"]);
     if with_plugin {
@@ -161,7 +188,8 @@ pub fn nix_eval(expr: &str, with_plugin: bool, extra: &[&str]) -> Output {
         .args(extra)
         .args(["-E", expr])
         .current_dir(repo_root())
-        .env("NIX_CONFIG", NIX_CONFIG);
+        .env("NIX_CONFIG", NIX_CONFIG)
+        .envs(env.iter().copied());
     command.output().expect("nix-instantiate runs")
 }
 
@@ -197,13 +225,19 @@ pub fn nix_json(output: &Output) -> Value {
 /// unit carrying an `error` (which raise it when forced) are what `builtins.tryEval` makes of
 /// them: compare it with [`broken_files_tried`] of the CLI's model.
 pub fn plugin_model_tried(arg: &str) -> Value {
-    nix_json(&nix_eval(
+    plugin_model_tried_with_env(arg, &[])
+}
+
+/// [`plugin_model_tried`] with the environment variables `env` set for Nix.
+pub fn plugin_model_tried_with_env(arg: &str, env: &[(&str, &str)]) -> Value {
+    nix_json(&nix_eval_with_env(
         &format!(
             "let m = builtins.rustUnitSources ({arg}); in m // {{ units = builtins.mapAttrs \
              (id: u: if u ? error then u // {{ files = builtins.tryEval u.files; }} else u) m.units; }}"
         ),
         true,
         &[],
+        env,
     ))
 }
 

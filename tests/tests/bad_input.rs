@@ -8,8 +8,8 @@
 //! Inputs that are odd but legal (NUL bytes, duplicate modules, huge trees) scan.
 
 use rust_unit_sources_tests::{
-    broken_files_tried, cli, nix_error, nix_eval, nix_json, nix_string, plugin_model_tried,
-    temp_tree,
+    broken_files_tried, cli, nix_error, nix_eval, nix_json, nix_string, plugin_error_line,
+    plugin_model_tried, temp_tree,
 };
 use std::path::Path;
 use std::process::Command;
@@ -40,7 +40,7 @@ fn error_of(dir: &Path) -> String {
     );
     assert_eq!(
         nix_error(&evaluated),
-        format!("error: rustUnitSources: {message}")
+        plugin_error_line(&format!("rustUnitSources: {message}"))
     );
     message
 }
@@ -143,7 +143,7 @@ fn missing_workspaces_and_unknown_features() {
     );
     assert_eq!(
         nix_error(&nix_eval(&call, true, &[])),
-        format!("error: rustUnitSources: {expected}")
+        plugin_error_line(&format!("rustUnitSources: {expected}"))
     );
 }
 
@@ -217,7 +217,7 @@ fn cargo_missing_from_path() {
         .unwrap();
     assert_eq!(
         nix_error(&nix),
-        format!("error: rustUnitSources: {expected}")
+        plugin_error_line(&format!("rustUnitSources: {expected}"))
     );
 }
 

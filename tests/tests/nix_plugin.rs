@@ -8,7 +8,7 @@
 use rust_unit_sources_tests::{
     all_fixtures, broken_files_tried, cli, cli_model, copy_tree, examples, fixture, fixtures,
     nix_error, nix_eval, nix_instantiate, nix_json, nix_path, nix_string, nix_version, plugin,
-    plugin_model_tried, NIX_CONFIG,
+    plugin_error_line, plugin_model_tried, plugin_model_tried_with_env, NIX_CONFIG,
 };
 use std::path::Path;
 use std::process::Command;
@@ -94,6 +94,11 @@ fn path_literal_and_cargo_toml_path_work() {
     let expected = cli_model(&examples()[0], &[]);
     assert_eq!(plugin_model("./examples/cargo-like"), expected);
     assert_eq!(plugin_model("./examples/cargo-like/Cargo.toml"), expected);
+    // A set with an outPath, as a flake's `self` is.
+    assert_eq!(
+        plugin_model("{ src = { outPath = ./examples/cargo-like; }; }"),
+        expected
+    );
 }
 
 #[test]
@@ -212,49 +217,77 @@ fn plugin_error(arg: &str) -> String {
 fn bad_arguments_are_nix_errors_with_a_message() {
     assert_eq!(
         plugin_error("3"),
-        "error: rustUnitSources: expected a path or an attribute set, got an integer"
+        plugin_error_line("rustUnitSources: expected a path or an attribute set, got an integer")
     );
     assert_eq!(
         plugin_error("[ ]"),
-        "error: rustUnitSources: expected a path or an attribute set, got a list"
+        plugin_error_line("rustUnitSources: expected a path or an attribute set, got a list")
     );
     let example = nix_path(&examples()[0]);
     assert_eq!(
         plugin_error(&format!("{{ src = {example}; bogus = 1; }}")),
-        "error: rustUnitSources: unknown attribute 'bogus'; expected src, features, noDefaultFeatures, allFeatures, target, cfgs, dependencies or profile"
+        plugin_error_line("rustUnitSources: unknown attribute 'bogus'; expected src, features, noDefaultFeatures, allFeatures, target, cfgs, dependencies or profile")
     );
     assert_eq!(
         plugin_error("{ features = [ ]; }"),
-        "error: rustUnitSources: attribute 'src' missing"
+        plugin_error_line("rustUnitSources: attribute 'src' missing")
     );
     assert_eq!(
         plugin_error("/nonexistent/workspace"),
-        "error: rustUnitSources: /nonexistent/workspace: does not exist"
+        plugin_error_line("rustUnitSources: /nonexistent/workspace: does not exist")
     );
 
     let empty = tempfile::tempdir().unwrap();
     assert_eq!(
         plugin_error(&nix_path(empty.path())),
-        format!(
-            "error: rustUnitSources: {}: no Cargo.toml in this directory",
+        plugin_error_line(&format!(
+            "rustUnitSources: {}: no Cargo.toml in this directory",
             empty.path().display()
-        )
+        ))
     );
 
     let malformed = tempfile::tempdir().unwrap();
     std::fs::write(malformed.path().join("Cargo.toml"), "[package\nname = 1\n").unwrap();
     assert_eq!(
         plugin_error(&nix_path(malformed.path())),
-        format!(
-            "error: rustUnitSources: {}: unclosed table, expected `]`",
+        plugin_error_line(&format!(
+            "rustUnitSources: {}: unclosed table, expected `]`",
             malformed.path().join("Cargo.toml:1").display()
-        )
+        ))
     );
 
     assert_eq!(
         plugin_error(&format!("{{ src = {example}; features = [ \"nope\" ]; }}")),
-        "error: rustUnitSources: --features: no workspace member has feature `nope`"
+        plugin_error_line("rustUnitSources: --features: no workspace member has feature `nope`")
     );
+    // The shared decoder's type errors, the same in every plugin; the evaluator's own error
+    // (a thunk that throws) passed on.
+    for (attrs, message) in [
+        (
+            "noDefaultFeatures = 1;",
+            "rustUnitSources: 'noDefaultFeatures': expected a Boolean, got an integer",
+        ),
+        (
+            "features = [ \"a\" 1 ];",
+            "rustUnitSources: 'features': expected a string in the list, got an integer",
+        ),
+        (
+            "cfgs = \"x\";",
+            "rustUnitSources: 'cfgs': expected null or a list of strings, got a string",
+        ),
+    ] {
+        assert_eq!(
+            plugin_error(&format!("{{ src = {example}; {attrs} }}")),
+            plugin_error_line(message),
+            "{attrs}"
+        );
+    }
+    let thrown = nix_eval(
+        &format!("builtins.rustUnitSources {{ src = {example}; target = throw \"boom\"; }}"),
+        true,
+        &[],
+    );
+    assert_eq!(nix_error(&thrown), plugin_error_line("boom"));
 }
 
 #[test]
@@ -267,9 +300,10 @@ fn restricted_and_pure_evaluation_guard_the_read() {
     let pure: &[&str] = &["--option", "pure-eval", "true"];
     for mode in [restricted, pure] {
         // Nix's own error: the one builtins.readDir gives for the same path.
+        let read_dir = nix_error(&eval("builtins.readDir", mode));
         assert_eq!(
             nix_error(&eval("builtins.rustUnitSources", mode)),
-            nix_error(&eval("builtins.readDir", mode)),
+            plugin_error_line(read_dir.strip_prefix("error: ").unwrap()),
             "{mode:?}"
         );
     }
@@ -285,17 +319,17 @@ fn restricted_and_pure_evaluation_guard_the_read() {
     };
     assert_eq!(
         nix_error(&eval("builtins.rustUnitSources", restricted)),
-        format!(
-            "error: access to absolute path '{}' is forbidden in restricted mode",
+        plugin_error_line(&format!(
+            "access to absolute path '{}' is forbidden in restricted mode",
             denied.display()
-        )
+        ))
     );
     assert_eq!(
         nix_error(&eval("builtins.rustUnitSources", pure)),
-        format!(
-            "error: access to absolute path '{}' is forbidden in {pure_mode} (use '--impure' to override)",
+        plugin_error_line(&format!(
+            "access to absolute path '{}' is forbidden in {pure_mode} (use '--impure' to override)",
             denied.display()
-        )
+        ))
     );
 
     // Allowed: a path on the search path; a store path from the evaluation's own context.
@@ -412,5 +446,63 @@ fn a_plugin_built_for_another_nix_says_so_and_registers_nothing() {
             ),
             "{plugins}"
         );
+    }
+}
+
+/// The C plugin (`librust_unit_sources_nix_c.so`, `scripts/test-nix --c-plugin` names it in
+/// `RUST_UNIT_SOURCES_PLUGIN`) in a Nix before 2.35: one line naming the version, nothing
+/// registered, the evaluation going on.
+#[test]
+#[ignore = "needs the C plugin and a Nix before 2.35: scripts/test-nix --c-plugin runs it"]
+fn c_plugin_refuses_a_nix_before_2_35() {
+    assert!(
+        rust_unit_sources_tests::c_plugin(),
+        "{}",
+        plugin().display()
+    );
+    assert!(nix_version() < (2, 35), "{:?}", nix_version());
+    let output = nix_eval("builtins ? rustUnitSources", true, &[]);
+    assert_eq!(nix_json(&output), serde_json::json!(false));
+    let running = String::from_utf8(
+        Command::new(nix_instantiate())
+            .arg("--version")
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let running = running.split_whitespace().last().unwrap().to_string();
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        format!(
+            "rust-unit-sources: not registering builtins.rustUnitSources: this is Nix {running}; \
+             librust_unit_sources_nix_c.so (Nix's C API) needs Nix 2.35 or later, or Determinate \
+             Nix 3.22 or later; load librust_unit_sources_nix.so, built for this Nix, instead\n"
+        )
+    );
+}
+
+/// The C plugin's two ways of making the model's values (`RUST_UNIT_SOURCES_NIX_VALUES`):
+/// the C API's builders (its default) and `builtins.fromJSON`, deep-equal to the CLI's model,
+/// broken units included.
+#[test]
+#[ignore = "needs the C plugin: scripts/test-nix --c-plugin runs it"]
+fn c_plugin_constructions_give_the_same_model() {
+    assert!(
+        rust_unit_sources_tests::c_plugin(),
+        "{}",
+        plugin().display()
+    );
+    for workspace in all_fixtures().into_iter().chain(examples()) {
+        let expected = broken_files_tried(cli_model(&workspace, &[]));
+        for construction in ["builders", "fromJSON"] {
+            let env = [("RUST_UNIT_SOURCES_NIX_VALUES", construction)];
+            assert_eq!(
+                plugin_model_tried_with_env(&nix_path(&workspace), &env),
+                expected,
+                "{} with {construction}",
+                workspace.display()
+            );
+        }
     }
 }
