@@ -35,14 +35,15 @@
       # The Nix library (nix/default.nix): fromPlugin, fromFile, unitSource, unitFileset, …
       lib = import ./nix { lib = if nixpkgs == null then null else nixpkgs.lib; };
 
-      # pkgs.rust-unit-sources (plugin + CLI), pkgs.cargo-unit-sources (CLI),
-      # pkgs.rustUnitSources (the library with nixpkgs' lib).
+      # pkgs.rust-unit-sources (plugin + CLI), pkgs.rust-unit-sources-c (the C API plugin),
+      # pkgs.cargo-unit-sources (CLI), pkgs.rustUnitSources (the library with nixpkgs' lib).
       overlays.default = import ./nix/overlay.nix;
 
-      # The plugin: lib/nix/plugins/librust_unit_sources_nix.so (and bin/cargo-unit-sources).
+      # The plugin: lib/nix/plugins/librust_unit_sources_nix.so (and bin/cargo-unit-sources);
+      # rust-unit-sources-c: lib/nix/plugins/librust_unit_sources_nix_c.so (Nix 2.35 on).
       packages = eachSystem (pkgs: {
         default = pkgs.rust-unit-sources;
-        inherit (pkgs) rust-unit-sources cargo-unit-sources;
+        inherit (pkgs) rust-unit-sources rust-unit-sources-c cargo-unit-sources;
       });
 
       devShells = eachSystem (pkgs: {

@@ -895,10 +895,11 @@ fn stand_in(dir: &Path, nix_version: &str) {
     let release = repo_root().join("target/release");
     let nix_instantiate = std::fs::canonicalize("/usr/bin/nix-instantiate").unwrap();
     let paths = format!(
-        "{{ cli = {}; plugin = {}; pluginImpl = {}; sysroot = {}; nixInstantiate = {}; nixVersion = \"{nix_version}\"; }}\n",
+        "{{ cli = {}; plugin = {}; pluginImpl = {}; pluginC = {}; sysroot = {}; nixInstantiate = {}; nixVersion = \"{nix_version}\"; }}\n",
         nix_string(&release.join("cargo-unit-sources")),
         nix_string(&plugin()),
         nix_string(&plugin().with_file_name("librust_unit_sources_nix_impl.so")),
+        nix_string(&release.join("librust_unit_sources_nix_c.so")),
         nix_string(&sysroot()),
         nix_string(&nix_instantiate),
     );
@@ -924,6 +925,8 @@ fn flake_parses_and_every_file_it_imports_evaluates() {
         "nix/default.nix",
         "nix/overlay.nix",
         "nix/package.nix",
+        "nix/package-c.nix",
+        "nix/source.nix",
         "nix/shell.nix",
         "nix/checks.nix",
         "nix/tests.nix",
@@ -939,8 +942,10 @@ fn flake_parses_and_every_file_it_imports_evaluates() {
     let tmp = tempfile::tempdir().unwrap();
     let supported = tmp.path().join("nixpkgs-2.8");
     let unsupported = tmp.path().join("nixpkgs-2.18");
+    let latest = tmp.path().join("nixpkgs-2.35");
     stand_in(&supported, "2.8.0");
     stand_in(&unsupported, "2.18.1");
+    stand_in(&latest, "2.35.2");
     let cargo_toml = read(&repo_root().join("Cargo.toml"));
     let version = cargo_toml
         .lines()
@@ -1079,6 +1084,30 @@ fn flake_parses_and_every_file_it_imports_evaluates() {
         v,
         json!({ "broken": true, "cli": false, "checks": ["cli", "unit-srcs", "units-nix"] })
     );
+
+    // The C API plugin: built from the headers of any Nix from 2.26 on, one file for all.
+    let c_package = "let c = outputs.packages.${system}.rust-unit-sources-c; in { \
+                     inherit (c) pname version cargoBuildFlags postInstall doCheck; \
+                     inputs = map (p: p.pname or p.name) c.nativeBuildInputs; \
+                     broken = c.meta.broken; fromOverlay = (import nixpkgs { overlays = [ outputs.overlays.default ]; }).rust-unit-sources-c.drvPath == c.drvPath; }";
+    let v = nix_json(&nix_eval(&flake_expr(&latest, c_package), false, &[]));
+    assert_eq!(
+        v,
+        json!({
+            "pname": "rust-unit-sources-c",
+            "version": version,
+            "cargoBuildFlags": ["--package", "rust-unit-sources-nix-c"],
+            "postInstall": "mkdir -p $out/lib/nix/plugins\nmv $out/lib/librust_unit_sources_nix_c.so $out/lib/nix/plugins/\n",
+            "doCheck": false,
+            "inputs": ["pkg-config", "bindgen-hook"],
+            "broken": false,
+            "fromOverlay": true,
+        })
+    );
+    for (old, nix) in [(&supported, "2.8"), (&unsupported, "2.18")] {
+        let v = nix_json(&nix_eval(&flake_expr(old, c_package), false, &[]));
+        assert_eq!(v["broken"], true, "headers of Nix {nix}");
+    }
 }
 
 /// Builds the flake's checks of the repository copy `repo` with the stand-in, in the private

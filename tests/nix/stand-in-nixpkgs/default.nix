@@ -29,6 +29,7 @@ let
         result = f (builtins.intersectAttrs (builtins.functionArgs f) final // args);
       in
       result // { override = more: final.callPackage fn (args // more); };
+    rustPlatform.bindgenHook = dummy "bindgen-hook";
     rustPlatform.buildRustPackage = args:
       let
         drv = script "${args.pname}-${args.version}" (''
@@ -38,6 +39,9 @@ let
           mkdir -p $out/lib/nix/plugins
           cp ${paths.plugin} $out/lib/nix/plugins/
           cp ${paths.pluginImpl} $out/lib/
+        '' + lib.optionalString (args.pname == "rust-unit-sources-c") ''
+          mkdir -p $out/lib/nix/plugins
+          cp ${paths.pluginC} $out/lib/nix/plugins/
         '');
       in
       args // { inherit (drv) name type outPath drvPath outputName; };
