@@ -29,6 +29,10 @@ pub fn with_section(text: &str, heading: &str, body: &str) -> String {
     }
 }
 
+/// The heading of `docs/performance.md`'s section on the plugins' overhead per evaluation
+/// (`scripts/plugin-overhead`, written by hand from its output; kept by `unit-sources-bench`).
+pub const PLUGIN_OVERHEAD_HEADING: &str = "## The plugins' overhead per evaluation";
+
 /// The heading of the early-cutoff section of `docs/rebuilds.md` (the sets
 /// `tests/tests/early_cutoff.rs` asserts, kept by `rebuild-bench`).
 pub const EARLY_CUTOFF_HEADING: &str = "## Early cutoff: content-addressed units";

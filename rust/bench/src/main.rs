@@ -218,6 +218,13 @@ fn bench(options: &Options) -> Result<(), String> {
     let text = report::render(&results);
     println!("{text}");
     if !options.no_write {
+        // The plugins' overhead per evaluation is another command's (scripts/plugin-overhead).
+        let heading = rust_unit_sources_tests::doc_sections::PLUGIN_OVERHEAD_HEADING;
+        let old = std::fs::read_to_string(&options.output).unwrap_or_default();
+        let text = match rust_unit_sources_tests::doc_sections::section(&old, heading) {
+            Some(kept) => rust_unit_sources_tests::doc_sections::with_section(&text, heading, kept),
+            None => text,
+        };
         std::fs::write(&options.output, &text)
             .map_err(|e| format!("{}: {e}", options.output.display()))?;
         eprintln!("bench: wrote {}", options.output.display());
