@@ -506,3 +506,32 @@ fn c_plugin_constructions_give_the_same_model() {
         }
     }
 }
+
+/// The C plugin finds Nix's C API in the process when the `nix` binary exports it (Nix's own
+/// packaging builds it so, `-Dplugin-c-api=true`), and otherwise loads the running Nix's
+/// `libnixexprc.so`: the suites run one way (the Nix built here exports nothing), this test
+/// the other, with the library preloaded so that its symbols are in the process.
+#[test]
+#[ignore = "needs the C plugin and a Nix from 2.35 with shared libraries: scripts/test-nix --c-plugin runs it"]
+fn c_plugin_takes_the_c_api_the_process_has() {
+    assert!(
+        rust_unit_sources_tests::c_plugin(),
+        "{}",
+        plugin().display()
+    );
+    let library = nix_instantiate()
+        .parent()
+        .and_then(Path::parent)
+        .unwrap()
+        .join("lib/libnixexprc.so");
+    assert!(library.is_file(), "{}", library.display());
+    let expected = cli_model(&examples()[0], &[]);
+    let preloaded = rust_unit_sources_tests::nix_eval_with_env(
+        "builtins.rustUnitSources ./examples/cargo-like",
+        true,
+        &[],
+        &[("LD_PRELOAD", library.to_str().unwrap())],
+    );
+    assert_eq!(nix_json(&preloaded), expected);
+    assert_eq!(String::from_utf8_lossy(&preloaded.stderr), "");
+}

@@ -5,7 +5,9 @@
 //! - At load (an ELF constructor, which runs in every Nix, even those that never call
 //!   `nix_plugin_entry`), [`version`] decides whether the running Nix qualifies; if not, one
 //!   line on stderr, nothing registered, the evaluation goes on. Then every C function the
-//!   plugin calls is resolved in the process ([`api`]); a missing one is a refusal too.
+//!   plugin calls is resolved ([`api`]): in the process, where Nix's own packaging puts the C
+//!   API from 2.35 on, else in the `libnixexprc.so` beside the running Nix's libraries; a
+//!   missing one is a refusal too.
 //! - `nix_plugin_entry`, which Nix calls after loading the plugin, registers the primop
 //!   ([`primop`]).
 //! - The primop's argument is read through the C value API ([`argument`], [`call`]), its
@@ -44,15 +46,33 @@ fn check_running_nix() -> Option<api::NixApi> {
         eprintln!("{line}");
         return None;
     }
+    let nix = running.nix.unwrap_or_default();
+    let refuse = |why: String| {
+        eprintln!("rust-unit-sources: not registering builtins.rustUnitSources: Nix {nix}: {why}");
+        None
+    };
     match api::load() {
-        Ok(api) => Some(api),
-        Err(missing) => {
-            eprintln!(
-                "rust-unit-sources: not registering builtins.rustUnitSources: Nix {} lacks a C API function the plugin calls ({missing})",
-                running.nix.unwrap_or_default()
-            );
-            None
-        }
+        Ok((api, found)) => match version_of(&api) {
+            // The C API of another Nix than the one running.
+            Some(c_version) if c_version != nix => {
+                refuse(format!("{found:?} is the C API of Nix {c_version}"))
+            }
+            _ => Some(api),
+        },
+        Err(why) => refuse(why),
+    }
+}
+
+/// `nix_version_get()` of `api`.
+fn version_of(api: &api::NixApi) -> Option<String> {
+    // SAFETY: nix_version_get returns a static string or null.
+    unsafe {
+        let version = (api.nix_version_get)();
+        (!version.is_null()).then(|| {
+            std::ffi::CStr::from_ptr(version)
+                .to_string_lossy()
+                .into_owned()
+        })
     }
 }
 

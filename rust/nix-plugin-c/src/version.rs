@@ -3,7 +3,8 @@
 //! The plugin needs Nix 2.35 or later: the `nix` binary exports the C API from 2.35 on
 //! (NixOS/nix#15696), a C primop gets the right `EvalState` from 2.34.1 and 2.35.0 on (#15300),
 //! and its errors can be marked recoverable from 2.34 on. Determinate Nix qualifies from 3.22
-//! on (based on Nix 2.35.2). Anything else: one line on stderr and nothing registered.
+//! on (based on Nix 2.35.2). Anything else: one line on stderr and nothing registered. Where
+//! the C API is found is `api::load`'s business.
 
 #![allow(unsafe_code)]
 
@@ -20,8 +21,6 @@ pub struct Running {
     /// The Nix version (`nix_version_get()`, else `nix::nixVersion`); `None` when neither
     /// exists (not a Nix process).
     pub nix: Option<String>,
-    /// Whether `nix_version_get` exists (the C API is in the process).
-    pub c_api: bool,
     /// Determinate Nix's own version (`nix::determinateNixVersion`), when it is Determinate.
     pub determinate: Option<String>,
 }
@@ -55,8 +54,7 @@ pub fn refusal(running: &Running) -> Option<String> {
         None => format!("Nix {nix}"),
     };
     let old = |version: &str, min: (u32, u32)| major_minor(version).is_none_or(|v| v < min);
-    let too_old = !running.c_api
-        || old(nix, MIN_NIX)
+    let too_old = old(nix, MIN_NIX)
         || running
             .determinate
             .as_deref()
@@ -98,24 +96,18 @@ pub fn running() -> Running {
             .filter(|version| !version.is_null())
             .map(|version| CStr::from_ptr(version).to_string_lossy().into_owned())
     };
-    let c_api = c_version.is_some();
     let nix = c_version.or_else(|| cxx_string(&this, b"_ZN3nix10nixVersionB5cxx11E\0"));
     let determinate = cxx_string(&this, b"_ZN3nix21determinateNixVersionB5cxx11E\0");
-    Running {
-        nix,
-        c_api,
-        determinate,
-    }
+    Running { nix, determinate }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn nix(version: &str, c_api: bool, determinate: Option<&str>) -> Running {
+    fn nix(version: &str, determinate: Option<&str>) -> Running {
         Running {
             nix: Some(version.to_string()),
-            c_api,
             determinate: determinate.map(str::to_string),
         }
     }
@@ -133,11 +125,11 @@ mod tests {
     #[test]
     fn nix_2_35_and_later_and_determinate_3_22_and_later_register() {
         for running in [
-            nix("2.35.2", true, None),
-            nix("2.36.0", true, None),
-            nix("3.0.0", true, None),
-            nix("2.35.2", true, Some("3.22.2")),
-            nix("2.36.1", true, Some("3.30.0")),
+            nix("2.35.2", None),
+            nix("2.36.0", None),
+            nix("3.0.0", None),
+            nix("2.35.2", Some("3.22.2")),
+            nix("2.36.1", Some("3.30.0")),
         ] {
             assert_eq!(refusal(&running), None, "{running:?}");
         }
@@ -154,18 +146,17 @@ mod tests {
             )
         };
         for (running, this) in [
-            (nix("2.26.3", false, None), "Nix 2.26.3"),
-            (nix("2.28.7", false, None), "Nix 2.28.7"),
-            (nix("2.34.8", true, None), "Nix 2.34.8"),
-            (nix("2.8.0", false, None), "Nix 2.8.0"),
-            (nix("2.35.2", false, None), "Nix 2.35.2"),
-            (nix("unknown", true, None), "Nix unknown"),
+            (nix("2.26.3", None), "Nix 2.26.3"),
+            (nix("2.28.7", None), "Nix 2.28.7"),
+            (nix("2.34.8", None), "Nix 2.34.8"),
+            (nix("2.8.0", None), "Nix 2.8.0"),
+            (nix("unknown", None), "Nix unknown"),
             (
-                nix("2.34.8", true, Some("3.21.9")),
+                nix("2.34.8", Some("3.21.9")),
                 "Determinate Nix 3.21.9 (Nix 2.34.8)",
             ),
             (
-                nix("2.35.2", true, Some("3.21.0")),
+                nix("2.35.2", Some("3.21.0")),
                 "Determinate Nix 3.21.0 (Nix 2.35.2)",
             ),
         ] {
@@ -173,7 +164,6 @@ mod tests {
         }
         let none = Running {
             nix: None,
-            c_api: false,
             determinate: None,
         };
         assert_eq!(
@@ -189,7 +179,6 @@ mod tests {
             running(),
             Running {
                 nix: None,
-                c_api: false,
                 determinate: None
             }
         );
