@@ -3,17 +3,17 @@
 //! from 3.22 on, built without Nix's C++ headers, in Rust only.
 //!
 //! - At load (an ELF constructor, which runs in every Nix, even those that never call
-//!   `nix_plugin_entry`), [`version`] decides whether the running Nix qualifies; if not, one
+//!   `nix_plugin_entry`), `version` decides whether the running Nix qualifies; if not, one
 //!   line on stderr, nothing registered, the evaluation goes on. Then every C function the
-//!   plugin calls is resolved ([`api`]): in the process, where Nix's own packaging puts the C
+//!   plugin calls is resolved (`api`): in the process, where Nix's own packaging puts the C
 //!   API from 2.35 on, else in the `libnixexprc.so` beside the running Nix's libraries; a
 //!   missing one is a refusal too.
 //! - `nix_plugin_entry`, which Nix calls after loading the plugin, registers the primop
-//!   ([`primop`]).
-//! - The primop's argument is read through the C value API ([`argument`], [`call`]), its
-//!   path checked by Nix's access control ([`source_path`]), the shared function
+//!   (`primop`).
+//! - The primop's argument is read through the C value API (`argument`, `call`), its
+//!   path checked by Nix's access control (`source_path`), the shared function
 //!   `rust_unit_sources_primop::call` decodes and scans (the same as the C++ plugin's), and
-//!   [`model_value`] makes the result.
+//!   `model_value` makes the result.
 //!
 //! No panic unwinds out of the constructor, `nix_plugin_entry` or the primop's callback: each
 //! catches it (and the callback raises it as a Nix error).

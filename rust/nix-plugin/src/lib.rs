@@ -1,7 +1,7 @@
 //! Nix evaluator plugin adding `builtins.rustUnitSources`, through Nix's C++ API.
 //!
 //! The C++ side (`src/primop.cc`, with every Nix-version-specific detail in
-//! `include/nix_compat.hh`) registers the primop and hands its argument to [`call`] as an
+//! `include/nix_compat.hh`) registers the primop and hands its argument to `call` as an
 //! `Argument` (`include/argument.hh`); the shared crate `rust-unit-sources-primop` decodes it
 //! and scans, the same function behind the C plugin (`rust/nix-plugin-c`); C++ turns the JSON
 //! it returns into a Nix value with Nix's own JSON parser and makes the broken units' `files`
@@ -9,7 +9,7 @@
 //! loader (`rust/nix-plugin-loader`, `librust_unit_sources_nix.so`), which loads it only into
 //! the Nix it was built against.
 //!
-//! Contract of the boundary: [`call`] never unwinds into C++ and never aborts the Nix process.
+//! Contract of the boundary: `call` never unwinds into C++ and never aborts the Nix process.
 //! Every failure, a panic included, comes back as a `rust::Error` on the C++ side; a Nix error
 //! that an `Argument` method raised was kept by C++, which rethrows it unchanged.
 
@@ -51,7 +51,7 @@ pub mod ffi {
         pub message: String,
     }
 
-    /// What [`call`] gives the primop.
+    /// What `call` gives the primop.
     pub struct Answer {
         /// The model as JSON (`serde_json::to_string` of [`rust_unit_sources::Model`]).
         pub json: String,
