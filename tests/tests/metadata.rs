@@ -1,7 +1,8 @@
 //! The workspace's declared metadata is true: `rust-version` is at least what every locked
 //! dependency declares, and it is the compiler this test suite builds with (so the whole build
-//! is the MSRV check), the license files the manifests name exist, and README.md's list of
-//! the test suites names each file of `tests/tests` once.
+//! is the MSRV check), both lock files (the workspace's and `fuzz/`'s) are current and their
+//! packages fetched (`scripts/setup` fetches them), the license files the manifests name
+//! exist, and README.md's list of the test suites names each file of `tests/tests` once.
 
 use rust_unit_sources_tests::repo_root;
 use serde_json::Value;
@@ -18,9 +19,14 @@ fn major_minor(version: &str) -> (u64, u64) {
     (major, minor)
 }
 
-fn locked_metadata() -> Value {
+/// `cargo metadata --locked --offline` of the workspace whose manifest is `manifest` (relative
+/// to the repository): it fails unless the lock file is current and every package it locks,
+/// for every platform, is in cargo's registry cache.
+fn locked_metadata_of(manifest: &str) -> Value {
     let output = Command::new(env!("CARGO"))
         .args(["metadata", "--format-version", "1", "--locked", "--offline"])
+        .arg("--manifest-path")
+        .arg(repo_root().join(manifest))
         .current_dir(repo_root())
         .output()
         .expect("cargo metadata runs");
@@ -30,6 +36,22 @@ fn locked_metadata() -> Value {
         String::from_utf8_lossy(&output.stderr)
     );
     serde_json::from_slice(&output.stdout).expect("cargo metadata prints JSON")
+}
+
+fn locked_metadata() -> Value {
+    locked_metadata_of("Cargo.toml")
+}
+
+#[test]
+fn the_fuzz_workspace_lock_file_is_current() {
+    let metadata = locked_metadata_of("fuzz/Cargo.toml");
+    let names: Vec<&str> = metadata["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .filter_map(|package| package["name"].as_str())
+        .collect();
+    assert!(names.contains(&"rust-unit-sources"), "{names:?}");
 }
 
 #[test]
