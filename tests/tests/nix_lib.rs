@@ -927,6 +927,16 @@ fn flake_parses_and_every_file_it_imports_evaluates() {
         "nix/shell.nix",
         "nix/checks.nix",
         "nix/tests.nix",
+        "nix/lib/internal.nix",
+        "nix/lib/model.nix",
+        "nix/lib/sources.nix",
+        "nix/lib/selection.nix",
+        "nix/lib/overrides.nix",
+        "nix/lib/tests/fixtures.nix",
+        "nix/lib/tests/model.nix",
+        "nix/lib/tests/sources.nix",
+        "nix/lib/tests/selection.nix",
+        "nix/lib/tests/overrides.nix",
     ] {
         let output = Command::new("nix-instantiate")
             .args(["--parse", file])
