@@ -15,7 +15,7 @@
   and, where a source is computed, the model in `test-data/units.nix`, whose `root` is this
   directory). No two files may name the same case. Errors are checked with
   `builtins.tryEval`, which tells that an expression throws but not its message:
-  tests/tests/nix_lib.rs asserts the exact lines.
+  tests/tests/nix_lib/ asserts the exact lines.
 */
 { lib ? null }:
 let
