@@ -2,7 +2,8 @@
 //! dependency declares, and it is the compiler this test suite builds with (so the whole build
 //! is the MSRV check), both lock files (the workspace's and `fuzz/`'s) are current and their
 //! packages fetched (`scripts/setup` fetches them), the license files the manifests name
-//! exist, and README.md's list of the test suites names each file of `tests/tests` once.
+//! exist, and README.md's list of the test suites names each suite of `tests/tests` (a file,
+//! or a directory of modules) once.
 
 use rust_unit_sources_tests::repo_root;
 use serde_json::Value;
@@ -144,10 +145,19 @@ fn readme_lists_every_test_suite_once() {
         .map(|(file, _)| file.to_string())
         .collect();
     listed.sort();
+    // A suite is a file `NAME.rs`, or a directory `NAME/` whose `main.rs` is the suite and whose
+    // other files are its modules: the README names it `NAME/`.
     let mut suites: Vec<String> = std::fs::read_dir(repo_root().join("tests/tests"))
         .expect("tests/tests")
-        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
-        .filter(|name| name.ends_with(".rs"))
+        .map(|entry| entry.unwrap().path())
+        .filter_map(|path| {
+            let name = path.file_name()?.to_str()?.to_string();
+            if path.is_dir() {
+                path.join("main.rs").is_file().then(|| format!("{name}/"))
+            } else {
+                name.ends_with(".rs").then_some(name)
+            }
+        })
         .collect();
     suites.sort();
     assert!(suites.len() >= 10, "{suites:?}");
