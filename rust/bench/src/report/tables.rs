@@ -8,7 +8,22 @@ use crate::generate::{DEPTH, FANOUT};
 use crate::measure::median;
 use std::fmt::Write as _;
 
+/// The native scan against its floor: wall time, then CPU time, per workspace and cache state.
 pub(super) fn floor_table(out: &mut String, results: &Results) {
+    floor_wall_time(out, results);
+    floor_cpu_time(out, results);
+    let _ = writeln!(
+        out,
+        "\nGenerated workspaces: each package a library whose module tree is {DEPTH} levels \
+         deep with {FANOUT} submodules per module (`x.rs` + `x/` and `x/mod.rs` layouts, one \
+         `cfg(feature)` module per level, inline `cfg(test)` modules), an `include_str!`, an \
+         `env!`, an integration test and a path dependency on the previous package: 3 units \
+         (lib, lib-test, test) per package.\n"
+    );
+}
+
+/// The table of wall times, and the file each workspace's edit touches.
+fn floor_wall_time(out: &mut String, results: &Results) {
     let states = CacheState::ALL;
     let names: Vec<&str> = states.iter().map(|s| s.name()).collect();
     let _ = writeln!(
@@ -65,6 +80,12 @@ pub(super) fn floor_table(out: &mut String, results: &Results) {
         .map(|r| format!("{}: `{}`", r.name, r.scan.edited_file))
         .collect();
     let _ = writeln!(out, "\nEdited files: {}.", edited.join("; "));
+}
+
+/// The table of CPU times, scan / floor ratios, µs per file and peak RSS.
+fn floor_cpu_time(out: &mut String, results: &Results) {
+    let states = CacheState::ALL;
+    let names: Vec<&str> = states.iter().map(|s| s.name()).collect();
     let _ = writeln!(
         out,
         "\nCPU time (user + system of all threads; `cargo metadata`, a child process, not \
@@ -98,14 +119,6 @@ pub(super) fn floor_table(out: &mut String, results: &Results) {
             mib(s.peak_rss_kb),
         );
     }
-    let _ = writeln!(
-        out,
-        "\nGenerated workspaces: each package a library whose module tree is {DEPTH} levels \
-         deep with {FANOUT} submodules per module (`x.rs` + `x/` and `x/mod.rs` layouts, one \
-         `cfg(feature)` module per level, inline `cfg(test)` modules), an `include_str!`, an \
-         `env!`, an integration test and a path dependency on the previous package: 3 units \
-         (lib, lib-test, test) per package.\n"
-    );
 }
 
 pub(super) fn process_table(out: &mut String, results: &Results) {

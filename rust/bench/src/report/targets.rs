@@ -3,10 +3,12 @@
 
 use super::format::{kib, ratio, time, verdict};
 use super::row::CacheState;
-use super::{Results, WorkspaceRow};
+use super::{Plugin, Results, WorkspaceRow};
 use crate::measure::median;
 use std::fmt::Write as _;
 
+/// Issue 7's targets: the native scan against its floor and against `--mode rustc`, the largest
+/// generated workspace, linearity in files, and the plugin's cost in an evaluation.
 pub(super) fn targets(out: &mut String, results: &Results) {
     let _ = writeln!(
         out,
@@ -19,6 +21,16 @@ pub(super) fn targets(out: &mut String, results: &Results) {
          *no cache* the scan's whole work without them (`--no-cache`).\n\n\
          | target | measured | |\n|---|---|---|"
     );
+    floor_targets(out, results);
+    rustc_targets(out, results);
+    let generated = generated_rows(results);
+    largest_target(out, results, &generated);
+    linearity_targets(out, &generated);
+    plugin_target(out, &results.plugin);
+}
+
+/// A row per real workspace and cache state (but a new path's): the scan against the floor.
+fn floor_targets(out: &mut String, results: &Results) {
     for row in results.rows.iter().filter(|r| r.rustc_mode.is_some()) {
         // A new path is issue 19's state: its target is below.
         let issue_7 = CacheState::ALL
@@ -63,6 +75,10 @@ pub(super) fn targets(out: &mut String, results: &Results) {
             );
         }
     }
+}
+
+/// A row per workspace measured with `--mode rustc`: the native scan against it.
+fn rustc_targets(out: &mut String, results: &Results) {
     for row in &results.rows {
         if let (Some(native), Some(cached), Some(rustc)) =
             (row.cli_native, row.cli_cached, row.rustc_mode)
@@ -82,11 +98,19 @@ pub(super) fn targets(out: &mut String, results: &Results) {
             );
         }
     }
-    let generated: Vec<&WorkspaceRow> = results
+}
+
+/// The generated workspaces' rows (those without `--mode rustc`).
+fn generated_rows(results: &Results) -> Vec<&WorkspaceRow> {
+    results
         .rows
         .iter()
         .filter(|r| r.rustc_mode.is_none())
-        .collect();
+        .collect()
+}
+
+/// The largest generated workspace scanned in under a second.
+fn largest_target(out: &mut String, results: &Results, generated: &[&WorkspaceRow]) {
     if let Some(largest) = generated.iter().max_by_key(|r| r.scan.packages) {
         let states: Vec<String> = CacheState::ALL
             .iter()
@@ -109,6 +133,10 @@ pub(super) fn targets(out: &mut String, results: &Results) {
             verdict(largest.scan_secs(CacheState::Uncached) < 1.0)
         );
     }
+}
+
+/// The cost per file at two sizes of generated workspace ([`linearity_pair`]).
+fn linearity_targets(out: &mut String, generated: &[&WorkspaceRow]) {
     let sizes: Vec<usize> = generated.iter().map(|r| r.scan.packages).collect();
     if let Some((small, large)) = linearity_pair(&sizes).map(|(s, l)| (generated[s], generated[l]))
     {
@@ -128,7 +156,10 @@ pub(super) fn targets(out: &mut String, results: &Results) {
             );
         }
     }
-    let p = &results.plugin;
+}
+
+/// What a plugin call adds to an evaluation.
+fn plugin_target(out: &mut String, p: &Plugin) {
     let added = p.call.0 - p.baseline.0;
     let added_deep = p.deep.0 - p.baseline.0;
     let added_uncached = p.deep_uncached.0 - p.baseline.0;
@@ -161,6 +192,15 @@ pub(super) fn flake_targets(out: &mut String, results: &Results) {
          edit, no cache 0.60 s) and wrote 4.7 MB of cache files each time.\n\n\
          | target | measured | |\n|---|---|---|"
     );
+    revision_targets(out, results);
+    growth_targets(out, results);
+    limit_targets(out, results);
+    revision_table(out, results);
+}
+
+/// A new path + one edit against an in-place edit, on the crates.io workspace and the largest
+/// generated one.
+fn revision_targets(out: &mut String, results: &Results) {
     let largest = results
         .rows
         .iter()
@@ -190,6 +230,10 @@ pub(super) fn flake_targets(out: &mut String, results: &Results) {
             verdict(cpu <= 1.5)
         );
     }
+}
+
+/// A row per workspace: the most a revision added to the cache directory.
+fn growth_targets(out: &mut String, results: &Results) {
     for row in &results.rows {
         let growth = &row.scan.growth;
         let Some(worst) = growth.iter().max_by_key(|g| g.bytes) else {
@@ -217,6 +261,10 @@ pub(super) fn flake_targets(out: &mut String, results: &Results) {
             verdict(growth.iter().all(|g| g.within_bound(1)))
         );
     }
+}
+
+/// A row per workspace measured under a small limit: the most the directory exceeded it by.
+fn limit_targets(out: &mut String, results: &Results) {
     for row in &results.rows {
         let l = &row.scan.limited;
         if l.revisions == 0 {
@@ -236,6 +284,10 @@ pub(super) fn flake_targets(out: &mut String, results: &Results) {
             verdict(l.within_limit())
         );
     }
+}
+
+/// The table of a revision's scan per workspace, and how the directory is measured.
+fn revision_table(out: &mut String, results: &Results) {
     let _ = writeln!(
         out,
         "\nPer workspace: the medians of the new path + one edit and of the in-place edit (both \
