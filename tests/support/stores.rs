@@ -20,7 +20,7 @@ pub enum Store {
     /// The store of the Nix on `PATH`, as every other test uses it.
     Machine,
     /// A directory that is `/nix` for the commands run in it: each runs in a mount namespace
-    /// of its own (`unshare --mount`, see [`propagation`]) with the directory bound over
+    /// of its own (`unshare --mount`, private where it can be) with the directory bound over
     /// `/nix` (it starts empty: Nix makes its store and database there).
     Private(PathBuf),
 }
@@ -227,16 +227,16 @@ impl Units {
 /// What a `nix-build` did, from its log (stderr).
 #[derive(Debug, Default)]
 pub struct BuildLog {
-    /// Derivations built here: "building '<drv>'...".
+    /// Derivations built here: `building '<drv>'...`.
     pub built: BTreeSet<String>,
-    /// Derivations handed to a remote builder: "building '<drv>' on '<machine>'...", with the
-    /// machine.
+    /// Derivations handed to a remote builder: `building '<drv>' on '<machine>'...`, with
+    /// the machine.
     pub built_on: BTreeMap<String, String>,
-    /// Store paths copied in from elsewhere (a substituter, a remote builder): "copying path
-    /// '<path>' from '<source>'...", with the source.
+    /// Store paths copied in from elsewhere (a substituter, a remote builder): `copying path
+    /// '<path>' from '<source>'...`, with the source.
     pub copied_from: BTreeMap<String, String>,
-    /// Store paths copied from here to elsewhere (a remote builder's inputs): "copying path
-    /// '<path>' to '<destination>'...", with the destination.
+    /// Store paths copied from here to elsewhere (a remote builder's inputs): `copying path
+    /// '<path>' to '<destination>'...`, with the destination.
     pub copied_to: BTreeMap<String, String>,
     /// The whole log, for messages.
     pub log: String,
