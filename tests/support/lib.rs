@@ -10,6 +10,8 @@
 pub mod doc_sections;
 pub mod rebuilds;
 pub mod snapshots;
+pub mod sshd;
+pub mod stores;
 
 use serde_json::Value;
 use std::ffi::OsStr;

@@ -107,7 +107,7 @@ import (/. + {build_units}) {{ inherit model root; rustc = {rustc}; target = {ta
     }
 
     /// The Nix expression of the attribute set of units.
-    fn units_expr(&self) -> String {
+    pub fn units_expr(&self) -> String {
         format!("import {}", nix_string(&self.expression))
     }
 
