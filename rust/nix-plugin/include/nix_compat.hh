@@ -38,11 +38,17 @@
 //                                    PosIdx, the error builder, access control in the source
 //                                    accessor. Tested here on Nix 2.26.3 (scripts/with-nix).
 //   2.28–2.33    nix_compat_2_21.hh  headers under nix/expr/…, nothing to include by hand;
+//                                    no EvalState::toRealPath in the path realisation;
 //                                    v.listView() from 2.30; C++23 from 2.31; PrimOp::doc an
-//                                    optional string from 2.33 (a const char * still converts).
-//                                    Written from the headers, not tested here.
-//   2.34–2.35    nix_compat_2_21.hh  PrimOp::fun renamed impl; EvalState::realisePath public.
-//                                    Written from the headers, not tested here.
+//                                    optional string from 2.33 (a const char * still converts);
+//                                    Value::mkString takes the EvalMemory from 2.33.
+//                                    Compiled and linked against 2.28.7–2.33.6, tested on
+//                                    builds of 2.28.7 and 2.31.5 (README).
+//   2.34–2.35    nix_compat_2_21.hh  PrimOp::fun renamed impl, a nix::fun without a default
+//                                    constructor (PrimOp built with designated initializers);
+//                                    EvalState::realisePath public. Compiled and linked against
+//                                    2.34.8 and 2.35.2, tested on builds of 2.35.2 and of
+//                                    Determinate Nix 3.22.2 (whose headers say 2.35.2).
 // 2.9–2.20 changed the API version by version (positions, errors, paths) and have no branch;
 // nor has anything after 2.35 (Nix's master passes primops a CallSite instead of a PosIdx).
 #pragma once
@@ -74,7 +80,11 @@ inline void parse_json(nix::EvalState & state, const std::string & json, nix::Va
 inline void make_throw(nix::EvalState & state, nix::Value & target, const std::string & message)
 {
     auto * text = state.allocValue();
+#if RUS_NIX_AT_LEAST(2, 33)
+    text->mkString(message, state.mem); // 2.33 on: strings are allocated in EvalMemory
+#else
     text->mkString(message);
+#endif
     target.mkApp(&state.getBuiltin("throw"), text);
 }
 
