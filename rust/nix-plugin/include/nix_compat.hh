@@ -61,7 +61,9 @@
 #define RUS_NIX_AT_LEAST(major, minor) \
     (RUS_NIX_VERSION_MAJOR > (major) || (RUS_NIX_VERSION_MAJOR == (major) && RUS_NIX_VERSION_MINOR >= (minor)))
 
-#if RUS_NIX_GENERATION_MAJOR == 2 && RUS_NIX_GENERATION_MINOR == 8
+#if defined(RUS_NIX_LIX)
+#include "nix_compat_lix.hh"
+#elif RUS_NIX_GENERATION_MAJOR == 2 && RUS_NIX_GENERATION_MINOR == 8
 #include "nix_compat_2_8.hh"
 #elif RUS_NIX_GENERATION_MAJOR == 2 && (RUS_NIX_GENERATION_MINOR == 21 || RUS_NIX_GENERATION_MINOR == 28 || RUS_NIX_GENERATION_MINOR == 34)
 #include "nix_compat_2_21.hh"
@@ -69,7 +71,8 @@
 #error "rust-unit-sources-nix: no branch for this Nix generation; known: 2.8, 2.21–2.27, 2.28–2.33, 2.34–2.35"
 #endif
 
-// The same calls in every generation (2.8 to 2.35), on top of the branch's includes.
+#if !defined(RUS_NIX_LIX)
+// The same calls in every generation of Nix (2.8 to 2.35), on top of the branch's includes.
 namespace rus_compat {
 
 inline void parse_json(nix::EvalState & state, const std::string & json, nix::Value & v)
@@ -89,3 +92,4 @@ inline void make_throw(nix::EvalState & state, nix::Value & target, const std::s
 }
 
 } // namespace rus_compat
+#endif
