@@ -9,8 +9,8 @@
 # line and registers nothing). The C++ shim (rust/nix-plugin/include/nix_compat.hh) has a branch
 # per API generation, `nixGenerations`; for a `nix` outside them (2.9-2.20, after 2.35, Lix)
 # the build would stop, so the package is marked broken. 2.8 and 2.21-2.27 are tested by this
-# repository's CI; 2.28-2.35 and Determinate Nix 3.22 were compiled and tested by hand
-# against builds of those releases (README).
+# repository's CI; 2.28-2.35 and Determinate Nix 3.22 were compiled by hand against those
+# releases' headers (README says what else was run, on which build).
 { lib
 , stdenv
 , rustPlatform
