@@ -42,13 +42,14 @@
 //                                    v.listView() from 2.30; C++23 from 2.31; PrimOp::doc an
 //                                    optional string from 2.33 (a const char * still converts);
 //                                    Value::mkString takes the EvalMemory from 2.33.
-//                                    Compiled and linked against 2.28.7–2.33.6, tested on
-//                                    builds of 2.28.7 and 2.31.5 (README).
+//                                    Compiled against the headers of 2.28.7, 2.29.4, 2.30.5,
+//                                    2.31.5, 2.32.8, 2.33.6 (README: what else was run).
 //   2.34–2.35    nix_compat_2_21.hh  PrimOp::fun renamed impl, a nix::fun without a default
 //                                    constructor (PrimOp built with designated initializers);
-//                                    EvalState::realisePath public. Compiled and linked against
-//                                    2.34.8 and 2.35.2, tested on builds of 2.35.2 and of
-//                                    Determinate Nix 3.22.2 (whose headers say 2.35.2).
+//                                    EvalState::realisePath public. Compiled against the
+//                                    headers of 2.34.8, 2.35.2 and Determinate Nix 3.22.2
+//                                    (whose headers say 2.35.2; README: what else was run).
+//   Lix 2.95     nix_compat_lix.hh   RUS_NIX_LIX; compiled against Lix 2.95.3's headers.
 // 2.9–2.20 changed the API version by version (positions, errors, paths) and have no branch;
 // nor has anything after 2.35 (Nix's master passes primops a CallSite instead of a PosIdx).
 #pragma once
