@@ -19,6 +19,7 @@ pub const SNAPSHOT_CASES: &[(&str, &[&str])] = &[
         &["--no-default-features", "--features", "fast"],
     ),
     ("cfg-features", &["--target", "x86_64-unknown-linux-gnu"]),
+    ("editions", &[]),
     ("includes", &[]),
     ("lib-bin-build", &[]),
     ("lib-bin-build", &["--cfg", ""]),
@@ -28,6 +29,7 @@ pub const SNAPSHOT_CASES: &[(&str, &[&str])] = &[
     ("nested-members", &["--no-default-features"]),
     ("path-attrs", &[]),
     ("path-attrs", &["--target", "x86_64-unknown-linux-gnu"]),
+    ("published-shapes", &[]),
 ];
 
 /// The library's options for the CLI's `scan --manifest-path <workspace> <flags>`, without a

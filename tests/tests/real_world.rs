@@ -7,14 +7,16 @@
 //! exact features and target of that compilation and asserts that the scan lists everything
 //! rustc's `.d` file lists (recall 100%): the package's files in `files`, files of the build
 //! script's `OUT_DIR` in `outDirIncludes`, `# env-dep:` names in `env`. It prints each unit's
-//! precision (the share of the scan's files that rustc read) and asserts a floor overall.
+//! precision (the share of the scan's files that rustc read) and asserts a floor overall. A
+//! second test vendors the graph and scans it with `--dependencies`: no unit carries an error,
+//! as cargo builds them all.
 //!
-//! Needs crates.io (or the crates already in cargo's cache): without it the test fails, saying
-//! so. `RUST_UNIT_SOURCES_WRITE_DOCS=1` writes the table to `docs/real-world.md`;
+//! Needs crates.io (or the crates already in cargo's cache, which `scripts/setup` fetches):
+//! without it the test fails, saying so. `RUST_UNIT_SOURCES_WRITE_DOCS=1` writes the table to `docs/real-world.md`;
 //! `RUST_UNIT_SOURCES_VERBOSE=1` prints each imprecise unit's extra files and `unresolved`.
 
 use rust_unit_sources::{parse_dep_info, scan, FeatureSelection, Model, ScanOptions, UnitKind};
-use rust_unit_sources_tests::{host_triple, repo_root};
+use rust_unit_sources_tests::{copy_tree, host_triple, repo_root};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -201,33 +203,25 @@ fn scan_all(keys: &BTreeSet<ScanKey>, target: &str) -> BTreeMap<ScanKey, Result<
     })
 }
 
-/// Compares one unit with rustc's dep-info; pushes what the scan missed to `missed`.
-fn compare(
-    unit: &Unit,
+/// What a unit's dep-info files list.
+struct RustcRead {
+    /// The files below the workspace's root, relative to it.
+    read: BTreeSet<String>,
+    /// The files inside a build script's `OUT_DIR`, relative to it.
+    generated: BTreeSet<String>,
+    /// The environment variables rustc read.
+    env: BTreeSet<String>,
+}
+
+/// Reads the dep-info files `dep_infos` of the unit `label`; a file neither below `root` nor
+/// in one of `out_dirs` is pushed to `missed`.
+fn read_dep_infos(
+    label: &str,
     dep_infos: &[PathBuf],
-    model: &Model,
+    root: &Path,
     out_dirs: &[PathBuf],
     missed: &mut Vec<String>,
-) -> Row {
-    let label = format!(
-        "{} {} {} (features: [{}])",
-        unit.package,
-        unit.kind.as_str(),
-        unit.target,
-        unit.features.join(", ")
-    );
-    let scanned_unit = model
-        .units
-        .values()
-        .find(|u| u.kind == unit.kind && u.target == unit.target)
-        .unwrap_or_else(|| panic!("{label}: no such unit in the scan"));
-    if let Some(error) = &scanned_unit.error {
-        missed.push(format!(
-            "{label}: cargo built it, the scan says it cannot be: {error}"
-        ));
-    }
-    let root = Path::new(&model.root);
-    let scanned: BTreeSet<&str> = scanned_unit.files.iter().map(|f| f.as_str()).collect();
+) -> RustcRead {
     let mut read = BTreeSet::new();
     let mut generated = BTreeSet::new();
     let mut env = BTreeSet::new();
@@ -256,6 +250,45 @@ fn compare(
             }
         }
     }
+    RustcRead {
+        read,
+        generated,
+        env,
+    }
+}
+
+/// Compares one unit with rustc's dep-info; pushes what the scan missed to `missed`.
+fn compare(
+    unit: &Unit,
+    dep_infos: &[PathBuf],
+    model: &Model,
+    out_dirs: &[PathBuf],
+    missed: &mut Vec<String>,
+) -> Row {
+    let label = format!(
+        "{} {} {} (features: [{}])",
+        unit.package,
+        unit.kind.as_str(),
+        unit.target,
+        unit.features.join(", ")
+    );
+    let scanned_unit = model
+        .units
+        .values()
+        .find(|u| u.kind == unit.kind && u.target == unit.target)
+        .unwrap_or_else(|| panic!("{label}: no such unit in the scan"));
+    if let Some(error) = &scanned_unit.error {
+        missed.push(format!(
+            "{label}: cargo built it, the scan says it cannot be: {error}"
+        ));
+    }
+    let root = Path::new(&model.root);
+    let scanned: BTreeSet<&str> = scanned_unit.files.iter().map(|f| f.as_str()).collect();
+    let RustcRead {
+        read,
+        generated,
+        env,
+    } = read_dep_infos(&label, dep_infos, root, out_dirs, missed);
     for file in read.iter().filter(|f| !scanned.contains(f.as_str())) {
         missed.push(format!("{label}: file {file}"));
     }
@@ -546,5 +579,77 @@ fn popular_crates_list_every_file_rustc_reads() {
     assert!(
         precision >= MIN_PRECISION,
         "overall precision {precision:.4} < {MIN_PRECISION}"
+    );
+}
+
+/// `cargo vendor --locked` of a copy of `tests/real-world` at `copy`, with the source
+/// replacement it prints written to `.cargo/config.toml`: offline when cargo's cache has every
+/// crate (`scripts/setup` fetches them), else from crates.io.
+fn vendored_copy(copy: &Path) {
+    let project = repo_root().join("tests/real-world");
+    copy_tree(&project, copy);
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let vendor = |offline: bool| {
+        let mut command = Command::new(&cargo);
+        command.args(["vendor", "--locked", "vendor"]);
+        if offline {
+            command.arg("--offline");
+        }
+        command.current_dir(copy).output().expect("cargo runs")
+    };
+    let mut output = vendor(true);
+    if !output.status.success() {
+        output = vendor(false);
+    }
+    assert!(
+        output.status.success(),
+        "`cargo vendor` of {} failed. This test needs crates.io to be reachable (or the crates \
+         of its Cargo.lock already in cargo's cache: scripts/setup fetches them).\n{}",
+        project.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    std::fs::create_dir_all(copy.join(".cargo")).expect("create .cargo");
+    std::fs::write(copy.join(".cargo/config.toml"), &output.stdout).expect("write the config");
+}
+
+/// The ground truth is `cargo check` (the test above: it compiles every library, proc-macro
+/// and build script of the resolve, for the host): `scan --dependencies` of the vendored graph
+/// gives none of their units, nor any other, an `error` (objc2, ruzstd and
+/// security-framework-sys once had one: issue 26).
+#[test]
+fn the_vendored_graph_scans_with_no_unit_error() {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let copy = scratch.path().join("real-world");
+    vendored_copy(&copy);
+    let start = Instant::now();
+    let model = scan(&ScanOptions {
+        manifest_path: copy.clone(),
+        target: Some(host_triple()),
+        cfgs: Some(Vec::new()),
+        dependencies: true,
+        ..Default::default()
+    })
+    .unwrap_or_else(|e| panic!("scan --dependencies: {e}"));
+    let broken: Vec<String> = model
+        .units
+        .iter()
+        .filter_map(|(id, unit)| Some(format!("{id}: {}", unit.error.as_ref()?)))
+        .collect();
+    assert_eq!(broken, Vec::<String>::new(), "units carrying an error");
+    for id in [
+        "objc2/lib/objc2",
+        "ruzstd/lib/ruzstd",
+        "security-framework-sys/lib/security_framework_sys",
+    ] {
+        assert!(
+            model.units.keys().any(|unit| unit.as_str() == id),
+            "{id} was not scanned"
+        );
+    }
+    assert!(model.units.len() >= 200, "{} units", model.units.len());
+    println!(
+        "scan --dependencies: {} units in {:.1}s",
+        model.units.len(),
+        start.elapsed().as_secs_f64()
     );
 }

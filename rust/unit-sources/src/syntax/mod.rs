@@ -16,6 +16,7 @@
 
 mod attributes;
 mod cfg_macros;
+mod edition;
 mod extract;
 mod includes;
 mod items;
@@ -24,6 +25,7 @@ mod literals;
 mod tests;
 mod tokens;
 
+pub(crate) use edition::Edition;
 pub(crate) use extract::parse_file;
 pub(crate) use items::{
     FileSyntax, Include, IncludeArg, IncludeKind, Invocation, Item, MacroDef, ModDecl,

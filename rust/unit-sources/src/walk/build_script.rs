@@ -16,7 +16,7 @@
 use crate::fs::observation::FileKind;
 use crate::fs::source_cache::UnitReads;
 use crate::relpath::normalize;
-use crate::syntax::string_literals;
+use crate::syntax::{string_literals, Edition};
 use crate::walk::unresolved::UnresolvedConstruct;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -41,12 +41,13 @@ pub(crate) struct RunAnalysis {
     pub widened: Vec<UnresolvedConstruct>,
 }
 
-/// Analyses the build script whose source files are `sources`, for the package in
-/// `package_dir`. Unreadable sources were already reported by the module walk; they are
-/// skipped here.
+/// Analyses the build script whose source files are `sources` (lexed in `edition`), for the
+/// package in `package_dir`. Unreadable sources were already reported by the module walk;
+/// they are skipped here.
 pub(crate) fn analyse(
     sources: &BTreeSet<PathBuf>,
     package_dir: &Path,
+    edition: Edition,
     cache: &UnitReads<'_>,
 ) -> RunAnalysis {
     let mut analysis = RunAnalysis {
@@ -59,7 +60,7 @@ pub(crate) fn analyse(
         let Some(text) = cache.text(file) else {
             continue;
         };
-        for (line, literal) in string_literals(&text) {
+        for (line, literal) in string_literals(&text, edition) {
             let mut directive = false;
             for part in literal.lines() {
                 if let Some(path) = strip_any(part, &RERUN_IF_CHANGED) {
@@ -129,18 +130,20 @@ pub(crate) enum EnvValue {
     Computed { tail: String },
 }
 
-/// The values the build script whose source files are `sources` may give the variable `name`
-/// with `cargo:rustc-env=` (or `cargo::`): empty when it sets no such variable; `None` when a
-/// directive computes the variable's name, or a source cannot be read, so that it may set any.
+/// The values the build script whose source files are `sources` (lexed in `edition`) may give
+/// the variable `name` with `cargo:rustc-env=` (or `cargo::`): empty when it sets no such
+/// variable; `None` when a directive computes the variable's name, or a source cannot be read,
+/// so that it may set any.
 pub(crate) fn rustc_env_values(
     sources: &BTreeSet<PathBuf>,
     name: &str,
+    edition: Edition,
     cache: &UnitReads<'_>,
 ) -> Option<BTreeSet<EnvValue>> {
     let mut values = BTreeSet::new();
     for file in sources {
         let text = cache.text(file)?;
-        for (_, literal) in string_literals(&text) {
+        for (_, literal) in string_literals(&text, edition) {
             for part in literal.lines() {
                 let Some(setting) = strip_any(part, &RUSTC_ENV) else {
                     continue;
@@ -196,16 +199,17 @@ fn after_last_placeholder(piece: &str) -> String {
     tail
 }
 
-/// The cfg names the build script whose source files are `sources` may set with
-/// `cargo:rustc-cfg=NAME` (or `cargo::`); `None` when a name is computed at run time.
+/// The cfg names the build script whose source files are `sources` (lexed in `edition`) may
+/// set with `cargo:rustc-cfg=NAME` (or `cargo::`); `None` when a name is computed at run time.
 pub(crate) fn settable_cfgs(
     sources: &BTreeSet<PathBuf>,
+    edition: Edition,
     cache: &UnitReads<'_>,
 ) -> Option<BTreeSet<String>> {
     let mut names = BTreeSet::new();
     for file in sources {
         let text = cache.text(file)?;
-        for (_, literal) in string_literals(&text) {
+        for (_, literal) in string_literals(&text, edition) {
             for part in literal.lines() {
                 if let Some(cfg) = strip_any(part, &RUSTC_CFG) {
                     // A computed value is fine (only names matter); a computed name is not.
@@ -285,6 +289,7 @@ mod tests {
         let analysis = analyse(
             &BTreeSet::from([script.clone()]),
             package,
+            Edition::E2021,
             &UnitReads::new(&cache()),
         );
         assert_eq!(
@@ -315,6 +320,7 @@ mod tests {
         let analysis = analyse(
             &BTreeSet::from([script]),
             dir.path(),
+            Edition::E2021,
             &UnitReads::new(&cache()),
         );
         assert!(analysis.inputs.is_empty() && !analysis.exact);
@@ -337,7 +343,7 @@ mod tests {
         let reads = UnitReads::new(&cache);
         let sources = BTreeSet::from([script.clone()]);
         assert_eq!(
-            rustc_env_values(&sources, "GENERATED", &reads),
+            rustc_env_values(&sources, "GENERATED", Edition::E2021, &reads),
             Some(BTreeSet::from([
                 EnvValue::Literal("src/fallback.rs".into()),
                 EnvValue::Computed {
@@ -346,13 +352,13 @@ mod tests {
             ]))
         );
         assert_eq!(
-            rustc_env_values(&sources, "OTHER", &reads),
+            rustc_env_values(&sources, "OTHER", Edition::E2021, &reads),
             Some(BTreeSet::from([EnvValue::Computed {
                 tail: String::new()
             }]))
         );
         assert_eq!(
-            rustc_env_values(&sources, "UNSET", &reads),
+            rustc_env_values(&sources, "UNSET", Edition::E2021, &reads),
             Some(BTreeSet::new())
         );
         std::fs::write(
@@ -361,7 +367,10 @@ mod tests {
         )
         .unwrap();
         let reads = UnitReads::new(&cache);
-        assert_eq!(rustc_env_values(&sources, "GENERATED", &reads), None);
+        assert_eq!(
+            rustc_env_values(&sources, "GENERATED", Edition::E2021, &reads),
+            None
+        );
     }
 
     #[test]
@@ -377,8 +386,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let script = dir.path().join("build.rs");
         std::fs::write(&script, r#"fn main() { println!("cargo:rustc-cfg=has_x"); println!("cargo::rustc-cfg=kind=\"a\""); }"#).unwrap();
-        let names =
-            settable_cfgs(&BTreeSet::from([script.clone()]), &UnitReads::new(&cache())).unwrap();
+        let names = settable_cfgs(
+            &BTreeSet::from([script.clone()]),
+            Edition::E2021,
+            &UnitReads::new(&cache()),
+        )
+        .unwrap();
         assert_eq!(
             names,
             BTreeSet::from(["has_x".to_string(), "kind".to_string()])
@@ -389,7 +402,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            settable_cfgs(&BTreeSet::from([script]), &UnitReads::new(&cache())),
+            settable_cfgs(
+                &BTreeSet::from([script]),
+                Edition::E2021,
+                &UnitReads::new(&cache())
+            ),
             None
         );
     }

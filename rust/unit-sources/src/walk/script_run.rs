@@ -46,7 +46,7 @@ pub(crate) fn script_run(
     reads: &UnitReads<'_>,
     sources: &BTreeSet<PathBuf>,
 ) -> ScriptRun {
-    let analysis = build_script::analyse(sources, &unit.package_dir, reads);
+    let analysis = build_script::analyse(sources, &unit.package_dir, unit.lexing_edition(), reads);
     let script = &unit.root_file;
     let mut files = BTreeSet::new();
     let mut unresolved = analysis.widened;

@@ -5,6 +5,7 @@ use crate::cfg::KnownCfgs;
 use crate::fs::observation::FileKind;
 use crate::fs::source_cache::SourceCache;
 use crate::model::unit_id::{UnitId, UnitKind};
+use crate::syntax::Edition;
 use crate::workspace::lints::lint_flags;
 use crate::workspace::metadata::{LocalPackage, Workspace};
 use crate::workspace::package_facts::{package_dir, source_key, without_harness, PackageFacts};
@@ -23,6 +24,10 @@ pub(crate) struct PlannedUnit {
     pub version: String,
     pub target: String,
     pub kind: UnitKind,
+    /// Whether rustc gets `--test`, libtest's harness, which compiles `#[test]` and `#[bench]`
+    /// items: a test harness kind unless its manifest says `harness = false` (cargo then
+    /// passes `--cfg test` alone).
+    pub harness: bool,
     pub crate_types: Vec<String>,
     pub edition: String,
     pub root_file: PathBuf,
@@ -48,12 +53,17 @@ pub(crate) struct PlannedUnit {
     pub build: Option<UnitBuild>,
 }
 
+impl PlannedUnit {
+    /// The edition rustc lexes the unit's sources in.
+    pub fn lexing_edition(&self) -> Edition {
+        Edition::from_cargo(&self.edition)
+    }
+}
+
 /// The build-related plan of one unit (scans with dependencies).
 #[derive(Debug, Clone)]
 pub(crate) struct UnitBuild {
     pub package: Arc<PackageFacts>,
-    /// For tests and benches: whether rustc builds the libtest harness (`harness = true`).
-    pub harness: bool,
     /// Whether the target is a proc-macro (its test harness too): cargo then passes
     /// `--extern proc_macro`.
     pub proc_macro: bool,
@@ -245,7 +255,7 @@ struct PackagePlan<'p> {
     linked_runs: Vec<UnitId>,
     /// With cargo's resolution only.
     facts: Option<Arc<PackageFacts>>,
-    /// The targets declared with `harness = false` (members with cargo's resolution only).
+    /// The targets declared with `harness = false` (members only).
     harness_off: HashSet<(String, String)>,
 }
 
@@ -275,12 +285,14 @@ impl<'p> PackagePlan<'p> {
         .collect();
         let script = package.targets.iter().find(|t| t.is_custom_build());
         let script_unit = |kind| script.map(|t| UnitId::new(prefix, kind, &t.name));
-        let manifest: Option<toml::Table> = local.resolved.as_ref().and_then(|_| {
-            cache
-                .text(package.manifest_path.as_std_path())?
-                .parse()
-                .ok()
-        });
+        let manifest: Option<toml::Table> = (local.member || local.resolved.is_some())
+            .then(|| {
+                cache
+                    .text(package.manifest_path.as_std_path())?
+                    .parse()
+                    .ok()
+            })
+            .flatten();
         let facts = local.resolved.as_ref().map(|_| {
             let lints = manifest
                 .as_ref()
@@ -340,6 +352,7 @@ impl<'p> PackagePlan<'p> {
             version: package.version.to_string(),
             target: target.name.clone(),
             kind,
+            harness: kind.is_test_harness() && self.harness(target, kind),
             crate_types: kind
                 .crate_types(&declared)
                 .into_iter()
@@ -362,7 +375,6 @@ impl<'p> PackagePlan<'p> {
             immutable: package.source.is_some(),
             build: self.facts.as_ref().map(|facts| UnitBuild {
                 package: Arc::clone(facts),
-                harness: self.harness(target, kind),
                 proc_macro: target.is_proc_macro(),
                 profile: None,
                 host: false,
