@@ -186,11 +186,13 @@ fn malformed_manifests() {
 fn cargo_missing_from_path() {
     let dir = temp_tree(&[("Cargo.toml", MANIFEST), ("src/lib.rs", b"")]);
     let manifest = at(dir.path(), "Cargo.toml");
+    // A PATH holding nothing: a Debian root may have its own cargo in /usr/bin.
+    let empty = tempfile::tempdir().unwrap();
     let cli = Command::new(
         rust_unit_sources_tests::repo_root().join("target/release/cargo-unit-sources"),
     )
     .args(["scan", "--manifest-path", dir.path().to_str().unwrap()])
-    .env("PATH", "/usr/bin:/bin")
+    .env("PATH", empty.path())
     .env_remove("CARGO")
     .output()
     .unwrap();
@@ -210,7 +212,7 @@ fn cargo_missing_from_path() {
             "builtins.rustUnitSources (/. + {})",
             nix_string(dir.path())
         ))
-        .env("PATH", "/usr/bin:/bin")
+        .env("PATH", empty.path())
         .env_remove("CARGO")
         .env("NIX_CONFIG", rust_unit_sources_tests::NIX_CONFIG)
         .output()

@@ -45,8 +45,7 @@ pub enum Found {
 }
 
 /// Every function of [`NixApi`]: from the process when it has the C API, else from the
-/// `libnixexprc.so` of the running Nix (in the directory of the library that holds
-/// `nix::nixVersion`). `Err`: one sentence saying why neither holds.
+/// `libnixexprc.so` of the running Nix (in the directory of its `libnixexpr.so`). `Err`: one sentence saying why neither holds.
 pub fn load() -> Result<(NixApi, Found), String> {
     let this = libloading::os::unix::Library::this();
     // SAFETY: looking a symbol up has no side effect.
@@ -56,8 +55,8 @@ pub fn load() -> Result<(NixApi, Found), String> {
             .map(|api| (api, Found::Process))
             .map_err(|e| e.to_string());
     }
-    let Some(dir) = nix_library_dir(&this) else {
-        return Err("its nix binary does not export the C API (built without -Dplugin-c-api), and it has no shared libraries to find libnixexprc.so beside".to_string());
+    let Some(dir) = nix_library_dir() else {
+        return Err("its nix binary does not export the C API (built without -Dplugin-c-api), and it has no libnixexpr.so to find libnixexprc.so beside".to_string());
     };
     let path = dir.join("libnixexprc.so");
     // SAFETY: the running Nix's own C API library: its initialisers are Nix's, and it links
@@ -71,42 +70,49 @@ pub fn load() -> Result<(NixApi, Found), String> {
         .map_err(|e| e.to_string())
 }
 
-/// The directory of the shared library that holds `nix::nixVersion`, if it is one.
-fn nix_library_dir(this: &libloading::os::unix::Library) -> Option<PathBuf> {
-    // SAFETY: dladdr only reads the dynamic linker's tables; `info` is written by it.
-    unsafe {
-        let address = *this
-            .get::<*const c_void>(b"_ZN3nix10nixVersionB5cxx11E\0")
-            .ok()?;
-        let mut info = DlInfo {
-            fname: std::ptr::null(),
-            fbase: std::ptr::null_mut(),
-            sname: std::ptr::null(),
-            saddr: std::ptr::null_mut(),
-        };
-        if dladdr(address, &mut info) == 0 || info.fname.is_null() {
-            return None;
-        }
-        let file = PathBuf::from(std::ffi::OsStr::from_bytes(
-            CStr::from_ptr(info.fname).to_bytes(),
-        ));
-        let name = file.file_name()?.to_str()?;
-        name.starts_with("libnix")
-            .then(|| file.parent().map(PathBuf::from))?
-    }
+/// The directory of the running Nix's `libnixexpr.so`, when the process has loaded one.
+fn nix_library_dir() -> Option<PathBuf> {
+    let mut loaded: Vec<PathBuf> = Vec::new();
+    // SAFETY: the callback only reads the name the dynamic linker passes and appends it to the
+    // Vec it is given; it never unwinds.
+    unsafe { dl_iterate_phdr(collect_loaded, std::ptr::from_mut(&mut loaded).cast()) };
+    loaded
+        .into_iter()
+        .find(|file| {
+            file.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("libnixexpr.so"))
+        })
+        .and_then(|file| file.parent().map(PathBuf::from))
 }
 
-/// glibc's `Dl_info`.
+/// The start of glibc's `struct dl_phdr_info`: the load address and the file name.
 #[repr(C)]
-struct DlInfo {
-    fname: *const c_char,
-    fbase: *mut c_void,
-    sname: *const c_char,
-    saddr: *mut c_void,
+struct DlPhdrInfo {
+    addr: usize,
+    name: *const c_char,
+}
+
+/// Appends each loaded object's file name to the `Vec<PathBuf>` at `out`.
+unsafe extern "C" fn collect_loaded(
+    info: *mut DlPhdrInfo,
+    _size: usize,
+    out: *mut c_void,
+) -> c_int {
+    if let Some(info) = info.as_ref() {
+        if !info.name.is_null() {
+            let name = CStr::from_ptr(info.name).to_bytes();
+            (*out.cast::<Vec<PathBuf>>()).push(PathBuf::from(std::ffi::OsStr::from_bytes(name)));
+        }
+    }
+    0
 }
 
 extern "C" {
-    fn dladdr(address: *const c_void, info: *mut DlInfo) -> c_int;
+    fn dl_iterate_phdr(
+        callback: unsafe extern "C" fn(*mut DlPhdrInfo, usize, *mut c_void) -> c_int,
+        data: *mut c_void,
+    ) -> c_int;
 }
 
 #[cfg(test)]
