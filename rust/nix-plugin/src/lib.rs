@@ -43,20 +43,17 @@ pub mod ffi {
         Other,
     }
 
-    /// A unit whose `files` raise `message` when forced.
-    pub struct BrokenUnit {
-        /// The unit's id.
-        pub id: String,
-        /// `rustUnitSources: <unit id>: <error>`.
-        pub message: String,
-    }
-
-    /// What `call` gives the primop.
+    /// What `call` gives the primop. The broken units are two lists of strings, not a list of
+    /// structs: GCC 15 warns (maybe-uninitialized) in the code cxx generates for a `Vec` of a
+    /// shared struct, and our C++ compiles with warnings as errors.
     pub struct Answer {
         /// The model as JSON (`serde_json::to_string` of [`rust_unit_sources::Model`]).
         pub json: String,
-        /// The units carrying an `error`.
-        pub broken: Vec<BrokenUnit>,
+        /// The ids of the units carrying an `error`, whose `files` raise
+        /// `broken_messages[i]` when forced.
+        pub broken_ids: Vec<String>,
+        /// `rustUnitSources: <unit id>: <error>` for each of `broken_ids`.
+        pub broken_messages: Vec<String>,
     }
 
     unsafe extern "C++" {
@@ -101,7 +98,7 @@ pub mod ffi {
     }
 }
 
-use ffi::{Answer, Argument, BrokenUnit, ValueKind};
+use ffi::{Answer, Argument, ValueKind};
 
 /// An [`ffi::Argument`] as the shared decoder sees it. Its error is `()`: the exception itself
 /// waits on the C++ side.
@@ -163,16 +160,17 @@ impl rust_unit_sources_primop::Argument for CxxArgument {
 fn call(arg: cxx::UniquePtr<Argument>) -> Result<Answer, String> {
     let called = panic::catch_unwind(AssertUnwindSafe(|| {
         let answer = rust_unit_sources_primop::call(CxxArgument(arg))?;
-        let broken = answer
+        let (broken_ids, broken_messages) = answer
             .broken_units()
             .into_iter()
-            .map(|unit| BrokenUnit {
-                id: unit.id,
-                message: unit.message,
-            })
-            .collect();
+            .map(|unit| (unit.id, unit.message))
+            .unzip();
         let json = answer.json().map_err(Failure::Plugin)?;
-        Ok(Answer { json, broken })
+        Ok(Answer {
+            json,
+            broken_ids,
+            broken_messages,
+        })
     }));
     match called {
         Ok(Ok(answer)) => Ok(answer),

@@ -90,13 +90,13 @@ namespace {
 // Each unit of the model `v` that the answer names as broken gets, as its `files`, a thunk
 // that raises the unit's message when forced. The model, the other units and the unit's other
 // attributes evaluate as before.
-void raise_unit_errors_lazily(nix::EvalState & state, const rust::Vec<rust_unit_sources::BrokenUnit> & broken, nix::Value & v)
+void raise_unit_errors_lazily(nix::EvalState & state, const rust_unit_sources::Answer & answer, nix::Value & v)
 {
-    if (broken.empty())
+    if (answer.broken_ids.empty())
         return;
     std::map<std::string, std::string> messages;
-    for (const auto & unit : broken)
-        messages.emplace(std::string(unit.id), std::string(unit.message));
+    for (std::size_t i = 0; i < answer.broken_ids.size(); i++)
+        messages.emplace(std::string(answer.broken_ids[i]), std::string(answer.broken_messages[i]));
     for (auto & [name, units] : rus_compat::attrs_of(state, v)) {
         if (name != "units")
             continue;
@@ -123,7 +123,7 @@ void prim_rustUnitSources(nix::EvalState & state, rus_compat::PosArg pos, nix::V
         rus_compat::throw_error(state, pos, e.what());
     }
     rus_compat::parse_json(state, std::string(answer.json), v);
-    raise_unit_errors_lazily(state, answer.broken, v);
+    raise_unit_errors_lazily(state, answer, v);
 }
 
 // At load (dlopen runs this initialiser). The name, argument and documentation are the shared
