@@ -140,8 +140,7 @@ git-fetch-with-cli = true
     }
 
     /// The environment of every scan: rustup's proxies first on `PATH`, no cache, and the
-    /// variables `cargo test` sets for tests (`CARGO`, `RUSTC`, …) removed; `LD_LIBRARY_PATH`
-    /// kept, which a Nix installed without an rpath needs (`scripts/with-nix PREFIX`).
+    /// variables `cargo test` sets for tests (`CARGO`, `RUSTC`, …) removed.
     fn command(&self, program: &Path, extra: &[(&str, OsString)]) -> Command {
         let proxies = tool_home("CARGO_HOME", ".cargo").join("bin");
         assert!(
@@ -151,14 +150,7 @@ git-fetch-with-cli = true
         );
         let mut command = Command::new(program);
         command.env_clear();
-        for name in [
-            "HOME",
-            "USER",
-            "TMPDIR",
-            "RUSTUP_HOME",
-            "CARGO_HOME",
-            "LD_LIBRARY_PATH",
-        ] {
+        for name in ["HOME", "USER", "TMPDIR", "RUSTUP_HOME", "CARGO_HOME"] {
             if let Some(value) = std::env::var_os(name) {
                 command.env(name, value);
             }
