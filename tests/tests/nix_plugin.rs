@@ -525,12 +525,19 @@ fn c_plugin_takes_the_c_api_the_process_has() {
         "{}",
         plugin().display()
     );
-    let library = nix_instantiate()
+    // The running Nix's libraries: first on LD_LIBRARY_PATH under `scripts/with-nix PREFIX`
+    // (whose nix-instantiate is a wrapper), else beside its bin/.
+    let installed = nix_instantiate()
         .parent()
         .and_then(Path::parent)
         .unwrap()
-        .join("lib/libnixexprc.so");
-    assert!(library.is_file(), "{}", library.display());
+        .join("lib");
+    let search = std::env::var_os("LD_LIBRARY_PATH").unwrap_or_default();
+    let library = std::env::split_paths(&search)
+        .chain([installed])
+        .map(|dir| dir.join("libnixexprc.so"))
+        .find(|candidate| candidate.is_file())
+        .expect("libnixexprc.so on LD_LIBRARY_PATH or beside nix-instantiate's bin/");
     let expected = cli_model(&examples()[0], &[]);
     let preloaded = rust_unit_sources_tests::nix_eval_with_env(
         "builtins.rustUnitSources ./examples/cargo-like",
