@@ -17,12 +17,16 @@
 pub(crate) mod build_plan;
 pub(crate) mod cargo_config;
 pub(crate) mod features;
+pub(crate) mod graph_units;
 pub(crate) mod lints;
 pub(crate) mod metadata;
 pub(crate) mod metadata_cache;
 pub(crate) mod metadata_inputs;
 pub(crate) mod package_facts;
+pub(crate) mod plan_nodes;
 pub(crate) mod profile;
 pub(crate) mod toolchain;
+pub(crate) mod unit_graph;
+pub(crate) mod unit_ids;
 pub(crate) mod unit_rules;
 pub(crate) mod units;
