@@ -1,7 +1,9 @@
 //! The workspace's declared metadata is true: `rust-version` is at least what every locked
 //! dependency declares, and it is the compiler this test suite builds with (so the whole build
-//! is the MSRV check), the license files the manifests name exist, and README.md's list of
-//! the test suites names each file of `tests/tests` once.
+//! is the MSRV check), both lock files (the workspace's and `fuzz/`'s) are current and their
+//! packages fetched (`scripts/setup` fetches them), the license files the manifests name
+//! exist, and README.md's list of the test suites names each suite of `tests/tests` (a file,
+//! or a directory of modules) once.
 
 use rust_unit_sources_tests::repo_root;
 use serde_json::Value;
@@ -18,9 +20,14 @@ fn major_minor(version: &str) -> (u64, u64) {
     (major, minor)
 }
 
-fn locked_metadata() -> Value {
+/// `cargo metadata --locked --offline` of the workspace whose manifest is `manifest` (relative
+/// to the repository): it fails unless the lock file is current and every package it locks,
+/// for every platform, is in cargo's registry cache.
+fn locked_metadata_of(manifest: &str) -> Value {
     let output = Command::new(env!("CARGO"))
         .args(["metadata", "--format-version", "1", "--locked", "--offline"])
+        .arg("--manifest-path")
+        .arg(repo_root().join(manifest))
         .current_dir(repo_root())
         .output()
         .expect("cargo metadata runs");
@@ -30,6 +37,22 @@ fn locked_metadata() -> Value {
         String::from_utf8_lossy(&output.stderr)
     );
     serde_json::from_slice(&output.stdout).expect("cargo metadata prints JSON")
+}
+
+fn locked_metadata() -> Value {
+    locked_metadata_of("Cargo.toml")
+}
+
+#[test]
+fn the_fuzz_workspace_lock_file_is_current() {
+    let metadata = locked_metadata_of("fuzz/Cargo.toml");
+    let names: Vec<&str> = metadata["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .filter_map(|package| package["name"].as_str())
+        .collect();
+    assert!(names.contains(&"rust-unit-sources"), "{names:?}");
 }
 
 #[test]
@@ -122,10 +145,19 @@ fn readme_lists_every_test_suite_once() {
         .map(|(file, _)| file.to_string())
         .collect();
     listed.sort();
+    // A suite is a file `NAME.rs`, or a directory `NAME/` whose `main.rs` is the suite and whose
+    // other files are its modules: the README names it `NAME/`.
     let mut suites: Vec<String> = std::fs::read_dir(repo_root().join("tests/tests"))
         .expect("tests/tests")
-        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
-        .filter(|name| name.ends_with(".rs"))
+        .map(|entry| entry.unwrap().path())
+        .filter_map(|path| {
+            let name = path.file_name()?.to_str()?.to_string();
+            if path.is_dir() {
+                path.join("main.rs").is_file().then(|| format!("{name}/"))
+            } else {
+                name.ends_with(".rs").then_some(name)
+            }
+        })
         .collect();
     suites.sort();
     assert!(suites.len() >= 10, "{suites:?}");

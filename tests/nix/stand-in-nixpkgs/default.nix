@@ -1,4 +1,4 @@
-# A stand-in for nixpkgs (tests/tests/nix_lib.rs): just what flake.nix and nix/*.nix use.
+# A stand-in for nixpkgs (tests/tests/nix_lib/): just what flake.nix and nix/*.nix use.
 # Packages are real derivations built from this machine's artifacts (the CLI and plugin built
 # by `cargo build --release`, rustc's sysroot, Debian's nix-instantiate), which the tests
 # name in `paths.nix`, written beside a copy of this directory; so the checks can really be
