@@ -51,19 +51,7 @@ const GENERATIONS: &[(Version, Version)] = &[
 ];
 
 fn main() {
-    for var in [
-        "NIX_INCLUDE_DIR",
-        "NIX_VERSION",
-        "NIX_LIB_DIR",
-        "PKG_CONFIG_PATH",
-    ] {
-        println!("cargo:rerun-if-env-changed={var}");
-    }
-    println!("cargo:rerun-if-changed=src/lib.rs");
-    for file in SOURCES.iter().chain(HEADERS) {
-        println!("cargo:rerun-if-changed={file}");
-    }
-
+    declare_inputs();
     let manifest_dir =
         PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
     let workspace = manifest_dir
@@ -71,25 +59,7 @@ fn main() {
         .and_then(Path::parent)
         .expect("rust/nix-plugin");
     let nix = Nix::find(workspace);
-    if nix
-        .include_dirs
-        .iter()
-        .any(|dir| dir.join("lix/libexpr/eval.hh").is_file())
-    {
-        fail(&format!(
-            "{} is Lix, whose API the plugin has no branch for; supported: Nix {}",
-            nix.source,
-            known_generations()
-        ));
-    }
-    let Some(generation) = generation(nix.version) else {
-        fail(&format!(
-            "Nix {} ({}) is not supported: the plugin has branches for Nix {}",
-            nix.version_text,
-            nix.source,
-            known_generations()
-        ));
-    };
+    let generation = supported_generation(&nix);
 
     let mut build = cxx_build::bridge("src/lib.rs");
     build
@@ -131,6 +101,47 @@ fn main() {
     }
     // Every Nix symbol the C++ code uses must be found now, not at dlopen time.
     println!("cargo:rustc-cdylib-link-arg=-Wl,--no-undefined");
+}
+
+/// Tells cargo what the build depends on: the variables that choose the Nix, and the sources.
+fn declare_inputs() {
+    for var in [
+        "NIX_INCLUDE_DIR",
+        "NIX_VERSION",
+        "NIX_LIB_DIR",
+        "PKG_CONFIG_PATH",
+    ] {
+        println!("cargo:rerun-if-env-changed={var}");
+    }
+    println!("cargo:rerun-if-changed=src/lib.rs");
+    for file in SOURCES.iter().chain(HEADERS) {
+        println!("cargo:rerun-if-changed={file}");
+    }
+}
+
+/// The API generation of `nix`; stops the build with one line when the shim has no branch for
+/// it (Lix, or a version outside [`GENERATIONS`]).
+fn supported_generation(nix: &Nix) -> Version {
+    if nix
+        .include_dirs
+        .iter()
+        .any(|dir| dir.join("lix/libexpr/eval.hh").is_file())
+    {
+        fail(&format!(
+            "{} is Lix, whose API the plugin has no branch for; supported: Nix {}",
+            nix.source,
+            known_generations()
+        ));
+    }
+    let Some(generation) = generation(nix.version) else {
+        fail(&format!(
+            "Nix {} ({}) is not supported: the plugin has branches for Nix {}",
+            nix.version_text,
+            nix.source,
+            known_generations()
+        ));
+    };
+    generation
 }
 
 /// The Nix to compile against.

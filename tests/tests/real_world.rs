@@ -201,33 +201,25 @@ fn scan_all(keys: &BTreeSet<ScanKey>, target: &str) -> BTreeMap<ScanKey, Result<
     })
 }
 
-/// Compares one unit with rustc's dep-info; pushes what the scan missed to `missed`.
-fn compare(
-    unit: &Unit,
+/// What a unit's dep-info files list.
+struct RustcRead {
+    /// The files below the workspace's root, relative to it.
+    read: BTreeSet<String>,
+    /// The files inside a build script's `OUT_DIR`, relative to it.
+    generated: BTreeSet<String>,
+    /// The environment variables rustc read.
+    env: BTreeSet<String>,
+}
+
+/// Reads the dep-info files `dep_infos` of the unit `label`; a file neither below `root` nor
+/// in one of `out_dirs` is pushed to `missed`.
+fn read_dep_infos(
+    label: &str,
     dep_infos: &[PathBuf],
-    model: &Model,
+    root: &Path,
     out_dirs: &[PathBuf],
     missed: &mut Vec<String>,
-) -> Row {
-    let label = format!(
-        "{} {} {} (features: [{}])",
-        unit.package,
-        unit.kind.as_str(),
-        unit.target,
-        unit.features.join(", ")
-    );
-    let scanned_unit = model
-        .units
-        .values()
-        .find(|u| u.kind == unit.kind && u.target == unit.target)
-        .unwrap_or_else(|| panic!("{label}: no such unit in the scan"));
-    if let Some(error) = &scanned_unit.error {
-        missed.push(format!(
-            "{label}: cargo built it, the scan says it cannot be: {error}"
-        ));
-    }
-    let root = Path::new(&model.root);
-    let scanned: BTreeSet<&str> = scanned_unit.files.iter().map(|f| f.as_str()).collect();
+) -> RustcRead {
     let mut read = BTreeSet::new();
     let mut generated = BTreeSet::new();
     let mut env = BTreeSet::new();
@@ -256,6 +248,45 @@ fn compare(
             }
         }
     }
+    RustcRead {
+        read,
+        generated,
+        env,
+    }
+}
+
+/// Compares one unit with rustc's dep-info; pushes what the scan missed to `missed`.
+fn compare(
+    unit: &Unit,
+    dep_infos: &[PathBuf],
+    model: &Model,
+    out_dirs: &[PathBuf],
+    missed: &mut Vec<String>,
+) -> Row {
+    let label = format!(
+        "{} {} {} (features: [{}])",
+        unit.package,
+        unit.kind.as_str(),
+        unit.target,
+        unit.features.join(", ")
+    );
+    let scanned_unit = model
+        .units
+        .values()
+        .find(|u| u.kind == unit.kind && u.target == unit.target)
+        .unwrap_or_else(|| panic!("{label}: no such unit in the scan"));
+    if let Some(error) = &scanned_unit.error {
+        missed.push(format!(
+            "{label}: cargo built it, the scan says it cannot be: {error}"
+        ));
+    }
+    let root = Path::new(&model.root);
+    let scanned: BTreeSet<&str> = scanned_unit.files.iter().map(|f| f.as_str()).collect();
+    let RustcRead {
+        read,
+        generated,
+        env,
+    } = read_dep_infos(&label, dep_infos, root, out_dirs, missed);
     for file in read.iter().filter(|f| !scanned.contains(f.as_str())) {
         missed.push(format!("{label}: file {file}"));
     }

@@ -112,26 +112,7 @@ fn run(args: Args) -> Result<bool, String> {
     let scratch = args
         .scratch
         .unwrap_or_else(|| cache.dir().join("seed-proof"));
-    if scratch.exists() {
-        std::fs::remove_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
-    }
-    let source = match args.workspace {
-        Some(dir) => dir,
-        None => {
-            say("assembling cargo's workspace (or reusing it)");
-            let root = cache
-                .dir()
-                .join(format!("workspaces/cargo-{}", cargo_workspace::VERSION));
-            cargo_workspace::assemble(&root, &cache)?.root
-        }
-    };
-    let workspace = scratch.join("ws");
-    say(&format!(
-        "copying {} to {}",
-        source.display(),
-        workspace.display()
-    ));
-    rust_unit_sources_seed::copy_workspace(&source, &workspace)?;
+    let (source, workspace) = fresh_copy(args.workspace, &cache, &scratch)?;
     let builder = args.builder.unwrap_or_else(repo_root);
     let setup = Setup {
         builder_args: args.builder_args,
@@ -164,30 +145,14 @@ fn run(args: Args) -> Result<bool, String> {
         }
     };
 
-    say("first build: per-unit");
-    let (first, mut units) = measure_nix(&per_unit);
-    report.first_units = units.as_ref().map(|e| e.units.keys().cloned().collect());
-    report.smoke = first
-        .built
-        .as_ref()
-        .ok()
-        .map(|_| smoke(units.as_ref(), &scratch));
     let mut whole_before = None;
-    let first_whole = measure_whole(&whole, args.no_baseline, false, &mut whole_before);
-    say("first build: cargo");
-    let first_cargo = cargo.build(
-        units
-            .as_ref()
-            .map(|e| &e.units)
-            .unwrap_or(&Default::default()),
+    let mut units = first_build(
+        (&per_unit, &whole, &cargo),
+        args.no_baseline,
+        &scratch,
+        &mut report,
+        &mut whole_before,
     );
-    report.first = Some(Row::new(
-        "first build",
-        None,
-        first,
-        first_whole,
-        first_cargo,
-    ));
     write_so_far(&report);
 
     for (done, edit) in edits(rust_unit_sources_tests::rebuilds::run_token())
@@ -214,23 +179,105 @@ fn run(args: Args) -> Result<bool, String> {
                 .map(|e| &e.units)
                 .unwrap_or(&Default::default()),
         );
-        let kept = std::fs::read_to_string(workspace.join(edit.file))
-            .is_ok_and(|t| t.ends_with(&edit.line));
         let mut row = Row::new(edit.what, Some(edit.file), per, whole_measured, by_cargo);
-        if !kept {
-            row.notes.push(format!(
-                "`{}` lost the edit during the builds (rewritten)",
-                edit.file
-            ));
-        }
+        note_a_lost_edit(&mut row, &workspace, &edit);
         report.rows.push(row);
         write_so_far(&report);
     }
+    publish(&report, &workspace_summary, &scratch, args.no_docs)
+}
 
-    let text = report.markdown(&workspace_summary);
+/// The first build of each side (per unit, the whole workspace unless `no_baseline`, cargo)
+/// into `report`, with the smoke test of the per-unit build's `cargo` binary; the per-unit
+/// side's units, when its evaluation succeeded. `whole_before` becomes the baseline's
+/// evaluation.
+fn first_build(
+    (per_unit, whole, cargo): (&NixSide, &NixSide, &CargoSide),
+    no_baseline: bool,
+    scratch: &Path,
+    report: &mut Report,
+    whole_before: &mut Option<Evaluated>,
+) -> Option<Evaluated> {
+    say("first build: per-unit");
+    let (first, units) = measure_nix(per_unit);
+    report.first_units = units.as_ref().map(|e| e.units.keys().cloned().collect());
+    report.smoke = first
+        .built
+        .as_ref()
+        .ok()
+        .map(|_| smoke(units.as_ref(), scratch));
+    let first_whole = measure_whole(whole, no_baseline, false, whole_before);
+    say("first build: cargo");
+    let first_cargo = cargo.build(
+        units
+            .as_ref()
+            .map(|e| &e.units)
+            .unwrap_or(&Default::default()),
+    );
+    report.first = Some(Row::new(
+        "first build",
+        None,
+        first,
+        first_whole,
+        first_cargo,
+    ));
+    units
+}
+
+/// An empty `scratch` holding a copy (`scratch/ws`) of `workspace`, else of cargo's workspace
+/// assembled in (or reused from) the seed cache: (the workspace copied, its copy).
+fn fresh_copy(
+    workspace: Option<PathBuf>,
+    cache: &Cache,
+    scratch: &Path,
+) -> Result<(PathBuf, PathBuf), String> {
+    if scratch.exists() {
+        std::fs::remove_dir_all(scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
+    }
+    let source = match workspace {
+        Some(dir) => dir,
+        None => {
+            say("assembling cargo's workspace (or reusing it)");
+            let root = cache
+                .dir()
+                .join(format!("workspaces/cargo-{}", cargo_workspace::VERSION));
+            cargo_workspace::assemble(&root, cache)?.root
+        }
+    };
+    let workspace = scratch.join("ws");
+    say(&format!(
+        "copying {} to {}",
+        source.display(),
+        workspace.display()
+    ));
+    rust_unit_sources_seed::copy_workspace(&source, &workspace)?;
+    Ok((source, workspace))
+}
+
+/// Notes in `row` when the edited file no longer ends with the edit's line after the builds.
+fn note_a_lost_edit(row: &mut Row, workspace: &Path, edit: &Edit) {
+    let kept =
+        std::fs::read_to_string(workspace.join(edit.file)).is_ok_and(|t| t.ends_with(&edit.line));
+    if !kept {
+        row.notes.push(format!(
+            "`{}` lost the edit during the builds (rewritten)",
+            edit.file
+        ));
+    }
+}
+
+/// Prints the report; when every step succeeded (and `no_docs` is false), writes it into
+/// docs/rebuilds.md's seed-proof section. Whether every step succeeded.
+fn publish(
+    report: &Report,
+    workspace_summary: &str,
+    scratch: &Path,
+    no_docs: bool,
+) -> Result<bool, String> {
+    let text = report.markdown(workspace_summary);
     println!("{text}");
     let complete = report.complete();
-    if complete && !args.no_docs {
+    if complete && !no_docs {
         let path = repo_root().join("docs/rebuilds.md");
         let old = std::fs::read_to_string(&path).unwrap_or_default();
         let new = rust_unit_sources_tests::doc_sections::with_section(

@@ -1,0 +1,48 @@
+//! Building `examples/cargo-like` through Nix one derivation per unit and through cargo, and
+//! naming what each rebuilt: shared by the rebuild proof (`tests/tests/incremental.rs`) and
+//! the rebuild benchmark (`rebuild-bench`).
+//!
+//! The edits and what cargo recompiles for each are in `cases.rs`, the Nix side in
+//! `nix_side.rs`, the cargo side in `cargo_side.rs`.
+
+mod cargo_side;
+mod cases;
+mod nix_side;
+
+pub use cargo_side::{CargoSide, CARGO_BUILD_EVERY_UNIT};
+pub use cases::{apply, cases, Case, Edit, ROOT_PACKAGE_COMPILED};
+pub use nix_side::NixSide;
+
+use std::path::Path;
+use std::time::SystemTime;
+
+/// Makes every Rust file of the workspace copies (but vendored crates) unique to `run`, so
+/// that the first build of a run finds no earlier run's outputs of the members in the store:
+/// every later rebuild is then this run's own.
+pub fn make_unique(copies: &[&Path], run: u128) {
+    fn visit(dir: &Path, run: u128) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if path.is_dir() {
+                if name != "vendor" && name != "target" && !name.starts_with('.') {
+                    visit(&path, run);
+                }
+            } else if name.ends_with(".rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                std::fs::write(&path, format!("{text}\n// run {run}\n")).unwrap();
+            }
+        }
+    }
+    for copy in copies {
+        visit(copy, run);
+    }
+}
+
+/// A number unique to this run.
+pub fn run_token() -> u128 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_nanos()
+}
