@@ -10,6 +10,7 @@
 pub mod doc_sections;
 pub mod rebuilds;
 pub mod snapshots;
+pub mod unit_graph;
 
 use serde_json::Value;
 use std::ffi::OsStr;

@@ -109,8 +109,11 @@ pub fn scan(options: &ScanOptions) -> Result<Model, Error> {
     let workspace = Workspace::load(&manifest, &args, answers.as_mut(), &toolchain)?;
     let graphs = dependencies
         .map(|features| {
-            let target = options.target.as_deref();
-            PlanGraphs::load(&workspace, &manifest, features, target, &toolchain)
+            let build = (
+                options.profile.as_deref().unwrap_or("dev"),
+                options.target.as_deref(),
+            );
+            PlanGraphs::load(&workspace, &manifest, features, build, &toolchain)
         })
         .transpose()?;
     // With dependencies there is no answer to store, as before.

@@ -47,7 +47,7 @@ pub(crate) fn assign_profiles(
                 version: &build.package.version.to_string(),
                 member: build.package.member,
             };
-            let for_ = match build.host {
+            let for_ = match build.for_host {
                 true => ProfileFor::Host,
                 false => ProfileFor::Target,
             };
@@ -58,6 +58,9 @@ pub(crate) fn assign_profiles(
                 Some(panic) => profile.panic = panic.clone(),
                 None if unit.kind.is_test_harness() => profile.panic = "unwind".into(),
                 None => {}
+            }
+            if unit.kind == UnitKind::BuildScriptRun {
+                profile = profile.for_run();
             }
             Ok(Some(profile))
         })
@@ -75,7 +78,7 @@ pub(crate) fn assign_profiles(
         .collect();
     let hosts: Vec<bool> = units
         .iter()
-        .map(|u| u.build.as_ref().is_some_and(|b| b.host))
+        .map(|u| u.build.as_ref().is_some_and(|b| b.for_host))
         .collect();
     strip_debuginfo(&deps, &hosts, &mut resolved, weaken_host_debuginfo);
     for (unit, profile) in units.iter_mut().zip(resolved) {

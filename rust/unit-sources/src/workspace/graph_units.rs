@@ -135,6 +135,7 @@ fn planned<'d>(
         proc_macro: unit.target.kind.iter().any(|k| k == "proc-macro"),
         profile: None,
         host: node.host,
+        for_host: node.for_host,
         selections: node.selections.iter().copied().collect(),
         panic: Some(unit.profile.panic.clone()),
     };
@@ -254,6 +255,7 @@ fn broken_unit(
         proc_macro: false,
         profile: None,
         host: false,
+        for_host: false,
         selections,
         panic: None,
     };

@@ -17,8 +17,13 @@ pub(crate) struct PlanNode<'g> {
     /// Its unit in the first build whose graph holds it.
     pub unit: &'g GraphUnit,
     pub kind: UnitKind,
-    /// Compiled (or run) for the host: a build script, a proc-macro, what they need.
+    /// Compiled (or run) for the host's platform: a build script, a proc-macro, what they
+    /// need.
     pub host: bool,
+    /// Compiled for the build (cargo's `for_host`, with the `build-override` profile): a
+    /// build script, and what build scripts and proc-macros need; a proc-macro the command
+    /// asked for (a member's) is for the host's platform but has the target's profile.
+    pub for_host: bool,
     /// The builds whose graphs hold it.
     pub selections: BTreeSet<Selection>,
     /// Its dependencies: node indices, with the name cargo links each by.
@@ -45,7 +50,11 @@ pub(crate) fn merged_nodes(
             .iter()
             .map(|u| unit_kind(u).ok_or_else(|| no_kind(u)))
             .collect::<Result<Vec<_>, Error>>()?;
-        let hosts = worlds(graph, &kinds, target_given);
+        let for_host = for_build(graph, &kinds);
+        let hosts = match target_given {
+            true => graph.units.iter().map(|u| u.platform.is_none()).collect(),
+            false => for_host.clone(),
+        };
         let identities = identities(graph, &hosts);
         let mut created = Vec::new();
         for (i, unit) in graph.units.iter().enumerate() {
@@ -55,6 +64,7 @@ pub(crate) fn merged_nodes(
                     unit,
                     kind: kinds[i],
                     host: hosts[i],
+                    for_host: for_host[i],
                     selections: BTreeSet::new(),
                     deps: Vec::new(),
                     identity: identities[i],
@@ -109,25 +119,17 @@ fn unit_kind(unit: &GraphUnit) -> Option<UnitKind> {
     })
 }
 
-/// Whether each unit of `graph` is for the host. With `--target`, cargo says so (no
-/// platform); without, every unit has the host's platform, and a unit is for the host when
-/// only build scripts and proc-macros reach it (one the target's units reach too is shared,
-/// and compiled as theirs).
-fn worlds(graph: &UnitGraph, kinds: &[UnitKind], target_given: bool) -> Vec<bool> {
-    if target_given {
-        return graph.units.iter().map(|u| u.platform.is_none()).collect();
-    }
+/// Whether each unit of `graph` is compiled for the build (cargo's `for_host`): only build
+/// scripts and what build scripts and proc-macros need reach it, not the command's own units
+/// (one both reach is shared, and compiled as the command's: cargo planned one unit, so
+/// both profiles agree).
+fn for_build(graph: &UnitGraph, kinds: &[UnitKind]) -> Vec<bool> {
     let n = graph.units.len();
     let (mut as_host, mut as_target) = (vec![false; n], vec![false; n]);
     let mut stack: Vec<(usize, bool)> = graph
         .roots
         .iter()
-        .map(|&r| {
-            (
-                r,
-                graph.units[r].target.kind.iter().any(|k| k == "proc-macro"),
-            )
-        })
+        .map(|&r| (r, kinds[r] == UnitKind::BuildScript))
         .collect();
     while let Some((i, host)) = stack.pop() {
         let seen = if host { &mut as_host } else { &mut as_target };

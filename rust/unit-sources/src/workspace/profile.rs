@@ -99,6 +99,26 @@ impl Profile {
         self.debuginfo.level.is_some()
     }
 
+    /// The profile of running a build script for a unit of this profile, as cargo's
+    /// (`get_profile_run_custom_build`): its name, opt-level, debug information and debug
+    /// assertions, cargo's defaults otherwise.
+    pub fn for_run(&self) -> Profile {
+        Profile {
+            name: self.name.clone(),
+            root: self.root,
+            opt_level: self.opt_level.clone(),
+            debuginfo: self.debuginfo.clone(),
+            debug_assertions: self.debug_assertions,
+            overflow_checks: false,
+            codegen_units: None,
+            panic: "unwind".into(),
+            lto: "false".into(),
+            strip: None,
+            rpath: false,
+            split_debuginfo: None,
+        }
+    }
+
     /// The profile as the model states it (`build.profile`).
     pub fn info(&self) -> ProfileInfo {
         ProfileInfo {

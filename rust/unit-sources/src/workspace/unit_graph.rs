@@ -112,8 +112,8 @@ pub(crate) struct PlanGraphs {
 
 impl PlanGraphs {
     /// The unit graph of each [`Selection`] for `workspace` (read with dependencies from
-    /// `manifest`), under the feature flags of `features` (the superset: `--all-features`)
-    /// and, with `target`, `--target`.
+    /// `manifest`), under the feature flags of `features` (the superset: `--all-features`),
+    /// the cargo profile `profile` and, with `target`, `--target`.
     ///
     /// Errors: cargo fails (its message folded to one line naming the manifest), or prints
     /// something that is not a version-1 unit graph.
@@ -121,7 +121,7 @@ impl PlanGraphs {
         workspace: &Workspace,
         manifest: &Path,
         features: &FeatureSelection,
-        target: Option<&str>,
+        (profile, target): (&str, Option<&str>),
         toolchain: &Toolchain,
     ) -> Result<PlanGraphs, Error> {
         let broken = broken_targets(workspace);
@@ -134,6 +134,7 @@ impl PlanGraphs {
         if let Some(target) = target {
             common.extend(["--target".into(), target.into()]);
         }
+        common.extend(["--profile".into(), profile.into()]);
         common.extend(["--manifest-path".into(), manifest.into()]);
         let run = |selection| {
             let mut args = selection_args.command(selection);

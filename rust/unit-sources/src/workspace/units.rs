@@ -62,8 +62,12 @@ pub(crate) struct UnitBuild {
     /// The resolved profile ([`crate::workspace::build_plan::assign_profiles`]); for a `build-script-run` unit, that of the
     /// unit it runs for (the package's library), as cargo's.
     pub profile: Option<Profile>,
-    /// Whether the unit is compiled for the host (`build-override` applied).
+    /// Whether the unit is compiled (or run) for the host's platform.
     pub host: bool,
+    /// Whether the unit is compiled for the build, with `build-override` (cargo's
+    /// `for_host`; a member's proc-macro is for the host's platform with the target's
+    /// profile).
+    pub for_host: bool,
     /// The builds whose unit graphs hold the unit.
     pub selections: Vec<Selection>,
     /// The `panic` strategy cargo compiles it with (`unwind` for what test harnesses link,
