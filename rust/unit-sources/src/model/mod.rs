@@ -156,6 +156,11 @@ pub struct ProfileInfo {
     pub rpath: bool,
     /// `split-debuginfo`, when set.
     pub split_debuginfo: Option<String>,
+    /// Whether cargo compiles the unit incrementally (`-C incremental`): the profile's
+    /// `incremental` (`dev`: on, `release`: off), for packages from a path source only (the
+    /// members and path dependencies, never registry or vendored crates). What
+    /// `nix/build-units.nix`'s `incremental` mode follows.
+    pub incremental: bool,
 }
 
 /// What building a unit needs beyond its files (scans with dependencies): for a compiled unit,

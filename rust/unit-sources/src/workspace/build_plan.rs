@@ -19,9 +19,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Resolves every unit's profile `name` for where cargo compiles it (the host: build scripts,
 /// proc-macros and what they link, with `build-override`; else the target), with the `panic`
-/// strategy cargo plans for it (`unwind` for what test harnesses link); a build-script run
-/// gets that of the unit it runs for, as cargo's. `weaken_host_debuginfo`: the build has no
-/// `--target`, so cargo turns debug information off for host units no table asked it for.
+/// strategy cargo plans for it (`unwind` for what test harnesses link) and whether cargo
+/// compiles it incrementally; a build-script run gets that of the unit it runs for, as
+/// cargo's. `weaken_host_debuginfo`: the build has no `--target`, so cargo turns debug
+/// information off for host units no table asked it for.
 /// Errors: an undefined profile (naming the manifest).
 pub(crate) fn assign_profiles(
     units: &mut [PlannedUnit],
@@ -62,6 +63,7 @@ pub(crate) fn assign_profiles(
             if unit.kind == UnitKind::BuildScriptRun {
                 profile = profile.for_run();
             }
+            profile.incremental = build.incremental;
             Ok(Some(profile))
         })
         .collect::<Result<Vec<_>, Error>>()?;

@@ -138,6 +138,7 @@ fn planned<'d>(
         for_host: node.for_host,
         selections: node.selections.iter().copied().collect(),
         panic: Some(unit.profile.panic.clone()),
+        incremental: unit.profile.incremental,
     };
     PlannedUnit {
         target: unit.target.name.clone(),
@@ -258,6 +259,7 @@ fn broken_unit(
         for_host: false,
         selections,
         panic: None,
+        incremental: false,
     };
     let id = UnitId::new(&share.prefix, kind, &target.name);
     PlannedUnit {

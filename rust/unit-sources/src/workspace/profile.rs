@@ -57,6 +57,10 @@ pub(crate) struct Profile {
     pub strip: Option<String>,
     pub rpath: bool,
     pub split_debuginfo: Option<String>,
+    /// Whether cargo compiles the unit incrementally, as its unit graph says (set by
+    /// `build_plan::assign_profiles`; cargo's rule: the profile's `incremental`, for path
+    /// packages only). Not read from the manifest.
+    pub incremental: bool,
 }
 
 impl Profile {
@@ -77,6 +81,7 @@ impl Profile {
             strip: None,
             rpath: false,
             split_debuginfo: None,
+            incremental: false,
         }
     }
 
@@ -116,6 +121,7 @@ impl Profile {
             strip: None,
             rpath: false,
             split_debuginfo: None,
+            incremental: false,
         }
     }
 
@@ -133,6 +139,7 @@ impl Profile {
             strip: self.strip.clone(),
             rpath: self.rpath,
             split_debuginfo: self.split_debuginfo.clone(),
+            incremental: self.incremental,
         }
     }
 }

@@ -84,6 +84,9 @@ pub(crate) struct GraphProfile {
     pub debug_assertions: bool,
     pub overflow_checks: bool,
     pub rpath: bool,
+    /// Whether cargo compiles the unit incrementally: the profile's `incremental`, and only
+    /// for packages from a path source (members and path dependencies).
+    pub incremental: bool,
     pub panic: String,
     /// `{"deferred": …}` or `{"resolved": …}`; kept as cargo writes it.
     pub strip: serde_json::Value,

@@ -73,6 +73,9 @@ pub(crate) struct UnitBuild {
     /// The `panic` strategy cargo compiles it with (`unwind` for what test harnesses link,
     /// whatever the profile says); `None` for a unit cargo did not plan (a broken target).
     pub panic: Option<String>,
+    /// Whether cargo compiles it incrementally (its profile's `incremental`, for path packages
+    /// only); `false` for a unit cargo did not plan.
+    pub incremental: bool,
 }
 
 /// A library another unit can link.
