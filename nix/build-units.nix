@@ -83,14 +83,27 @@
   # it is not built again. Needs `experimental-features = ca-derivations` (nix.conf) or
   # `--extra-experimental-features ca-derivations`.
   contentAddressed ? false
+, # Incremental mode, for the edit-compile loop on your own machine (never for CI artefacts or
+  # binary caches): an absolute directory outside the store (a string), e.g.
+  # "/var/cache/rust-unit-sources/incremental", where each unit cargo compiles incrementally
+  # (`build.profile.incremental`: the `dev` profile's members) keeps rustc's `-C incremental`
+  # state across builds. Its derivations, and those depending on them, are named
+  # `…-incremental` and differ from the pure ones. With the sandbox on, the directory must be
+  # in `extra-sandbox-paths` and writable by the build users (README, "Incremental mode").
+  # null (default): every build starts from nothing.
+  incremental ? null
 }:
 let
   units = model.units;
   lines = builtins.concatStringsSep "\n";
+  modes = import ./builder/incremental.nix {
+    inherit units incremental contentAddressed rustc lines;
+    buildOf = id: buildOf id units.${id};
+  };
   searchPath = dirs: builtins.concatStringsSep ":" dirs;
 
   # The attributes making a derivation content-addressed, when asked for.
-  contentAddressing =
+  contentAddressing = modes.contentAddressing (
     if contentAddressed then
       {
         __contentAddressed = true;
@@ -98,7 +111,8 @@ let
         outputHashAlgo = "sha256";
       }
     else
-      { };
+      { }
+  );
 
   derivationOf =
     { name, script, env }:
@@ -215,12 +229,13 @@ let
           "bin";
     in
     derivationOf {
-      name = drvName id;
+      name = drvName id + modes.nameSuffix id;
       script = ./builder/compile.sh;
       env =
         toolEnv
         // unitPlatform unit
         // build.env
+        // modes.compileEnv id (drvName id) (unitPlatform unit)
         // {
           src = unitSrc { inherit root unit; };
           packageDir = library.packageDir unit;
@@ -255,12 +270,13 @@ let
   run =
     id: unit:
     derivationOf {
-      name = drvName id;
+      name = drvName id + modes.nameSuffix id;
       script = ./builder/run-build-script.sh;
       env =
         toolEnv
         // unitPlatform unit
         // (buildOf id unit).env
+        // modes.runEnv id
         // {
           src = unitSrc { inherit root unit; };
           packageDir = library.packageDir unit;
