@@ -33,8 +33,16 @@ pub fn with_section(text: &str, heading: &str, body: &str) -> String {
 /// `tests/tests/early_cutoff.rs` asserts, kept by `rebuild-bench`).
 pub const EARLY_CUTOFF_HEADING: &str = "## Early cutoff: content-addressed units";
 
+/// The heading of the incremental mode's section of `docs/rebuilds.md` (written by
+/// `seed-proof --incremental`, kept by `rebuild-bench`).
+pub const INCREMENTAL_HEADING: &str = "## Incremental mode on the seed: cargo 0.96.0's workspace";
+
 /// The sections of `docs/rebuilds.md` that other commands than `rebuild-bench` write.
-pub const KEPT_HEADINGS: [&str; 2] = [EARLY_CUTOFF_HEADING, SEED_PROOF_HEADING];
+pub const KEPT_HEADINGS: [&str; 3] = [
+    EARLY_CUTOFF_HEADING,
+    SEED_PROOF_HEADING,
+    INCREMENTAL_HEADING,
+];
 
 /// `report` (the rebuild bench's part of `docs/rebuilds.md`) followed by the sections of
 /// `old`, the file as it was, under [`KEPT_HEADINGS`], in that order, where it has them.

@@ -12,8 +12,12 @@
 //!
 //! Each edit appends a line naming this run, so that no earlier run's outputs are in the
 //! store already.
+//!
+//! With `--incremental`, the incremental mode's benchmark instead (`incremental.rs`): the
+//! per-unit builder pure and with its `incremental` state, and cargo, on two edits.
 
 mod cargo_side;
+mod incremental;
 mod nix_side;
 mod report;
 
@@ -64,6 +68,11 @@ struct Args {
     /// (any workspace: `--workspace DIR`); no cargo, no edits, no report.
     #[arg(long)]
     build_only: bool,
+    /// The incremental mode's benchmark instead (issue 29): the per-unit builder pure and with
+    /// `incremental`, and cargo, on the seed edit and a nested member's (default scratch:
+    /// `<seed cache>/seed-proof-incremental`; its section of docs/rebuilds.md).
+    #[arg(long)]
+    incremental: bool,
 }
 
 /// An edit of the proof: a line appended to a file of the workspace.
@@ -109,9 +118,13 @@ fn main() -> ExitCode {
 /// Runs the proof; whether every step succeeded.
 fn run(args: Args) -> Result<bool, String> {
     let cache = Cache::from_env()?;
+    let default_scratch = match args.incremental {
+        true => "seed-proof-incremental",
+        false => "seed-proof",
+    };
     let scratch = args
         .scratch
-        .unwrap_or_else(|| cache.dir().join("seed-proof"));
+        .unwrap_or_else(|| cache.dir().join(default_scratch));
     let (source, workspace) = fresh_copy(args.workspace, &cache, &scratch)?;
     let builder = args.builder.unwrap_or_else(repo_root);
     let setup = Setup {
@@ -122,6 +135,11 @@ fn run(args: Args) -> Result<bool, String> {
         target: host_triple(),
         max_jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
+    if args.incremental {
+        let label = args.builder_label.unwrap_or_else(|| describe_commit(&builder));
+        let token = rust_unit_sources_tests::rebuilds::run_token();
+        return incremental::run(&setup, &scratch, label, token, args.no_docs);
+    }
     let per_unit = NixSide::new(&setup, &scratch.join("per-unit.nix"), false)?;
     if args.build_only {
         return build_only(&per_unit);
@@ -420,6 +438,22 @@ fn append(workspace: &Path, edit: &Edit) -> Result<(), String> {
 fn describe(builder: &Path) -> String {
     let output = Command::new("git")
         .args(["log", "-1", "--format=%h %s"])
+        .current_dir(builder)
+        .output();
+    match output {
+        Ok(o) if o.status.success() => format!(
+            "`{}` at {}",
+            builder.display(),
+            String::from_utf8_lossy(&o.stdout).trim()
+        ),
+        _ => format!("`{}`", builder.display()),
+    }
+}
+
+/// The builder checkout and its commit's short hash.
+fn describe_commit(builder: &Path) -> String {
+    let output = Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
         .current_dir(builder)
         .output();
     match output {

@@ -86,6 +86,8 @@ pub struct Built {
     pub rebuilt: BTreeSet<String>,
     /// The realisation's wall time.
     pub time: Duration,
+    /// What `nix-store --realise` printed on stderr (the builders' logs among it).
+    pub log: String,
 }
 
 /// The builder, per-unit or with the whole workspace as every unit's `src`.
@@ -102,6 +104,17 @@ impl<'a> NixSide<'a> {
         file: &Path,
         whole_workspace: bool,
     ) -> Result<NixSide<'a>, String> {
+        NixSide::with_args(setup, file, whole_workspace, "{ }")
+    }
+
+    /// As [`NixSide::new`], with `args` (a Nix attribute set) merged last into the builder's
+    /// arguments.
+    pub fn with_args(
+        setup: &'a Setup,
+        file: &Path,
+        whole_workspace: bool,
+        args: &str,
+    ) -> Result<NixSide<'a>, String> {
         let builder = |path: &str| nix_string(&setup.builder.join(path));
         let text = format!(
             r#"let
@@ -113,7 +126,7 @@ impl<'a> NixSide<'a> {
     rustc = {rustc};
     target = "{target}";
     {baseline}
-  }} // ({builder_args}));
+  }} // ({builder_args}) // ({args}));
   # What `cargo build --workspace` builds: the members' libraries and binaries, and their
   # dependency closure (build scripts, vendored libraries).
   isMember = unit: builtins.substring 0 7 unit.manifest != "vendor/";
@@ -249,7 +262,11 @@ builtins.listToAttrs (map (id: {{
             .filter_map(|l| l.strip_prefix("building '")?.split('\'').next())
             .map(name)
             .collect();
-        Ok(Built { rebuilt, time })
+        Ok(Built {
+            rebuilt,
+            time,
+            log: stderr.into_owned(),
+        })
     }
 }
 

@@ -378,11 +378,13 @@ impl Report {
     }
 }
 
-fn seconds(time: Duration) -> String {
+/// A duration in seconds, with one decimal.
+pub fn seconds(time: Duration) -> String {
     format!("{:.1} s", time.as_secs_f64())
 }
 
-fn names(set: &BTreeSet<String>) -> String {
+/// The names, each in backticks, comma-separated (`nothing` for none).
+pub fn names(set: &BTreeSet<String>) -> String {
     if set.is_empty() {
         return "nothing".into();
     }
