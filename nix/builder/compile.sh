@@ -11,8 +11,9 @@
 #   linkArgs      which rustc-link-arg lines apply (all, bins, bin=<name>, …), one per line
 #   incremental   empty, or the state directory of the incremental mode, with incrementalKey,
 #                 incrementalIdentity and incrementalScript (nix/builder/incremental.sh): then
-#                 rustc reads the sources and the build script's OUT_DIR, and writes its
-#                 outputs, at fixed paths in the unit's state, copied from and to the store
+#                 rustc reads the sources, the build script's OUT_DIR and the libraries built
+#                 in this mode, and writes its outputs, at fixed paths in the unit's state,
+#                 copied from and to the store
 #   and the variables of the model's build.env (CARGO_PKG_*, CARGO_CRATE_NAME, …).
 # Output: $out/lib/… (libraries), $out/bin/<binName>, or $out/build-script; for libraries also
 # $out/deps (the directories of this library and everything it links, for -L dependency=)
@@ -65,7 +66,9 @@ for dep in $libDeps; do
   cat "$dep/link-search" >> "$search"
 done
 awk '!seen[$0]++' "$deps" > "$deps.unique"
-while IFS= read -r dir; do set -- "$@" -L "dependency=$dir"; done < "$deps.unique"
+rustcDeps=$deps.unique
+if [ -n "${incremental:-}" ]; then incremental_relocate "$deps.unique"; fi
+while IFS= read -r dir; do set -- "$@" -L "dependency=$dir"; done < "$rustcDeps"
 awk '!seen[$0]++' "$search" > "$search.unique"
 while IFS= read -r dir; do set -- "$@" -L "$dir"; done < "$search.unique"
 for extern in $externs; do set -- "$@" --extern "$extern"; done

@@ -5,8 +5,11 @@
 # sources (a copy of $src in src/; rustc's command line names the directory it compiles from
 # through --remap-path-prefix, and a changed command line discards the whole state), the build
 # script's OUT_DIR (a copy in out-dir/) and the output directory (out/, copied to $out after
-# the build; rustc recompiles every codegen unit when its output paths change). Dependencies
-# stay in the store: rustc tracks their contents, not their paths.
+# the build; rustc recompiles every codegen unit when its output paths change), and, for the
+# build, the libraries built in this mode that it loads (deps/; their store paths change
+# whenever they are rebuilt, and with debug information rustc recompiles every codegen unit of
+# an executable when the path of a crate it loads changes). Other dependencies stay in the
+# store: their paths change only with their own configuration.
 #
 # Safe by construction:
 #   - a lock per unit ("$state.lock", flock) held for the whole build;
@@ -23,7 +26,8 @@
 # flock is missing) fails the build with one line naming it.
 #
 # Inputs (environment): incremental incrementalKey incrementalIdentity rustc src outSub
-# buildScriptRun. Sets: state, srcDir, outDir, runOut, runEnv (see compile.sh).
+# buildScriptRun. Sets: state, srcDir, outDir, runOut, runEnv (see compile.sh), and through
+# incremental_relocate rustcDeps and externs.
 
 incremental_fail() {
   printf 'rust-unit-sources: incremental: %s\n' "$*" >&2
@@ -125,6 +129,49 @@ incremental_enter() {
   fi
 }
 
+# Copies the libraries built in this mode (outputs named `…-incremental`) among the library
+# directories listed in $1 to fixed paths in the state, deps/<name> (the store path without
+# its hash); rustcDeps: $1 with those directories replaced, and so are they in externs.
+incremental_relocate() {
+  rm -rf "$state/deps"
+  mkdir -p "$state/deps"
+  : > "$TMPDIR/relocated"
+  while IFS= read -r dir; do
+    case "$dir" in
+      "$out/lib") ;;
+      */*-incremental/lib)
+        name=${dir%/lib}
+        name=${name##*/}
+        name=${name#*-}
+        mkdir -p "$state/deps/$name"
+        cp -R "$dir/." "$state/deps/$name/"
+        printf '%s\t%s\n' "$dir" "$state/deps/$name" >> "$TMPDIR/relocated"
+        ;;
+    esac
+  done < "$1"
+  rustcDeps=$TMPDIR/rustc-deps
+  incremental_rewrite < "$1" > "$rustcDeps"
+  externs=$(printf '%s\n' "$externs" | incremental_rewrite)
+}
+
+# Standard input with every directory of $TMPDIR/relocated (`<from>\t<to>` lines) replaced by
+# its copy where it is a whole path or a path's directory.
+incremental_rewrite() {
+  awk -F '\t' '
+    phase != 2 { from[++n] = $1; to[n] = $2; next }
+    {
+      line = $0
+      for (i = 1; i <= n; i++) {
+        at = index(line, from[i])
+        after = substr(line, at + length(from[i]), 1)
+        if (at > 0 && (after == "/" || after == "")) {
+          line = substr(line, 1, at - 1) to[i] substr(line, at + length(from[i]))
+        }
+      }
+      print line
+    }' "$TMPDIR/relocated" phase=2 -
+}
+
 # The unit compiles from scratch with a state of its own in $TMPDIR (the shared one is left
 # alone because of $1).
 incremental_private() {
@@ -152,6 +199,7 @@ incremental_compile() {
     "$@" -C "incremental=$state/rustc" 2> "$TMPDIR/rustc.stderr" || status=$?
   fi
   cat "$TMPDIR/rustc.stderr" >&2
+  rm -rf "$state/deps"
   # rustc creates its session lock files readable by their owner only; the next build of the
   # unit may run as another build user, who must lock them to reuse the session.
   find "$state" -name '*.lock' -user "$(id -u)" ! -perm -g+rw -exec chmod g+rw {} +

@@ -136,7 +136,9 @@ fn run(args: Args) -> Result<bool, String> {
         max_jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
     if args.incremental {
-        let label = args.builder_label.unwrap_or_else(|| describe_commit(&builder));
+        let label = args
+            .builder_label
+            .unwrap_or_else(|| describe_commit(&builder));
         let token = rust_unit_sources_tests::rebuilds::run_token();
         return incremental::run(&setup, &scratch, label, token, args.no_docs);
     }

@@ -412,6 +412,7 @@ mod tests {
             built: Ok(Built {
                 rebuilt: set(rebuilt),
                 time: Duration::from_millis(31_040),
+                log: String::new(),
             }),
             not_built: None,
         }

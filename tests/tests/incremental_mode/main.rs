@@ -26,7 +26,6 @@ mod setup;
 
 use rust_unit_sources_tests::rebuilds::{apply, make_unique, CargoSide, Case, NixSide};
 use std::collections::{BTreeMap, BTreeSet};
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -199,26 +198,6 @@ fn steady(line: &str) -> String {
         }
         _ => line.to_string(),
     }
-}
-
-/// The inode numbers of the object files in the newest finished session of rustc's state in
-/// `unit_state` (`rustc/<crate>/s-<time>-<random>-<hash>/`): those still there after the next
-/// build are object files rustc reused (it hard-links what it keeps into the new session).
-pub(crate) fn session_objects(unit_state: &Path) -> BTreeSet<u64> {
-    let crates = std::fs::read_dir(unit_state.join("rustc")).unwrap();
-    let mut sessions: Vec<PathBuf> = crates
-        .flat_map(|c| std::fs::read_dir(c.unwrap().path()).unwrap())
-        .map(|s| s.unwrap().path())
-        .filter(|s| s.is_dir() && !s.to_string_lossy().ends_with("-working"))
-        .collect();
-    sessions.sort();
-    let newest = sessions.last().expect("a finished session");
-    std::fs::read_dir(newest)
-        .unwrap()
-        .map(|f| f.unwrap())
-        .filter(|f| f.file_name().to_string_lossy().ends_with(".o"))
-        .map(|f| f.metadata().unwrap().ino())
-        .collect()
 }
 
 /// A set of unit ids.

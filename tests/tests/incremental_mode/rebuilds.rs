@@ -2,9 +2,9 @@
 //! built programs behave as the pure build's, rustc reuses the state, and the mode's
 //! derivations never share a store path with pure ones.
 
-use crate::{ids, keys, session_objects, Sides};
+use crate::{ids, keys, Sides};
 use rust_unit_sources_tests::fixture;
-use rust_unit_sources_tests::rebuilds::{cases, run_token, Case, Edit, NixSide};
+use rust_unit_sources_tests::rebuilds::{cases, run_token, session_objects, Case, Edit, NixSide};
 use rust_unit_sources_tests::repo_root;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -24,23 +24,41 @@ fn cargo_like_rebuilds_cargos_units_and_behaves_as_the_pure_build() {
     let sides = Sides::new(&source, scratch.path(), run);
     assert_store_paths(&sides, &["cfg-if/lib/cfg_if", "itoa/lib/itoa"]);
     sides.assert_same_behaviour("first build");
-    let library = sides.unit_state("cargo-like/lib/cargo_like");
     let stateful = keys(&sides.incremental);
+    let watched = ["cargo-like/lib/cargo_like", "cargo-like/bin/cargo-like"];
     for case in cases(run) {
-        let before = session_objects(&library);
+        let before = objects(&sides, &watched);
         let notes = sides.rebuild(&case);
         sides.assert_same_behaviour(case.what);
         if CODE_EDITS.contains(&case.what) {
             assert_reused(&notes, &case, &stateful);
         }
         if case.what == "root library" {
-            let kept = before.intersection(&session_objects(&library)).count();
-            assert!(
-                kept > 0,
-                "rustc reused none of {} object files",
-                before.len()
-            );
+            assert_objects_kept(&sides, before);
         }
+    }
+}
+
+/// The object files of the newest session of each unit's state.
+fn objects(sides: &Sides, units: &[&str]) -> BTreeMap<String, BTreeSet<u64>> {
+    units
+        .iter()
+        .map(|id| (id.to_string(), session_objects(&sides.unit_state(id))))
+        .collect()
+}
+
+/// rustc kept object files of each unit's last session (`before`) in its new one: it reused
+/// the state (an executable too, though the libraries it loads moved to new store paths).
+fn assert_objects_kept(sides: &Sides, before: BTreeMap<String, BTreeSet<u64>>) {
+    for (id, old) in before {
+        let kept = old
+            .intersection(&session_objects(&sides.unit_state(&id)))
+            .count();
+        assert!(
+            kept > 0,
+            "{id}: rustc reused none of {} object files",
+            old.len()
+        );
     }
 }
 
@@ -145,21 +163,15 @@ fn a_build_script_and_a_proc_macro_rebuild_cargos_units_and_behave_as_the_pure_b
     assert_store_paths(&sides, &[]);
     sides.assert_same_behaviour("first build");
     let stateful = keys(&sides.incremental);
-    let library = sides.unit_state("app/lib/app");
     for case in script_and_macro_cases(run) {
-        let before = session_objects(&library);
+        let before = objects(&sides, &["app/lib/app", "app/bin/app"]);
         let notes = sides.rebuild(&case);
         sides.assert_same_behaviour(case.what);
         assert_reused(&notes, &case, &stateful);
-        // The build script's OUT_DIR moved to a new store path: rustc still sees it at the
-        // same place and reuses the library's object files.
+        // The build script's OUT_DIR and the library moved to new store paths: rustc still
+        // sees them at the same places and reuses the library's and the binary's object files.
         if case.what.starts_with("app's library") {
-            let kept = before.intersection(&session_objects(&library)).count();
-            assert!(
-                kept > 0,
-                "rustc reused none of {} object files",
-                before.len()
-            );
+            assert_objects_kept(&sides, before);
         }
     }
     let describe = sides.incremental.output("app/bin/app").join("bin/app");
