@@ -1,14 +1,17 @@
 //! `seed-proof`: the seed proof of issue 15, a benchmark command (`scripts/seed-proof`).
 //!
 //! On cargo 0.96.0's own workspace, assembled from crates.io (`rust-unit-sources-seed`), it
-//! builds every library, binary and build script of the workspace with `nix/build-units.nix`
-//! (one derivation per unit; the model from the plugin with `dependencies = true`), runs the
-//! built `cargo --version` and builds a hello-world crate with that cargo. Then, one at a
-//! time, it makes each edit of [`edits`] and reports the units Nix rebuilt against the units
-//! cargo rebuilt (by name), and the wall time of the per-unit builder, of the same builder
-//! with the whole workspace as every unit's `src`, and of cargo, with the evaluation time and
-//! the number of derivations. With every step done it writes its section of
-//! `docs/rebuilds.md`.
+//! first compares the model's plan of both builds (`cargo build --workspace` and
+//! `--all-targets`) with `cargo build --unit-graph`'s, then builds what `cargo build
+//! --workspace` builds with `nix/build-units.nix` (one derivation per unit; the model from the
+//! plugin with `dependencies = true`), input-addressed and content-addressed, from cold, runs
+//! the built `cargo --version` and builds a hello-world crate with that cargo, and measures
+//! what a derivation costs by itself (the same build with a rustc that compiles nothing).
+//! Then, one at a time, it makes each edit of [`edits`] and reports the units Nix rebuilt
+//! against the units cargo rebuilt (by name), and the wall time of the per-unit builder (both
+//! ways), optionally of the same builder with the whole workspace as every unit's `src`, and of
+//! cargo, with the evaluation time and the number of derivations. With every step done it
+//! writes its section of `docs/rebuilds.md`.
 //!
 //! Each edit appends a line naming this run, so that no earlier run's outputs are in the
 //! store already.
@@ -19,10 +22,13 @@ mod report;
 
 use cargo_side::CargoSide;
 use clap::Parser;
-use nix_side::{Evaluated, NixSide, Setup};
-use report::{Measured, Report, Row, Smoke};
+use nix_side::{Evaluated, NixSide, Setup, Variant};
+use report::{FixedCost, Measured, Plan, Report, Row, Smoke};
 use rust_unit_sources_seed::{cargo_workspace, process, Cache};
-use rust_unit_sources_tests::{host_triple, real_rustc, repo_root};
+use rust_unit_sources_tests::unit_graph::{
+    cargo_plan, cargo_unit_graph, compare, model_plan, package_names, SELECTIONS,
+};
+use rust_unit_sources_tests::{cli_model, host_triple, real_rustc, repo_root};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
@@ -51,6 +57,9 @@ struct Args {
     /// Leave out the whole-workspace baseline (it rebuilds every unit for every edit).
     #[arg(long)]
     no_baseline: bool,
+    /// Leave out the content-addressed builder.
+    #[arg(long)]
+    no_content_addressed: bool,
     /// Build the baseline for the first build and these edits only (numbered from 1, in the
     /// order of the report; comma-separated); for the other edits, only evaluate it and count
     /// the derivations that changed (each edit changes every unit's `src`, so building it
@@ -133,6 +142,7 @@ fn run(args: Args) -> Result<bool, String> {
     ));
     rust_unit_sources_seed::copy_workspace(&source, &workspace)?;
     let builder = args.builder.unwrap_or_else(repo_root);
+    let token = rust_unit_sources_tests::rebuilds::run_token();
     let setup = Setup {
         builder_args: args.builder_args,
         builder: builder.clone(),
@@ -140,19 +150,33 @@ fn run(args: Args) -> Result<bool, String> {
         rustc: real_rustc(),
         target: host_triple(),
         max_jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        salt: token.to_string(),
     };
-    let per_unit = NixSide::new(&setup, &scratch.join("per-unit.nix"), false)?;
+    let per_unit = NixSide::new(&setup, &scratch.join("per-unit.nix"), Variant::PerUnit)?;
     if args.build_only {
         return build_only(&per_unit);
     }
-    let whole = NixSide::new(&setup, &scratch.join("whole-workspace.nix"), true)?;
-    let cargo = CargoSide::new(&workspace, &scratch.join("cargo-target"))?;
+    let content = NixSide::new(
+        &setup,
+        &scratch.join("content-addressed.nix"),
+        Variant::ContentAddressed,
+    )?;
+    let content = (!args.no_content_addressed).then_some(&content);
+    let whole = NixSide::new(
+        &setup,
+        &scratch.join("whole-workspace.nix"),
+        Variant::WholeWorkspace,
+    )?;
+    let no_op = NixSide::new(&setup, &scratch.join("no-op.nix"), Variant::NoOp)?;
+    let cargo = CargoSide::new(&workspace, &scratch.join("cargo-target"), &setup.target)?;
     let mut report = Report::new(
         args.builder_label.unwrap_or_else(|| describe(&builder)),
         setup.max_jobs,
         per_unit.eval_command(),
         cargo.command_line(),
     );
+    say("the plans: the model's units against cargo build --unit-graph's");
+    report.plans = plans(&workspace, &setup.target);
 
     let workspace_summary = summary(&source);
     // The report so far, rewritten after every step: what survives an interrupted run.
@@ -166,6 +190,10 @@ fn run(args: Args) -> Result<bool, String> {
 
     say("first build: per-unit");
     let (first, mut units) = measure_nix(&per_unit);
+    say("first build: content-addressed");
+    let first_content = content.map(|side| measure_nix(side).0);
+    say("what a derivation costs: the same build with a rustc that compiles nothing");
+    report.fixed_cost = Some(FixedCost::of(measure_nix(&no_op).0, setup.max_jobs));
     report.first_units = units.as_ref().map(|e| e.units.keys().cloned().collect());
     report.smoke = first
         .built
@@ -181,25 +209,19 @@ fn run(args: Args) -> Result<bool, String> {
             .map(|e| &e.units)
             .unwrap_or(&Default::default()),
     );
-    report.first = Some(Row::new(
-        "first build",
-        None,
-        first,
-        first_whole,
-        first_cargo,
-    ));
+    let mut first_row = Row::new("first build", None, first, first_whole, first_cargo);
+    first_row.content_addressed = first_content;
+    report.first = Some(first_row);
     write_so_far(&report);
 
-    for (done, edit) in edits(rust_unit_sources_tests::rebuilds::run_token())
-        .into_iter()
-        .enumerate()
-    {
+    for (done, edit) in edits(token).into_iter().enumerate() {
         say(&format!("edit: {} ({})", edit.what, edit.file));
         append(&workspace, &edit)?;
         let (per, evaluated) = measure_nix(&per_unit);
         if evaluated.is_some() {
             units = evaluated;
         }
+        let content_measured = content.map(|side| measure_nix(side).0);
         let whole_measured = measure_whole(
             &whole,
             args.no_baseline,
@@ -217,6 +239,7 @@ fn run(args: Args) -> Result<bool, String> {
         let kept = std::fs::read_to_string(workspace.join(edit.file))
             .is_ok_and(|t| t.ends_with(&edit.line));
         let mut row = Row::new(edit.what, Some(edit.file), per, whole_measured, by_cargo);
+        row.content_addressed = content_measured;
         if !kept {
             row.notes.push(format!(
                 "`{}` lost the edit during the builds (rewritten)",
@@ -247,6 +270,32 @@ fn run(args: Args) -> Result<bool, String> {
         ));
     }
     Ok(complete)
+}
+
+/// The model's plan of each build against `cargo build --unit-graph`'s (the CLI's scan with
+/// the plugin's options), for `target`.
+fn plans(workspace: &Path, target: &str) -> Vec<Plan> {
+    let args = [
+        "--dependencies",
+        "--features",
+        "",
+        "--target",
+        target,
+        "--no-cache",
+    ];
+    let model = cli_model(workspace, &args);
+    let packages = package_names(workspace);
+    SELECTIONS
+        .iter()
+        .map(|(selection, flags)| {
+            let graph = cargo_unit_graph(workspace, target, flags);
+            let difference = compare(cargo_plan(&graph, &packages), model_plan(&model, selection));
+            Plan {
+                selection,
+                difference,
+            }
+        })
+        .collect()
 }
 
 /// Evaluates and realises `side`; the measurement and the evaluation (if it succeeded).

@@ -34,7 +34,10 @@ pub(crate) fn unit_ids(nodes: &[PlanNode], prefixes: &[&str]) -> Vec<UnitId> {
         .iter()
         .map(|n| {
             let host = n.host && matches!(n.kind, UnitKind::Lib | UnitKind::BuildScriptRun);
-            host.then(|| vec!["host".to_string()]).unwrap_or_default()
+            match host {
+                true => vec!["host".to_string()],
+                false => Vec::new(),
+            }
         })
         .collect();
     tag_host_scripts(nodes, &bases, &mut tags);
