@@ -41,7 +41,7 @@ fn cli_json_is_the_library_model_for_every_snapshot_case() {
 #[test]
 fn nested_members_unit_fields() {
     let model = cli_model(&fixture("nested-members"), &[]);
-    assert_eq!(model["version"], 3);
+    assert_eq!(model["version"], 4);
     assert_eq!(model["root"], fixture("nested-members").to_str().unwrap());
     let lib = &model["units"]["app/lib/app"];
     assert_eq!(lib["kind"], "lib");
@@ -310,6 +310,8 @@ fn two_versions_of_a_dependency_get_versioned_ids() {
             "prefer-dynamic",
             "-C",
             "embed-bitcode=no",
+            "-C",
+            "debuginfo=2",
             "--check-cfg",
             "cfg(docsrs,test)",
             "--check-cfg",
@@ -370,6 +372,20 @@ fn build_fields_follow_cargo_for_each_profile() {
             "DEBUG": "true",
             "OPT_LEVEL": "0",
             "PROFILE": "debug",
+        },
+        // cargo's profile of a build-script run: the unit's, less what only compiling takes.
+        "profile": {
+            "codegenUnits": null,
+            "debugAssertions": true,
+            "debuginfo": "2",
+            "lto": "false",
+            "name": "dev",
+            "optLevel": "0",
+            "overflowChecks": false,
+            "panic": "unwind",
+            "rpath": false,
+            "splitDebuginfo": null,
+            "strip": null,
         }})
     );
     // The dependent's build script runs after the run whose `links` metadata it reads.
@@ -417,7 +433,7 @@ fn build_fields_follow_cargo_for_each_profile() {
     assert_eq!(bin["linkLibs"], false);
     // cc is linked only by build scripts: compiled for the host (build-override defaults:
     // no debug information, and it is not a member: lints capped).
-    let cc = unit(&dev, "cc/lib/cc");
+    let cc = unit(&dev, "cc/lib/cc/host");
     assert_eq!(
         flags(&cc)[..7],
         [

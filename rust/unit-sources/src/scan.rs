@@ -109,10 +109,9 @@ pub fn scan(options: &ScanOptions) -> Result<Model, Error> {
     let workspace = Workspace::load(&manifest, &args, answers.as_mut(), &toolchain)?;
     let graphs = dependencies
         .map(|features| {
-            let build = (
-                options.profile.as_deref().unwrap_or("dev"),
-                options.target.as_deref(),
-            );
+            let profile = options.profile.as_deref().unwrap_or("dev");
+            check_profile(&workspace.root, profile)?;
+            let build = (profile, options.target.as_deref());
             PlanGraphs::load(&workspace, &manifest, features, build, &toolchain)
         })
         .transpose()?;
@@ -176,6 +175,21 @@ fn open_cache(
     };
     let records = Records::new(cache_dir.dir(), manifest, &format!("{options:?}"));
     Ok(Some((cache_dir, records)))
+}
+
+/// Errors when the root manifest of the workspace at `root` defines no profile `name` (or
+/// cannot be read), naming the manifest, before cargo is asked to plan with it.
+fn check_profile(root: &Path, name: &str) -> Result<(), Error> {
+    let manifest = root.join("Cargo.toml");
+    let text =
+        std::fs::read_to_string(&manifest).map_err(|e| Error::in_file(&manifest, e.to_string()))?;
+    match Profiles::parse(&manifest, &text)?.defines(name) {
+        true => Ok(()),
+        false => Err(Error::in_file(
+            &manifest,
+            format!("profile `{name}` is not defined"),
+        )),
+    }
 }
 
 /// cargo's answer for the next record, and whether the stored one is still it.

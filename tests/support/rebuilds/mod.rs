@@ -9,7 +9,7 @@ mod cargo_side;
 mod cases;
 mod nix_side;
 
-pub use cargo_side::{CargoSide, CARGO_BUILD_EVERY_UNIT};
+pub use cargo_side::{CargoSide, CARGO_BUILD, SELECTION};
 pub use cases::{apply, cases, Case, Edit, ROOT_PACKAGE_COMPILED};
 pub use nix_side::NixSide;
 

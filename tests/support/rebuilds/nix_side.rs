@@ -1,6 +1,7 @@
 //! The example built through Nix, one derivation per unit (or with the whole workspace as every
 //! unit's `src`, the baseline), and what each build rebuilt.
 
+use super::SELECTION;
 use crate::{copy_tree, host_triple, nix_string, plugin, real_rustc, repo_root, NIX_CONFIG};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -113,9 +114,12 @@ impl NixSide {
   root = /. + {root};
   library = import (/. + {nix}) {{ }};
   model = ({transform}) (library.fromPlugin {{ src = root; features = [ ]; dependencies = true; target = {target}; profile = "{profile}"; }});
+  units = import (/. + {build_units}) {{ inherit model root; rustc = {rustc}; target = {target};{baseline}{ca} }};
 in
-import (/. + {build_units}) {{ inherit model root; rustc = {rustc}; target = {target};{baseline}{ca} }}
+# What `cargo build --workspace --all-targets` builds.
+builtins.listToAttrs (map (id: {{ name = id; value = units.${{id}}; }}) (library.selectUnits model {{ selection = "{selection}"; }}))
 "#,
+            selection = SELECTION,
             root = nix_string(&workspace),
             nix = nix_string(&repo_root().join("nix/default.nix")),
             build_units = nix_string(&repo_root().join("nix/build-units.nix")),

@@ -11,7 +11,7 @@
 //! `docs/rebuilds.md` under [`INCREMENTAL_HEADING`].
 
 use crate::cargo_side::{self, CargoSide};
-use crate::nix_side::{Built, NixSide, Setup, Unit};
+use crate::nix_side::{Built, NixSide, Setup, Unit, Variant};
 use crate::report::{names, seconds};
 use crate::{append, say, Edit};
 use rust_unit_sources_tests::doc_sections::INCREMENTAL_HEADING;
@@ -189,10 +189,11 @@ pub fn run(
     no_docs: bool,
 ) -> Result<bool, String> {
     let state = scratch.join("incremental-state");
-    let pure = NixSide::new(setup, &scratch.join("per-unit.nix"), false)?;
+    let pure = NixSide::new(setup, &scratch.join("per-unit.nix"), Variant::PerUnit)?;
     let args = format!("{{ incremental = toString {}; }}", nix_string(&state));
-    let incremental = NixSide::with_args(setup, &scratch.join("incremental.nix"), false, &args)?;
-    let cargo = CargoSide::new(&setup.workspace, &scratch.join("cargo-target"))?;
+    let file = scratch.join("incremental.nix");
+    let incremental = NixSide::with_args(setup, &file, Variant::PerUnit, &args)?;
+    let cargo = CargoSide::new(&setup.workspace, &scratch.join("cargo-target"), &setup.target)?;
     let mut steps = Vec::new();
     let edits = [
         ("the seed edit", "src/cargo/lib.rs"),

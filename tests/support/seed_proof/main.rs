@@ -1,14 +1,17 @@
 //! `seed-proof`: the seed proof of issue 15, a benchmark command (`scripts/seed-proof`).
 //!
 //! On cargo 0.96.0's own workspace, assembled from crates.io (`rust-unit-sources-seed`), it
-//! builds every library, binary and build script of the workspace with `nix/build-units.nix`
-//! (one derivation per unit; the model from the plugin with `dependencies = true`), runs the
-//! built `cargo --version` and builds a hello-world crate with that cargo. Then, one at a
-//! time, it makes each edit of [`edits`] and reports the units Nix rebuilt against the units
-//! cargo rebuilt (by name), and the wall time of the per-unit builder, of the same builder
-//! with the whole workspace as every unit's `src`, and of cargo, with the evaluation time and
-//! the number of derivations. With every step done it writes its section of
-//! `docs/rebuilds.md`.
+//! first compares the model's plan of both builds (`cargo build --workspace` and
+//! `--all-targets`) with `cargo build --unit-graph`'s, then builds what `cargo build
+//! --workspace` builds with `nix/build-units.nix` (one derivation per unit; the model from the
+//! plugin with `dependencies = true`), input-addressed and content-addressed, from cold, runs
+//! the built `cargo --version` and builds a hello-world crate with that cargo, and measures
+//! what a derivation costs by itself (the same build with a rustc that compiles nothing).
+//! Then, one at a time, it makes each edit of [`edits`] and reports the units Nix rebuilt
+//! against the units cargo rebuilt (by name), and the wall time of the per-unit builder (both
+//! ways), optionally of the same builder with the whole workspace as every unit's `src`, and of
+//! cargo, with the evaluation time and the number of derivations. With every step done it
+//! writes its section of `docs/rebuilds.md`.
 //!
 //! Each edit appends a line naming this run, so that no earlier run's outputs are in the
 //! store already.
@@ -23,10 +26,13 @@ mod report;
 
 use cargo_side::CargoSide;
 use clap::Parser;
-use nix_side::{Evaluated, NixSide, Setup};
-use report::{Measured, Report, Row, Smoke};
+use nix_side::{Evaluated, NixSide, Setup, Variant};
+use report::{FixedCost, Measured, Plan, Report, Row, Smoke};
 use rust_unit_sources_seed::{cargo_workspace, process, Cache};
-use rust_unit_sources_tests::{host_triple, real_rustc, repo_root};
+use rust_unit_sources_tests::unit_graph::{
+    cargo_plan, cargo_unit_graph, compare, model_plan, package_names, SELECTIONS,
+};
+use rust_unit_sources_tests::{cli_model, host_triple, real_rustc, repo_root};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
@@ -55,6 +61,9 @@ struct Args {
     /// Leave out the whole-workspace baseline (it rebuilds every unit for every edit).
     #[arg(long)]
     no_baseline: bool,
+    /// Leave out the content-addressed builder.
+    #[arg(long)]
+    no_content_addressed: bool,
     /// Build the baseline for the first build and these edits only (numbered from 1, in the
     /// order of the report; comma-separated); for the other edits, only evaluate it and count
     /// the derivations that changed (each edit changes every unit's `src`, so building it
@@ -127,6 +136,7 @@ fn run(args: Args) -> Result<bool, String> {
         .unwrap_or_else(|| cache.dir().join(default_scratch));
     let (source, workspace) = fresh_copy(args.workspace, &cache, &scratch)?;
     let builder = args.builder.unwrap_or_else(repo_root);
+    let token = rust_unit_sources_tests::rebuilds::run_token();
     let setup = Setup {
         builder_args: args.builder_args,
         builder: builder.clone(),
@@ -134,26 +144,39 @@ fn run(args: Args) -> Result<bool, String> {
         rustc: real_rustc(),
         target: host_triple(),
         max_jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        salt: token.to_string(),
     };
     if args.incremental {
         let label = args
             .builder_label
             .unwrap_or_else(|| describe_commit(&builder));
-        let token = rust_unit_sources_tests::rebuilds::run_token();
         return incremental::run(&setup, &scratch, label, token, args.no_docs);
     }
-    let per_unit = NixSide::new(&setup, &scratch.join("per-unit.nix"), false)?;
+    let per_unit = NixSide::new(&setup, &scratch.join("per-unit.nix"), Variant::PerUnit)?;
     if args.build_only {
         return build_only(&per_unit);
     }
-    let whole = NixSide::new(&setup, &scratch.join("whole-workspace.nix"), true)?;
-    let cargo = CargoSide::new(&workspace, &scratch.join("cargo-target"))?;
+    let content = NixSide::new(
+        &setup,
+        &scratch.join("content-addressed.nix"),
+        Variant::ContentAddressed,
+    )?;
+    let content = (!args.no_content_addressed).then_some(&content);
+    let whole = NixSide::new(
+        &setup,
+        &scratch.join("whole-workspace.nix"),
+        Variant::WholeWorkspace,
+    )?;
+    let no_op = NixSide::new(&setup, &scratch.join("no-op.nix"), Variant::NoOp)?;
+    let cargo = CargoSide::new(&workspace, &scratch.join("cargo-target"), &setup.target)?;
     let mut report = Report::new(
         args.builder_label.unwrap_or_else(|| describe(&builder)),
         setup.max_jobs,
         per_unit.eval_command(),
         cargo.command_line(),
     );
+    say("the plans: the model's units against cargo build --unit-graph's");
+    report.plans = plans(&workspace, &setup.target);
 
     let workspace_summary = summary(&source);
     // The report so far, rewritten after every step: what survives an interrupted run.
@@ -167,24 +190,28 @@ fn run(args: Args) -> Result<bool, String> {
 
     let mut whole_before = None;
     let mut units = first_build(
-        (&per_unit, &whole, &cargo),
-        args.no_baseline,
+        Sides {
+            per_unit: &per_unit,
+            content,
+            whole: &whole,
+            no_op: &no_op,
+            cargo: &cargo,
+        },
+        (args.no_baseline, setup.max_jobs),
         &scratch,
         &mut report,
         &mut whole_before,
     );
     write_so_far(&report);
 
-    for (done, edit) in edits(rust_unit_sources_tests::rebuilds::run_token())
-        .into_iter()
-        .enumerate()
-    {
+    for (done, edit) in edits(token).into_iter().enumerate() {
         say(&format!("edit: {} ({})", edit.what, edit.file));
         append(&workspace, &edit)?;
         let (per, evaluated) = measure_nix(&per_unit);
         if evaluated.is_some() {
             units = evaluated;
         }
+        let content_measured = content.map(|side| measure_nix(side).0);
         let whole_measured = measure_whole(
             &whole,
             args.no_baseline,
@@ -200,6 +227,7 @@ fn run(args: Args) -> Result<bool, String> {
                 .unwrap_or(&Default::default()),
         );
         let mut row = Row::new(edit.what, Some(edit.file), per, whole_measured, by_cargo);
+        row.content_addressed = content_measured;
         note_a_lost_edit(&mut row, &workspace, &edit);
         report.rows.push(row);
         write_so_far(&report);
@@ -207,40 +235,51 @@ fn run(args: Args) -> Result<bool, String> {
     publish(&report, &workspace_summary, &scratch, args.no_docs)
 }
 
-/// The first build of each side (per unit, the whole workspace unless `no_baseline`, cargo)
+/// The sides of the proof.
+struct Sides<'a> {
+    per_unit: &'a NixSide<'a>,
+    /// Left out with `--no-content-addressed`.
+    content: Option<&'a NixSide<'a>>,
+    whole: &'a NixSide<'a>,
+    no_op: &'a NixSide<'a>,
+    cargo: &'a CargoSide,
+}
+
+/// The first build of each side (per unit, content-addressed unless left out, the no-op
+/// build measuring what a derivation costs, the whole workspace unless `no_baseline`, cargo)
 /// into `report`, with the smoke test of the per-unit build's `cargo` binary; the per-unit
 /// side's units, when its evaluation succeeded. `whole_before` becomes the baseline's
 /// evaluation.
 fn first_build(
-    (per_unit, whole, cargo): (&NixSide, &NixSide, &CargoSide),
-    no_baseline: bool,
+    sides: Sides,
+    (no_baseline, max_jobs): (bool, usize),
     scratch: &Path,
     report: &mut Report,
     whole_before: &mut Option<Evaluated>,
 ) -> Option<Evaluated> {
     say("first build: per-unit");
-    let (first, units) = measure_nix(per_unit);
+    let (first, units) = measure_nix(sides.per_unit);
+    say("first build: content-addressed");
+    let first_content = sides.content.map(|side| measure_nix(side).0);
+    say("what a derivation costs: the same build with a rustc that compiles nothing");
+    report.fixed_cost = Some(FixedCost::of(measure_nix(sides.no_op).0, max_jobs));
     report.first_units = units.as_ref().map(|e| e.units.keys().cloned().collect());
     report.smoke = first
         .built
         .as_ref()
         .ok()
         .map(|_| smoke(units.as_ref(), scratch));
-    let first_whole = measure_whole(whole, no_baseline, false, whole_before);
+    let first_whole = measure_whole(sides.whole, no_baseline, false, whole_before);
     say("first build: cargo");
-    let first_cargo = cargo.build(
+    let first_cargo = sides.cargo.build(
         units
             .as_ref()
             .map(|e| &e.units)
             .unwrap_or(&Default::default()),
     );
-    report.first = Some(Row::new(
-        "first build",
-        None,
-        first,
-        first_whole,
-        first_cargo,
-    ));
+    let mut first_row = Row::new("first build", None, first, first_whole, first_cargo);
+    first_row.content_addressed = first_content;
+    report.first = Some(first_row);
     units
 }
 
@@ -314,6 +353,32 @@ fn publish(
         ));
     }
     Ok(complete)
+}
+
+/// The model's plan of each build against `cargo build --unit-graph`'s (the CLI's scan with
+/// the plugin's options), for `target`.
+fn plans(workspace: &Path, target: &str) -> Vec<Plan> {
+    let args = [
+        "--dependencies",
+        "--features",
+        "",
+        "--target",
+        target,
+        "--no-cache",
+    ];
+    let model = cli_model(workspace, &args);
+    let packages = package_names(workspace);
+    SELECTIONS
+        .iter()
+        .map(|(selection, flags)| {
+            let graph = cargo_unit_graph(workspace, target, flags);
+            let difference = compare(cargo_plan(&graph, &packages), model_plan(&model, selection));
+            Plan {
+                selection,
+                difference,
+            }
+        })
+        .collect()
 }
 
 /// Evaluates and realises `side`; the measurement and the evaluation (if it succeeded).

@@ -3,6 +3,7 @@
 use crate::cargo_side;
 use crate::nix_side::{Built, Evaluated};
 use rust_unit_sources_tests::doc_sections::SEED_PROOF_HEADING;
+use rust_unit_sources_tests::unit_graph::Difference;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -91,6 +92,8 @@ pub struct Row {
     pub per_unit: Measured,
     /// The whole-workspace baseline, unless left out.
     pub whole: Option<Measured>,
+    /// The per-unit builder with content-addressed derivations, unless left out.
+    pub content_addressed: Option<Measured>,
     /// Cargo.
     pub cargo: Result<cargo_side::Built, String>,
     /// Anything else noticed.
@@ -111,6 +114,7 @@ impl Row {
             file,
             per_unit,
             whole,
+            content_addressed: None,
             cargo,
             notes: vec![],
         }
@@ -119,6 +123,7 @@ impl Row {
     fn ok(&self) -> bool {
         self.per_unit.ok()
             && self.whole.as_ref().is_none_or(Measured::ok)
+            && self.content_addressed.as_ref().is_none_or(Measured::ok)
             && self.cargo.is_ok()
             && self.notes.is_empty()
     }
@@ -137,14 +142,23 @@ impl Row {
         }
     }
 
-    fn table_line(&self) -> String {
+    /// The row of the table with the columns `columns` says are there.
+    fn table_line(&self, columns: Columns) -> String {
         let [drvs, eval, build, units] = self.per_unit.cells();
-        let whole = match &self.whole {
+        let other = |measured: &Option<Measured>| match measured {
             Some(m) => {
                 let [_, eval, build, units] = m.cells();
-                format!("{eval} | {build} | {units}")
+                format!(" {eval} | {build} | {units} |")
             }
-            None => "— | — | —".into(),
+            None => " — | — | — |".into(),
+        };
+        let content = match columns.content_addressed {
+            true => other(&self.content_addressed),
+            false => String::new(),
+        };
+        let whole = match columns.whole {
+            true => other(&self.whole),
+            false => String::new(),
         };
         let (cargo_time, cargo_units) = match &self.cargo {
             Ok(built) => (seconds(built.time), built.rebuilt.len().to_string()),
@@ -156,7 +170,7 @@ impl Row {
             None => "—",
         };
         format!(
-            "| {} | {drvs} | {eval} | {build} | {units} | {whole} | {cargo_time} | {cargo_units} | {agrees} |",
+            "| {} | {drvs} | {eval} | {build} | {units} |{content}{whole} {cargo_time} | {cargo_units} | {agrees} |",
             self.label()
         )
     }
@@ -180,6 +194,9 @@ impl Row {
             }
             line.push('.');
         }
+        if let Some(content) = self.content_addressed.as_ref().and_then(Measured::rebuilt) {
+            let _ = write!(line, " Content-addressed: {}.", names(content));
+        }
         Some(line)
     }
 
@@ -191,11 +208,68 @@ impl Row {
         if let Some(e) = self.whole.as_ref().and_then(Measured::failure) {
             found.push(format!("whole workspace: {e}"));
         }
+        if let Some(e) = self.content_addressed.as_ref().and_then(Measured::failure) {
+            found.push(format!("content-addressed: {e}"));
+        }
         if let Err(e) = &self.cargo {
             found.push(format!("cargo: {e}"));
         }
         found.extend(self.notes.iter().cloned());
         found
+    }
+}
+
+/// Which optional builders the table shows.
+#[derive(Clone, Copy)]
+struct Columns {
+    content_addressed: bool,
+    whole: bool,
+}
+
+/// The model's plan of one build against cargo's.
+pub struct Plan {
+    /// The model's name of the build.
+    pub selection: &'static str,
+    /// How they differ.
+    pub difference: Difference,
+}
+
+/// What a derivation costs by itself: the build of every unit with a rustc that does nothing.
+pub struct FixedCost {
+    /// That build.
+    pub measured: Measured,
+    /// The builds' `--max-jobs`.
+    pub jobs: usize,
+}
+
+impl FixedCost {
+    /// The cost `measured` shows, built with `jobs` jobs.
+    pub fn of(measured: Measured, jobs: usize) -> FixedCost {
+        FixedCost { measured, jobs }
+    }
+
+    /// The report's sentence on it.
+    fn line(&self) -> String {
+        match (&self.measured.eval, &self.measured.built) {
+            (Ok((_, drvs)), Ok(built)) => {
+                let per = built.time.as_secs_f64() / built.rebuilt.len().max(1) as f64;
+                format!(
+                    "The fixed cost per derivation: with a rustc that compiles nothing (an empty \
+                     executable where one is asked for), the {drvs} derivations built in {} \
+                     ({} builders ran, `--max-jobs {}`): {:.0} ms of wall time per derivation, \
+                     {:.0} ms of a job's time.",
+                    seconds(built.time),
+                    built.rebuilt.len(),
+                    self.jobs,
+                    per * 1000.0,
+                    per * 1000.0 * self.jobs as f64
+                )
+            }
+            _ => format!(
+                "The fixed cost per derivation was not measured: {}",
+                first_line(self.measured.failure().unwrap_or("nothing built"))
+            ),
+        }
     }
 }
 
@@ -221,6 +295,10 @@ pub struct Report {
     pub first_units: Option<BTreeSet<String>>,
     /// The edits.
     pub rows: Vec<Row>,
+    /// The model's plans against cargo's.
+    pub plans: Vec<Plan>,
+    /// What a derivation costs by itself.
+    pub fixed_cost: Option<FixedCost>,
 }
 
 impl Report {
@@ -240,6 +318,16 @@ impl Report {
             first: None,
             first_units: None,
             rows: vec![],
+            plans: vec![],
+            fixed_cost: None,
+        }
+    }
+
+    fn columns(&self) -> Columns {
+        let rows = || self.first.iter().chain(&self.rows);
+        Columns {
+            content_addressed: rows().any(|r| r.content_addressed.is_some()),
+            whole: rows().any(|r| r.whole.is_some()),
         }
     }
 
@@ -253,7 +341,7 @@ impl Report {
     /// Prints the last step's table line and failures to stderr (progress).
     pub fn print_last(&self) {
         if let Some(row) = self.rows.last().or(self.first.as_ref()) {
-            eprintln!("{}", row.table_line());
+            eprintln!("{}", row.table_line(self.columns()));
             for failure in row.failures() {
                 eprintln!("  {failure}");
             }
@@ -268,26 +356,58 @@ impl Report {
             "{SEED_PROOF_HEADING}\n\n\
              Measured by `scripts/seed-proof` on {cores} cores, in one run, with the builder of {}. \
              The workspace: cargo 0.96.0's own, assembled from crates.io alone by \
-             `target/release/seed-workspaces assemble` (`rust/seed`): {workspace}. \
-             Nix builds what `cargo build --workspace` builds, the members' libraries and binaries \
-             and their dependency closure (build scripts compiled and run, vendored libraries), one \
-             derivation per unit (`--max-jobs {}`), the model from the plugin with \
-             `dependencies = true`. *per-unit*: each unit's `unitSrc`; *whole workspace*: the same \
-             builder with the whole workspace as every unit's `src`; *cargo*: `cargo build \
-             --workspace --offline --locked` (its default jobs), units compiled (`\"fresh\": false`) \
-             or build scripts run. *eval*: `nix-instantiate --eval --read-write-mode` (the plugin's \
-             scan, the unit sources copied to the store, the derivations written); *build*: \
-             `nix-store --realise`; *not built (N changed)*: evaluated only, N derivations differing \
-             from the previous evaluation's. Each edit appends one line to the file.\n\n",
-            self.builder, self.jobs,
+             `target/release/seed-workspaces assemble` (`rust/seed`): {workspace}.\n\n",
+            self.builder,
         );
+        text.push_str(&self.plans_table());
+        let columns = self.columns();
+        let _ = write!(
+            text,
+            "Nix builds what `cargo build --workspace` builds (the model's `build` selection: its \
+             unit graph), one derivation per unit (`--max-jobs {}`), the model from the plugin with \
+             `dependencies = true` and `target` the host; every derivation is new to the store \
+             (the run's own `PATH` entry), so the first build is cold. *per-unit*: each unit's \
+             `unitSrc`;{}{} *cargo*: `cargo build --workspace --offline --locked --target <host>` \
+             (its default jobs, an empty target directory first), units compiled \
+             (`\"fresh\": false`) or build scripts run. *eval*: `nix-instantiate --eval \
+             --read-write-mode` (the plugin's scan, the unit sources copied to the store, the \
+             derivations written); *build*: `nix-store --realise`, its builders that ran. Each \
+             edit appends one line to the file.\n\n",
+            self.jobs,
+            if columns.content_addressed {
+                " *content-addressed*: the same with `contentAddressed = true` (a unit rebuilt to \
+                 the output it had stops the rebuild);"
+            } else {
+                ""
+            },
+            if columns.whole {
+                " *whole workspace*: the same builder with the whole workspace as every unit's \
+                 `src`; *not built (N changed)*: evaluated only, N derivations differing from the \
+                 previous evaluation's;"
+            } else {
+                ""
+            },
+        );
+        let mut header = "| step | derivations | per-unit: eval | build | units |".to_string();
+        let mut rule = "|---|--:|--:|--:|--:|".to_string();
+        for (shown, name) in [
+            (columns.content_addressed, "content-addressed"),
+            (columns.whole, "whole workspace"),
+        ] {
+            if shown {
+                let _ = write!(header, " {name}: eval | build | units |");
+                rule.push_str("--:|--:|--:|");
+            }
+        }
         let _ = writeln!(
             text,
-            "| step | derivations | per-unit: eval | build | units | whole workspace: eval | build | units | cargo: time | units | Nix = cargo |\n\
-             |---|--:|--:|--:|--:|--:|--:|--:|--:|--:|:-:|"
+            "{header} cargo: time | units | Nix = cargo |\n{rule}--:|--:|:-:|"
         );
         for row in self.first.iter().chain(&self.rows) {
-            let _ = writeln!(text, "{}", row.table_line());
+            let _ = writeln!(text, "{}", row.table_line(columns));
+        }
+        if let Some(cost) = &self.fixed_cost {
+            let _ = writeln!(text, "\n{}", cost.line());
         }
         text.push('\n');
         match &self.smoke {
@@ -335,6 +455,36 @@ impl Report {
             "To evaluate by hand: `{}`; cargo's side: `{}`.",
             self.eval_command, self.cargo_command
         );
+        text
+    }
+
+    /// The plans' table (empty without plans).
+    fn plans_table(&self) -> String {
+        if self.plans.is_empty() {
+            return String::new();
+        }
+        let mut text = String::from(
+            "The plans: the model's units of each build against those of `RUSTC_BOOTSTRAP=1 \
+             cargo build --unit-graph -Z unstable-options --workspace [--all-targets] --target \
+             <host>`, a unit being its package, version, kind, target, features, platform (host \
+             or target) and profile, with its dependency edges (`tests/support/unit_graph.rs`, as \
+             `tests/tests/unit_graph.rs` compares them):\n\n\
+             | build | cargo's units | the model's | only cargo's | only the model's |\n\
+             |---|--:|--:|--:|--:|\n",
+        );
+        for plan in &self.plans {
+            let d = &plan.difference;
+            let _ = writeln!(
+                text,
+                "| `{}` | {} | {} | {} | {} |",
+                plan.selection,
+                d.cargo,
+                d.ours,
+                d.only_cargo.len(),
+                d.only_ours.len()
+            );
+        }
+        text.push('\n');
         text
     }
 
@@ -435,7 +585,10 @@ mod tests {
             cargo(&["a/bin/a", "a/lib/a"]),
         );
         assert_eq!(
-            same.table_line(),
+            same.table_line(Columns {
+                content_addressed: false,
+                whole: true
+            }),
             "| one line (`src/lib.rs`) | 3 | 10.2 s | 31.0 s | 2 | — | — | — | 13.0 s | 2 | yes |"
         );
         assert_eq!(
@@ -450,7 +603,7 @@ mod tests {
             cargo(&["b/build-script-run/build-script-build"]),
         );
         assert_eq!(
-            differ.table_line(),
+            differ.table_line(Columns { content_addressed: false, whole: true }),
             "| a comment (`Cargo.toml`) | 3 | 10.2 s | 31.0 s | 1 | 10.2 s | 31.0 s | 3 | 13.0 s | 1 | **no** |"
         );
         assert_eq!(
@@ -484,7 +637,10 @@ mod tests {
                         version: "0.1.0".into(),
                         kind: "lib".into(),
                         target: "a".into(),
+                        host: false,
+                        features: Vec::new(),
                         drv: format!("/nix/store/{id}.drv"),
+                        name: id.replace('/', "-"),
                     };
                     (id.to_string(), unit)
                 })
@@ -499,7 +655,7 @@ mod tests {
             cargo(&["a/lib/a"]),
         );
         assert_eq!(
-            row.table_line(),
+            row.table_line(Columns { content_addressed: false, whole: true }),
             "| one line (`src/lib.rs`) | 3 | 10.2 s | 31.0 s | 1 | 10.0 s | not built | (3 changed) | 13.0 s | 1 | yes |"
         );
         assert!(row.ok());

@@ -11,6 +11,7 @@ use crate::model::Selection;
 use crate::workspace::unit_graph::{GraphUnit, PlanGraphs, UnitGraph};
 use crate::Error;
 use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
 
 /// One unit of the merged plan.
 pub(crate) struct PlanNode<'g> {
@@ -37,10 +38,12 @@ pub(crate) struct PlanNode<'g> {
 /// `--target` (then a unit's platform says whether it is for the host).
 ///
 /// Errors: cargo plans a unit the model has no kind for (an example built as a test).
-pub(crate) fn merged_nodes(
-    graphs: &PlanGraphs,
+pub(crate) fn merged_nodes<'g>(
+    graphs: &'g PlanGraphs,
     target_given: bool,
-) -> Result<Vec<PlanNode<'_>>, Error> {
+    root: &Path,
+) -> Result<Vec<PlanNode<'g>>, Error> {
+    let root = root.to_string_lossy();
     let mut nodes: Vec<PlanNode> = Vec::new();
     let mut by_identity: HashMap<[u8; 32], usize> = HashMap::new();
     for selection in Selection::ALL {
@@ -55,7 +58,7 @@ pub(crate) fn merged_nodes(
             true => graph.units.iter().map(|u| u.platform.is_none()).collect(),
             false => for_host.clone(),
         };
-        let identities = identities(graph, &hosts);
+        let identities = identities(graph, &hosts, &root);
         let mut created = Vec::new();
         for (i, unit) in graph.units.iter().enumerate() {
             let node = *by_identity.entry(identities[i]).or_insert_with(|| {
@@ -146,12 +149,13 @@ fn for_build(graph: &UnitGraph, kinds: &[UnitKind]) -> Vec<bool> {
     (0..n).map(|i| as_host[i] && !as_target[i]).collect()
 }
 
-/// Each unit's identity: the digest of its package, target, mode, platform, world, features
-/// and profile, and of its dependencies' names and identities.
-fn identities(graph: &UnitGraph, hosts: &[bool]) -> Vec<[u8; 32]> {
+/// Each unit's identity: the digest of its package (with the workspace `root` left out of a
+/// path package's id), target, mode, platform, world, features and profile, and of its
+/// dependencies' names and identities.
+fn identities(graph: &UnitGraph, hosts: &[bool], root: &str) -> Vec<[u8; 32]> {
     fn visit(
         graph: &UnitGraph,
-        hosts: &[bool],
+        (hosts, root): (&[bool], &str),
         i: usize,
         memo: &mut [Option<[u8; 32]>],
     ) -> [u8; 32] {
@@ -165,7 +169,7 @@ fn identities(graph: &UnitGraph, hosts: &[bool]) -> Vec<[u8; 32]> {
             .map(|d| {
                 (
                     d.extern_crate_name.clone(),
-                    visit(graph, hosts, d.index, memo),
+                    visit(graph, (hosts, root), d.index, memo),
                 )
             })
             .collect();
@@ -173,8 +177,9 @@ fn identities(graph: &UnitGraph, hosts: &[bool]) -> Vec<[u8; 32]> {
         let mut hasher = blake3::Hasher::new();
         let profile = serde_json::to_string(&unit.profile).expect("a profile serialises");
         let host = if hosts[i] { "host" } else { "target" };
+        let package = unit.pkg_id.replace(root, "");
         for part in [
-            unit.pkg_id.as_str(),
+            package.as_str(),
             &unit.target.kind.join(","),
             &unit.target.name,
             &unit.mode,
@@ -197,6 +202,6 @@ fn identities(graph: &UnitGraph, hosts: &[bool]) -> Vec<[u8; 32]> {
     }
     let mut memo = vec![None; graph.units.len()];
     (0..graph.units.len())
-        .map(|i| visit(graph, hosts, i, &mut memo))
+        .map(|i| visit(graph, (hosts, root), i, &mut memo))
         .collect()
 }

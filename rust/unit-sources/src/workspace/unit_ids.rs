@@ -5,11 +5,15 @@
 //!   library's id does not change when the target's code comes to need it too); a compiled
 //!   build script serving only host runs, when its package has another compiled build script
 //!   (cargo compiles it once per feature set);
+//! - `root`: compiled for the host's platform with the target's profile, as the command's own
+//!   unit (a member's proc-macro, and what it links), beside the unit of one name compiled
+//!   for the build (`build-override`) that dependents link;
 //! - `unwind`: compiled with `panic = "unwind"` for the test harnesses linking it, beside the
 //!   profile's `abort` build;
 //! - `dev`: the `--all-targets` build's unit, where `cargo build` has one of the same name
 //!   with another configuration (features dev-dependencies turn on, or linking such a unit);
-//! - the first 8 hex digits of the unit's identity, should two units still share an id.
+//! - the first 8 hex digits of the unit's identity (independent of where the workspace lies),
+//!   should two units still share an id.
 //!
 //! Invariant: ids are unique; a unit with one variant keeps the id it had in model version 3,
 //! but a host library's, which says `host`.
@@ -30,10 +34,21 @@ pub(crate) fn unit_ids(nodes: &[PlanNode], prefixes: &[&str]) -> Vec<UnitId> {
         .iter()
         .map(|n| {
             let host = n.host && matches!(n.kind, UnitKind::Lib | UnitKind::BuildScriptRun);
-            host.then(|| vec!["host".to_string()]).unwrap_or_default()
+            match host {
+                true => vec!["host".to_string()],
+                false => Vec::new(),
+            }
         })
         .collect();
     tag_host_scripts(nodes, &bases, &mut tags);
+    for_colliding(&bases, &mut tags, |group, tags| {
+        let own = |i: &usize| nodes[*i].host && !nodes[*i].for_host;
+        if group.iter().any(|i| nodes[*i].for_host) {
+            for i in group.iter().filter(|i| own(i)) {
+                tags[*i].push("root".into());
+            }
+        }
+    });
     for_colliding(&bases, &mut tags, |group, tags| {
         let unwinds = |i: &usize| nodes[*i].unit.profile.panic == "unwind";
         if group.iter().any(unwinds) && !group.iter().all(unwinds) {
