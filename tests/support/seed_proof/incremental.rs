@@ -193,7 +193,11 @@ pub fn run(
     let args = format!("{{ incremental = toString {}; }}", nix_string(&state));
     let file = scratch.join("incremental.nix");
     let incremental = NixSide::with_args(setup, &file, Variant::PerUnit, &args)?;
-    let cargo = CargoSide::new(&setup.workspace, &scratch.join("cargo-target"), &setup.target)?;
+    let cargo = CargoSide::new(
+        &setup.workspace,
+        &scratch.join("cargo-target"),
+        &setup.target,
+    )?;
     let mut steps = Vec::new();
     let edits = [
         ("the seed edit", "src/cargo/lib.rs"),

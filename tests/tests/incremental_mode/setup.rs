@@ -70,7 +70,12 @@ fn a_build_waits_while_another_holds_the_units_lock() {
     assert_eq!(locked, "locked\n");
 
     apply(&[side.workspace.as_path()], &library_edit(1));
-    let mut build = side.build_command().stderr(Stdio::piped()).spawn().unwrap();
+    let mut build = side
+        .build_command()
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let (send, lines) = mpsc::channel();
     let stderr = BufReader::new(build.stderr.take().unwrap());
     std::thread::spawn(move || stderr.lines().for_each(|l| drop(send.send(l.unwrap()))));

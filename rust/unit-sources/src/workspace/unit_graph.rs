@@ -85,7 +85,9 @@ pub(crate) struct GraphProfile {
     pub overflow_checks: bool,
     pub rpath: bool,
     /// Whether cargo compiles the unit incrementally: the profile's `incremental`, and only
-    /// for packages from a path source (members and path dependencies).
+    /// for packages from a path source (members and path dependencies). Not part of a unit's
+    /// identity (`plan_nodes`): it follows from the package and the profile.
+    #[serde(skip_serializing)]
     pub incremental: bool,
     pub panic: String,
     /// `{"deferred": …}` or `{"resolved": …}`; kept as cargo writes it.
