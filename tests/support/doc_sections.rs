@@ -33,14 +33,19 @@ pub fn with_section(text: &str, heading: &str, body: &str) -> String {
 /// `tests/tests/early_cutoff.rs` asserts, kept by `rebuild-bench`).
 pub const EARLY_CUTOFF_HEADING: &str = "## Early cutoff: content-addressed units";
 
+/// The heading of the section of `docs/rebuilds.md` on what asking cargo for its plan costs
+/// (written by `seed-proof --plan-cost`, kept by `rebuild-bench`).
+pub const PLAN_COST_HEADING: &str = "## What cargo's plan costs a scan";
+
 /// The heading of the incremental mode's section of `docs/rebuilds.md` (written by
 /// `seed-proof --incremental`, kept by `rebuild-bench`).
 pub const INCREMENTAL_HEADING: &str = "## Incremental mode on the seed: cargo 0.96.0's workspace";
 
 /// The sections of `docs/rebuilds.md` that other commands than `rebuild-bench` write.
-pub const KEPT_HEADINGS: [&str; 3] = [
+pub const KEPT_HEADINGS: [&str; 4] = [
     EARLY_CUTOFF_HEADING,
     SEED_PROOF_HEADING,
+    PLAN_COST_HEADING,
     INCREMENTAL_HEADING,
 ];
 

@@ -42,15 +42,17 @@ impl Difference {
 /// and locked, run in `workspace` as a user would run it there (its configuration, the
 /// caller's toolchain), with `RUSTC_BOOTSTRAP=1` for `-Z unstable-options`.
 pub fn cargo_unit_graph(workspace: &Path, target: &str, flags: &[&str]) -> Value {
+    let mut all = vec!["--workspace"];
+    all.extend(flags);
+    cargo_plan_of(workspace, target, &all)
+}
+
+/// `cargo build --unit-graph` with `flags` (the packages and targets to build), for `target`,
+/// default features, offline and locked, run as [`cargo_unit_graph`] runs it.
+pub fn cargo_plan_of(workspace: &Path, target: &str, flags: &[&str]) -> Value {
     let scratch = tempfile::tempdir().unwrap();
     let output = Command::new("cargo")
-        .args([
-            "build",
-            "--unit-graph",
-            "-Z",
-            "unstable-options",
-            "--workspace",
-        ])
+        .args(["build", "--unit-graph", "-Z", "unstable-options"])
         .args(["--offline", "--locked", "--target", target])
         .args(flags)
         .env("RUSTC_BOOTSTRAP", "1")
@@ -188,9 +190,36 @@ pub fn model_plan(model: &Value, selection: &str) -> Vec<PlannedUnit> {
             .as_array()
             .is_some_and(|s| s.iter().any(|s| s == selection))
     };
-    let described: BTreeMap<&String, String> = units
+    let ids = units
         .iter()
         .filter(|(_, unit)| in_selection(unit))
+        .map(|(id, _)| id.clone())
+        .collect();
+    plan_of(model, &ids, selection)
+}
+
+/// The model's plan of building the unit `id`: it and what it needs, through `deps`.
+pub fn closure_plan(model: &Value, id: &str) -> Vec<PlannedUnit> {
+    let mut ids = BTreeSet::new();
+    let mut stack = vec![id.to_string()];
+    while let Some(id) = stack.pop() {
+        if ids.insert(id.clone()) {
+            let deps = model["units"][&id]["deps"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            stack.extend(deps.iter().filter_map(Value::as_str).map(String::from));
+        }
+    }
+    plan_of(model, &ids, &format!("the closure of {id}"))
+}
+
+/// The model's units `ids` with their edges (`selection` names them where an edge leaves).
+fn plan_of(model: &Value, ids: &BTreeSet<String>, selection: &str) -> Vec<PlannedUnit> {
+    let units = model["units"].as_object().expect("units");
+    let described: BTreeMap<&String, String> = units
+        .iter()
+        .filter(|(id, _)| ids.contains(*id))
         .map(|(id, unit)| {
             let text = |key: &str| unit[key].as_str().unwrap_or_default();
             let description = describe(

@@ -374,19 +374,9 @@ fn build_fields_follow_cargo_for_each_profile() {
             "PROFILE": "debug",
         },
         // cargo's profile of a build-script run: the unit's, less what only compiling takes.
-        "profile": {
-            "codegenUnits": null,
-            "debugAssertions": true,
-            "debuginfo": "2",
-            "lto": "false",
-            "name": "dev",
-            "optLevel": "0",
-            "overflowChecks": false,
-            "panic": "unwind",
-            "rpath": false,
-            "splitDebuginfo": null,
-            "strip": null,
-        }})
+        "profile": { "codegenUnits": null, "debugAssertions": true, "debuginfo": "2",
+            "lto": "false", "name": "dev", "optLevel": "0", "overflowChecks": false,
+            "panic": "unwind", "rpath": false, "splitDebuginfo": null, "strip": null }})
     );
     // The dependent's build script runs after the run whose `links` metadata it reads.
     assert_eq!(

@@ -7,14 +7,16 @@
 //! platform, profile and dependency edges (with the names libraries are linked by). The model
 //! is the CLI's, scanned with dependencies for the host (`--target`), with cargo's default
 //! features and, for the fixtures, with every feature (`--all-features`, the scan's default)
-//! and with each profile their root manifest defines (and `release`).
+//! and with each profile their root manifest defines (and `release`). On cargo's workspace,
+//! the closure of `cargo/bin/cargo` also equals `cargo build --bin cargo`'s plan.
 //!
 //! Needs what `scripts/setup` fetched (tests/real-world's packages in cargo's registry cache)
 //! and the seed cache (crates.io the first time, as `seed_workspaces.rs`).
 
 use rust_unit_sources_seed::{cargo_workspace, Cache};
 use rust_unit_sources_tests::unit_graph::{
-    cargo_plan, cargo_unit_graph, compare, model_plan, package_names, SELECTIONS,
+    cargo_plan, cargo_plan_of, cargo_unit_graph, closure_plan, compare, model_plan, package_names,
+    SELECTIONS,
 };
 use rust_unit_sources_tests::{cli_model, copy_tree, examples, fixtures, host_triple, repo_root};
 use std::path::{Path, PathBuf};
@@ -150,6 +152,30 @@ fn cargo_s_own_workspace_is_planned_as_cargo_plans_it() {
     let cache = Cache::from_env().unwrap();
     cargo_workspace::assemble(&root, &cache)
         .unwrap_or_else(|e| panic!("assembling needs crates.io the first time: {e}"));
-    let found = differences("cargo 0.96.0", &root, &["--features", ""], &[]);
+    let mut found = differences("cargo 0.96.0", &root, &["--features", ""], &[]);
+    // The binary `cargo build` builds, with what it needs, is what `cargo build --bin cargo`
+    // builds: no unit of another member's or of a dev-dependency's features.
+    let target = host_triple();
+    let args = [
+        "--dependencies",
+        "--features",
+        "",
+        "--target",
+        &target,
+        "--no-cache",
+    ];
+    let model = cli_model(&root, &args);
+    let graph = cargo_plan_of(&root, &target, &["--bin", "cargo"]);
+    let difference = compare(
+        cargo_plan(&graph, &package_names(&root)),
+        closure_plan(&model, "cargo/bin/cargo"),
+    );
+    println!(
+        "cargo 0.96.0 cargo/bin/cargo: cargo build --bin cargo {} units, the closure {}",
+        difference.cargo, difference.ours
+    );
+    if !difference.is_empty() {
+        found.push(format!("the closure of cargo/bin/cargo: {difference:?}"));
+    }
     assert!(found.is_empty(), "{}", found.join("\n"));
 }

@@ -1,19 +1,13 @@
-//! The example built by cargo, and the units it recompiled.
+//! The cargo side of the rebuild proof: a copy of a workspace built by `cargo build` of the
+//! units of [`SELECTION`], naming what cargo compiled or ran as the model names it.
 
+use super::{CARGO_BUILD, SELECTION};
 use crate::{cli_model, copy_tree, host_triple, repo_root};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::SystemTime;
-
-/// The build the rebuild proof compares: the model's units of this selection, built by Nix,
-/// and `cargo build` with [`CARGO_BUILD`] and `--target` the host (as the builder always has
-/// one).
-pub const SELECTION: &str = "all-targets";
-
-/// `cargo build`'s arguments for the units of [`SELECTION`].
-pub const CARGO_BUILD: [&str; 3] = ["build", "--workspace", "--all-targets"];
 
 /// A copy of the example built by cargo.
 pub struct CargoSide {

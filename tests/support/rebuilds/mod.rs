@@ -9,7 +9,7 @@ mod cargo_side;
 mod cases;
 mod nix_side;
 
-pub use cargo_side::{CargoSide, CARGO_BUILD, SELECTION};
+pub use cargo_side::CargoSide;
 pub use cases::{apply, cases, Case, Edit, ROOT_PACKAGE_COMPILED};
 pub use nix_side::NixSide;
 
@@ -17,6 +17,14 @@ use std::collections::BTreeSet;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
+
+/// The build the rebuild proof compares: the model's units of this selection, built by Nix,
+/// and `cargo build` with [`CARGO_BUILD`] and `--target` the host (as the builder always has
+/// one).
+pub const SELECTION: &str = "all-targets";
+
+/// `cargo build`'s arguments for the units of [`SELECTION`].
+pub const CARGO_BUILD: [&str; 3] = ["build", "--workspace", "--all-targets"];
 
 /// Makes every Rust file of the workspace copies (but vendored crates) unique to `run`, so
 /// that the first build of a run finds no earlier run's outputs of the members in the store:

@@ -13,10 +13,10 @@
 use crate::cargo_side::{self, CargoSide};
 use crate::nix_side::{Built, NixSide, Setup, Unit, Variant};
 use crate::report::{names, seconds};
-use crate::{append, say, Edit};
+use crate::{append, say, write_section, Edit};
 use rust_unit_sources_tests::doc_sections::INCREMENTAL_HEADING;
+use rust_unit_sources_tests::nix_string;
 use rust_unit_sources_tests::rebuilds::session_objects;
-use rust_unit_sources_tests::{nix_string, repo_root};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::Path;
@@ -234,12 +234,7 @@ pub fn run(
     let text = markdown(&steps, &builder, setup.max_jobs);
     println!("{text}");
     if !no_docs {
-        let path = repo_root().join("docs/rebuilds.md");
-        let old = std::fs::read_to_string(&path).unwrap_or_default();
-        let new =
-            rust_unit_sources_tests::doc_sections::with_section(&old, INCREMENTAL_HEADING, &text);
-        std::fs::write(&path, new).map_err(|e| format!("{}: {e}", path.display()))?;
-        say(&format!("wrote {}", path.display()));
+        write_section(INCREMENTAL_HEADING, &text)?;
     }
     Ok(true)
 }

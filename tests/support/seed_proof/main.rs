@@ -20,19 +20,20 @@
 //! per-unit builder pure and with its `incremental` state, and cargo, on two edits.
 
 mod cargo_side;
+mod fixed_cost;
 mod incremental;
 mod nix_side;
+mod plan_cost;
+mod plans;
 mod report;
 
 use cargo_side::CargoSide;
 use clap::Parser;
+use fixed_cost::FixedCost;
 use nix_side::{Evaluated, NixSide, Setup, Variant};
-use report::{FixedCost, Measured, Plan, Report, Row, Smoke};
+use report::{Measured, Report, Row, Smoke};
 use rust_unit_sources_seed::{cargo_workspace, process, Cache};
-use rust_unit_sources_tests::unit_graph::{
-    cargo_plan, cargo_unit_graph, compare, model_plan, package_names, SELECTIONS,
-};
-use rust_unit_sources_tests::{cli_model, host_triple, real_rustc, repo_root};
+use rust_unit_sources_tests::{host_triple, real_rustc, repo_root};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
@@ -82,6 +83,11 @@ struct Args {
     /// `<seed cache>/seed-proof-incremental`; its section of docs/rebuilds.md).
     #[arg(long)]
     incremental: bool,
+    /// Only measure what asking cargo for its plan costs a scan (`cargo metadata`, each `cargo
+    /// build --unit-graph`, the whole scan; the median of 5 runs each) and write its section
+    /// of `docs/rebuilds.md`; no build.
+    #[arg(long)]
+    plan_cost: bool,
 }
 
 /// An edit of the proof: a line appended to a file of the workspace.
@@ -135,6 +141,9 @@ fn run(args: Args) -> Result<bool, String> {
         .scratch
         .unwrap_or_else(|| cache.dir().join(default_scratch));
     let (source, workspace) = fresh_copy(args.workspace, &cache, &scratch)?;
+    if args.plan_cost {
+        return plan_cost(&workspace, args.no_docs);
+    }
     let builder = args.builder.unwrap_or_else(repo_root);
     let token = rust_unit_sources_tests::rebuilds::run_token();
     let setup = Setup {
@@ -176,7 +185,7 @@ fn run(args: Args) -> Result<bool, String> {
         cargo.command_line(),
     );
     say("the plans: the model's units against cargo build --unit-graph's");
-    report.plans = plans(&workspace, &setup.target);
+    report.plans = plans::plans(&workspace, &setup.target);
 
     let workspace_summary = summary(&source);
     // The report so far, rewritten after every step: what survives an interrupted run.
@@ -337,15 +346,10 @@ fn publish(
     println!("{text}");
     let complete = report.complete();
     if complete && !no_docs {
-        let path = repo_root().join("docs/rebuilds.md");
-        let old = std::fs::read_to_string(&path).unwrap_or_default();
-        let new = rust_unit_sources_tests::doc_sections::with_section(
-            &old,
+        write_section(
             rust_unit_sources_tests::doc_sections::SEED_PROOF_HEADING,
             &text,
-        );
-        std::fs::write(&path, new).map_err(|e| format!("{}: {e}", path.display()))?;
-        say(&format!("wrote {}", path.display()));
+        )?;
     } else if !complete {
         say(&format!(
             "incomplete: docs/rebuilds.md left alone; the scratch tree is {}",
@@ -355,30 +359,29 @@ fn publish(
     Ok(complete)
 }
 
-/// The model's plan of each build against `cargo build --unit-graph`'s (the CLI's scan with
-/// the plugin's options), for `target`.
-fn plans(workspace: &Path, target: &str) -> Vec<Plan> {
-    let args = [
-        "--dependencies",
-        "--features",
-        "",
-        "--target",
-        target,
-        "--no-cache",
-    ];
-    let model = cli_model(workspace, &args);
-    let packages = package_names(workspace);
-    SELECTIONS
-        .iter()
-        .map(|(selection, flags)| {
-            let graph = cargo_unit_graph(workspace, target, flags);
-            let difference = compare(cargo_plan(&graph, &packages), model_plan(&model, selection));
-            Plan {
-                selection,
-                difference,
-            }
-        })
-        .collect()
+/// `--plan-cost`: measures what asking cargo for its plan costs a scan of `workspace` and
+/// writes its section of `docs/rebuilds.md` unless `no_docs`.
+fn plan_cost(workspace: &Path, no_docs: bool) -> Result<bool, String> {
+    say("measuring what cargo's plan costs a scan");
+    let text = plan_cost::measure(workspace, &host_triple(), 5)?;
+    println!("{text}");
+    if !no_docs {
+        write_section(
+            rust_unit_sources_tests::doc_sections::PLAN_COST_HEADING,
+            &text,
+        )?;
+    }
+    Ok(true)
+}
+
+/// Replaces the section under `heading` of `docs/rebuilds.md` by `text`.
+fn write_section(heading: &str, text: &str) -> Result<(), String> {
+    let path = repo_root().join("docs/rebuilds.md");
+    let old = std::fs::read_to_string(&path).unwrap_or_default();
+    let new = rust_unit_sources_tests::doc_sections::with_section(&old, heading, text);
+    std::fs::write(&path, new).map_err(|e| format!("{}: {e}", path.display()))?;
+    say(&format!("wrote {}", path.display()));
+    Ok(())
 }
 
 /// Evaluates and realises `side`; the measurement and the evaluation (if it succeeded).

@@ -1,9 +1,10 @@
 //! The seed proof's measurements and their Markdown report.
 
 use crate::cargo_side;
+use crate::fixed_cost::FixedCost;
 use crate::nix_side::{Built, Evaluated};
+use crate::plans::{plans_table, Plan};
 use rust_unit_sources_tests::doc_sections::SEED_PROOF_HEADING;
-use rust_unit_sources_tests::unit_graph::Difference;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -73,7 +74,7 @@ impl Measured {
         [drvs, eval, build, units]
     }
 
-    fn failure(&self) -> Option<&str> {
+    pub fn failure(&self) -> Option<&str> {
         match (&self.eval, &self.built) {
             (Err(e), _) => Some(e),
             (Ok(_), Err(e)) if self.not_built.is_none() => Some(e),
@@ -226,53 +227,6 @@ struct Columns {
     whole: bool,
 }
 
-/// The model's plan of one build against cargo's.
-pub struct Plan {
-    /// The model's name of the build.
-    pub selection: &'static str,
-    /// How they differ.
-    pub difference: Difference,
-}
-
-/// What a derivation costs by itself: the build of every unit with a rustc that does nothing.
-pub struct FixedCost {
-    /// That build.
-    pub measured: Measured,
-    /// The builds' `--max-jobs`.
-    pub jobs: usize,
-}
-
-impl FixedCost {
-    /// The cost `measured` shows, built with `jobs` jobs.
-    pub fn of(measured: Measured, jobs: usize) -> FixedCost {
-        FixedCost { measured, jobs }
-    }
-
-    /// The report's sentence on it.
-    fn line(&self) -> String {
-        match (&self.measured.eval, &self.measured.built) {
-            (Ok((_, drvs)), Ok(built)) => {
-                let per = built.time.as_secs_f64() / built.rebuilt.len().max(1) as f64;
-                format!(
-                    "The fixed cost per derivation: with a rustc that compiles nothing (an empty \
-                     executable where one is asked for), the {drvs} derivations built in {} \
-                     ({} builders ran, `--max-jobs {}`): {:.0} ms of wall time per derivation, \
-                     {:.0} ms of a job's time.",
-                    seconds(built.time),
-                    built.rebuilt.len(),
-                    self.jobs,
-                    per * 1000.0,
-                    per * 1000.0 * self.jobs as f64
-                )
-            }
-            _ => format!(
-                "The fixed cost per derivation was not measured: {}",
-                first_line(self.measured.failure().unwrap_or("nothing built"))
-            ),
-        }
-    }
-}
-
 /// What the built cargo did.
 pub struct Smoke {
     /// What `cargo --version` printed.
@@ -359,7 +313,7 @@ impl Report {
              `target/release/seed-workspaces assemble` (`rust/seed`): {workspace}.\n\n",
             self.builder,
         );
-        text.push_str(&self.plans_table());
+        text.push_str(&plans_table(&self.plans));
         let columns = self.columns();
         let _ = write!(
             text,
@@ -458,36 +412,6 @@ impl Report {
         text
     }
 
-    /// The plans' table (empty without plans).
-    fn plans_table(&self) -> String {
-        if self.plans.is_empty() {
-            return String::new();
-        }
-        let mut text = String::from(
-            "The plans: the model's units of each build against those of `RUSTC_BOOTSTRAP=1 \
-             cargo build --unit-graph -Z unstable-options --workspace [--all-targets] --target \
-             <host>`, a unit being its package, version, kind, target, features, platform (host \
-             or target) and profile, with its dependency edges (`tests/support/unit_graph.rs`, as \
-             `tests/tests/unit_graph.rs` compares them):\n\n\
-             | build | cargo's units | the model's | only cargo's | only the model's |\n\
-             |---|--:|--:|--:|--:|\n",
-        );
-        for plan in &self.plans {
-            let d = &plan.difference;
-            let _ = writeln!(
-                text,
-                "| `{}` | {} | {} | {} | {} |",
-                plan.selection,
-                d.cargo,
-                d.ours,
-                d.only_cargo.len(),
-                d.only_ours.len()
-            );
-        }
-        text.push('\n');
-        text
-    }
-
     /// The first build's units: the derivations of the evaluation against what cargo compiled
     /// or ran from an empty target directory, and how many Nix found in the store already.
     fn first_build_line(&self) -> Option<String> {
@@ -544,168 +468,10 @@ pub fn names(set: &BTreeSet<String>) -> String {
         .join(", ")
 }
 
-fn first_line(text: &str) -> &str {
+pub fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or_default()
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn set(ids: &[&str]) -> BTreeSet<String> {
-        ids.iter().map(|s| s.to_string()).collect()
-    }
-
-    fn nix(rebuilt: &[&str], derivations: usize) -> Measured {
-        Measured {
-            eval: Ok((Duration::from_millis(10_250), derivations)),
-            built: Ok(Built {
-                rebuilt: set(rebuilt),
-                time: Duration::from_millis(31_040),
-                log: String::new(),
-            }),
-            not_built: None,
-        }
-    }
-
-    fn cargo(rebuilt: &[&str]) -> Result<cargo_side::Built, String> {
-        Ok(cargo_side::Built {
-            rebuilt: set(rebuilt),
-            time: Duration::from_millis(12_960),
-        })
-    }
-
-    #[test]
-    fn rows_name_the_units_only_one_side_rebuilt() {
-        let same = Row::new(
-            "one line",
-            Some("src/lib.rs"),
-            nix(&["a/lib/a", "a/bin/a"], 3),
-            None,
-            cargo(&["a/bin/a", "a/lib/a"]),
-        );
-        assert_eq!(
-            same.table_line(Columns {
-                content_addressed: false,
-                whole: true
-            }),
-            "| one line (`src/lib.rs`) | 3 | 10.2 s | 31.0 s | 2 | — | — | — | 13.0 s | 2 | yes |"
-        );
-        assert_eq!(
-            same.units_line().unwrap(),
-            "- one line (`src/lib.rs`): cargo `a/bin/a`, `a/lib/a`; Nix the same."
-        );
-        let differ = Row::new(
-            "a comment",
-            Some("Cargo.toml"),
-            nix(&["a/lib/a"], 3),
-            Some(nix(&["a/lib/a", "a/bin/a", "b/lib/b"], 3)),
-            cargo(&["b/build-script-run/build-script-build"]),
-        );
-        assert_eq!(
-            differ.table_line(Columns { content_addressed: false, whole: true }),
-            "| a comment (`Cargo.toml`) | 3 | 10.2 s | 31.0 s | 1 | 10.2 s | 31.0 s | 3 | 13.0 s | 1 | **no** |"
-        );
-        assert_eq!(
-            differ.units_line().unwrap(),
-            "- a comment (`Cargo.toml`): cargo `b/build-script-run/build-script-build`; Nix `a/lib/a`; \
-             **Nix only**: `a/lib/a`; **cargo only**: `b/build-script-run/build-script-build`."
-        );
-        let failed = Row::new(
-            "x",
-            None,
-            Measured::failed_evaluation("error: boom\nmore".into()),
-            None,
-            Err("cargo build failed".into()),
-        );
-        assert_eq!(failed.units_line(), None);
-        assert_eq!(
-            failed.failures(),
-            ["per-unit: error: boom\nmore", "cargo: cargo build failed"]
-        );
-        assert!(!failed.ok());
-    }
-
-    #[test]
-    fn a_baseline_evaluated_only_counts_its_changed_derivations_and_is_no_failure() {
-        let evaluated = Evaluated {
-            units: ["a/lib/a", "a/bin/a", "b/lib/b"]
-                .iter()
-                .map(|id| {
-                    let unit = crate::nix_side::Unit {
-                        package: "a".into(),
-                        version: "0.1.0".into(),
-                        kind: "lib".into(),
-                        target: "a".into(),
-                        host: false,
-                        features: Vec::new(),
-                        drv: format!("/nix/store/{id}.drv"),
-                        name: id.replace('/', "-"),
-                    };
-                    (id.to_string(), unit)
-                })
-                .collect(),
-            time: Duration::from_millis(9_960),
-        };
-        let row = Row::new(
-            "one line",
-            Some("src/lib.rs"),
-            nix(&["a/lib/a"], 3),
-            Some(Measured::evaluated_only(&evaluated, 3)),
-            cargo(&["a/lib/a"]),
-        );
-        assert_eq!(
-            row.table_line(Columns { content_addressed: false, whole: true }),
-            "| one line (`src/lib.rs`) | 3 | 10.2 s | 31.0 s | 1 | 10.0 s | not built | (3 changed) | 13.0 s | 1 | yes |"
-        );
-        assert!(row.ok());
-        assert!(row.failures().is_empty());
-        let failed = Row::new(
-            "one line",
-            Some("src/lib.rs"),
-            nix(&["a/lib/a"], 3),
-            Some(Measured::failed_evaluation("error: boom".into())),
-            cargo(&["a/lib/a"]),
-        );
-        assert!(!failed.ok());
-        assert_eq!(failed.failures(), ["whole workspace: error: boom"]);
-    }
-
-    #[test]
-    fn the_first_build_compares_every_derivation_with_cargo_s_cold_build() {
-        let mut report = Report::new("b".into(), 2, "eval".into(), "cargo".into());
-        report.first = Some(Row::new(
-            "first build",
-            None,
-            nix(&["a/lib/a"], 3),
-            None,
-            cargo(&["a/lib/a", "a/bin/a", "c/lib/c"]),
-        ));
-        report.first_units = Some(set(&["a/lib/a", "a/bin/a", "b/lib/b"]));
-        assert_eq!(
-            report.first_build_line().unwrap(),
-            "First build: cargo compiled or ran 3 units from an empty target directory; Nix \
-             evaluated 3 derivations and built 1 of them (the others were in the store from an \
-             earlier run); **Nix only**: `b/lib/b`; **cargo only**: `c/lib/c`."
-        );
-        assert!(!report.complete(), "no smoke test yet");
-        report.smoke = Some(Smoke {
-            version: "cargo 1.95.0".into(),
-            hello: Ok("Hello, world!".into()),
-        });
-        assert!(report.complete());
-        report.first_units = Some(set(&["a/lib/a", "a/bin/a", "c/lib/c"]));
-        report.first.as_mut().unwrap().per_unit = nix(&["a/lib/a", "a/bin/a", "c/lib/c"], 3);
-        assert_eq!(
-            report.first_build_line().unwrap(),
-            "First build: cargo compiled or ran 3 units from an empty target directory; Nix \
-             evaluated 3 derivations and built every one; the units are the same."
-        );
-        let text = report.markdown("w");
-        assert!(text.starts_with(&format!("{SEED_PROOF_HEADING}\n\n")));
-        assert!(text.contains(
-            "The built cargo (`cargo/bin/cargo`) prints `cargo 1.95.0`; a hello-world crate it built printed `Hello, world!`."
-        ));
-        assert!(text.ends_with("To evaluate by hand: `eval`; cargo's side: `cargo`.\n"));
-    }
-}
+#[path = "report_tests.rs"]
+mod tests;

@@ -1,11 +1,13 @@
 //! Cargo's view of the workspace: what `cargo metadata` says about its packages (read at most
-//! once per scan, its answer kept while its inputs hold), and the units planned from it, each
-//! with its root file, features, dependencies and, with cargo's resolution, what building it
+//! once per scan, its answer kept while its inputs hold), with dependencies cargo's own plan
+//! of the builds (`cargo build --unit-graph`, [`unit_graph`]), and the units planned from them,
+//! each with its root file, features, dependencies and, with dependencies, what building it
 //! takes (profile, rustc flags, environment).
 //!
-//! Contract: units are planned as cargo plans them, from cargo's own answer and the manifests
-//! and configuration cargo reads: the per-kind rules of [`crate::UnitKind`] ([`unit_rules`]),
-//! profiles and flags ([`build_plan`]). Paths are absolute here; what leaves the layer for the
+//! Contract: units are planned as cargo plans them: with dependencies cargo's plan itself,
+//! merged over both builds ([`plan_nodes`]) and named ([`unit_ids`], [`graph_units`]);
+//! without, from cargo's answer and the per-kind rules of [`crate::UnitKind`]
+//! ([`unit_rules`], [`units`]); profiles and flags ([`build_plan`]). Paths are absolute here; what leaves the layer for the
 //! model depends on no machine (sources are named by cargo's source id or relative to the
 //! root).
 //!
