@@ -180,9 +180,10 @@ incremental_private() {
 }
 
 # Whether rustc's failure (exit status $1, its stderr in $TMPDIR/rustc.stderr) may come from
-# its state: an internal compiler error or a signal, or an error about incremental compilation.
+# its state: an internal compiler error or a signal, or an error about incremental compilation
+# (rustc's own words; not merely a path with "incremental" in it).
 incremental_suspect() {
-  [ "$1" -ne 1 ] || grep -qi 'incremental' "$TMPDIR/rustc.stderr"
+  [ "$1" -ne 1 ] || grep -qi 'incremental compilation' "$TMPDIR/rustc.stderr"
 }
 
 # Runs rustc ("$@") with the state; from scratch once more when it failed in a way the state

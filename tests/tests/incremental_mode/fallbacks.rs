@@ -1,9 +1,9 @@
 //! A state that cannot be trusted is discarded and the unit compiled from scratch: the build
-//! never fails and never differs from the pure one.
+//! never fails and never differs from the pure one. An ordinary compile error keeps it.
 
-use crate::{ids, Sides};
+use crate::{ids, notes, Sides};
 use rust_unit_sources_tests::fixture;
-use rust_unit_sources_tests::rebuilds::{run_token, Case, Edit};
+use rust_unit_sources_tests::rebuilds::{apply, make_unique, run_token, Case, Edit, NixSide};
 use rust_unit_sources_tests::repo_root;
 use std::path::Path;
 use std::process::Command;
@@ -157,4 +157,49 @@ fn a_removed_damaged_or_foreign_state_falls_back_to_a_full_compile() {
         }
         sides.assert_same_behaviour(step.what);
     }
+}
+
+#[test]
+fn a_compile_error_keeps_the_state() {
+    let scratch = tempfile::tempdir().unwrap();
+    let source = fixture("script-and-macro");
+    let state = scratch.path().join("state");
+    let side = NixSide::incremental(&source, &scratch.path().join("nix"), &state, "dev", "");
+    let copies = [side.workspace.as_path()];
+    make_unique(&copies, run_token());
+    side.build();
+    let edit = |what, from, to: &str| Case {
+        what,
+        edits: vec![Edit {
+            file: "app/src/lib.rs",
+            from,
+            to: to.to_string(),
+        }],
+        expected: Default::default(),
+    };
+    let broken = "const BROKEN: u32 = \"not a number\";";
+    let marker = "/// One line describing";
+    apply(
+        &copies,
+        &edit("an error", marker, &format!("{broken}\n{marker}")),
+    );
+    let (built, log) = side.build_keep_going();
+    assert!(!built);
+    assert!(log.contains("error[E0308]: mismatched types"), "{log}");
+    let lines = notes(&side, &log);
+    assert_eq!(
+        lines["app/lib/app"],
+        ["reusing the state of its last build"],
+        "{log}"
+    );
+    apply(
+        &copies,
+        &edit("the error fixed", broken, "const FIXED: u32 = 1;"),
+    );
+    let (_, log) = side.build_logged();
+    assert_eq!(
+        notes(&side, &log)["app/lib/app"],
+        ["reusing the state of its last build"],
+        "{log}"
+    );
 }

@@ -13,7 +13,8 @@
 //!
 //! `fallbacks.rs`: a state removed (`rm -rf` of the directory), damaged, foreign, left by an
 //! interrupted build, or failing rustc in a way no check could foresee: each build still
-//! succeeds, from scratch, saying why in one line, and behaves as the pure build.
+//! succeeds, from scratch, saying why in one line, and behaves as the pure build; an ordinary
+//! compile error keeps the state.
 //!
 //! `setup.rs`: the per-unit lock (a build waits while another holds it); what cannot work,
 //! each named in one line (a directory that cannot be created, `flock` missing, a relative or
