@@ -1,5 +1,5 @@
-//! The CLI on the fixtures: its JSON is the library's model for every case of
-//! `fixture_snapshots.rs` (which holds the exact file lists per unit), the model's other
+//! The CLI on the fixtures: its JSON is the library's model for every case of the
+//! `fixture_snapshots` suite (which holds the exact file lists per unit), the model's other
 //! fields, feature narrowing, and one-line errors with exit status 2.
 
 use rust_unit_sources_tests::snapshots::{scan_options, SNAPSHOT_CASES};
@@ -572,7 +572,7 @@ fn includes_named_by_build_script_variables() {
     let model = cli_model(&fixture("build-script-env"), &[]);
     let lib = &model["units"]["build-script-env/lib/build_script_env"];
     // DATA_FILE is a literal (`data/value.txt`, relative to src/lib.rs: its files are in
-    // fixture_snapshots.rs); GENERATED_RS is `{}/generated.rs`, computed: only files named
+    // the fixture_snapshots suite); GENERATED_RS is `{}/generated.rs`, computed: only files named
     // generated.rs could be it (none here).
     assert_eq!(lib["outDirIncludes"], Value::Null, "unknown, never empty");
     assert_eq!(

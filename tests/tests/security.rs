@@ -143,8 +143,7 @@ git-fetch-with-cli = true
     /// The environment of every scan: rustup's proxies first on `PATH`, no cache, and the
     /// variables `cargo test` sets for tests (`CARGO`, `RUSTC`, …) removed.
     fn command(&self, program: &Path, extra: &[(&str, OsString)]) -> Command {
-        let home = std::env::var_os("HOME").expect("HOME is set");
-        let proxies = Path::new(&home).join(".cargo/bin");
+        let proxies = tool_home("CARGO_HOME", ".cargo").join("bin");
         assert!(
             is_rustup_proxy(&proxies.join("cargo")),
             "{}/cargo is not rustup's proxy: this test needs the usual rustup install",
@@ -152,7 +151,7 @@ git-fetch-with-cli = true
         );
         let mut command = Command::new(program);
         command.env_clear();
-        for name in ["HOME", "USER", "TMPDIR", "RUSTUP_HOME"] {
+        for name in ["HOME", "USER", "TMPDIR", "RUSTUP_HOME", "CARGO_HOME"] {
             if let Some(value) = std::env::var_os(name) {
                 command.env(name, value);
             }
@@ -200,6 +199,17 @@ fn on_path(name: &str) -> PathBuf {
         .map(|dir| dir.join(name))
         .find(|candidate| candidate.is_file())
         .unwrap_or_else(|| panic!("{name} is not on PATH"))
+}
+
+/// `$variable`, else `$HOME/below_home`: where rustup and cargo keep their files
+/// (`RUSTUP_HOME`, `CARGO_HOME`), as they find it.
+fn tool_home(variable: &str, below_home: &str) -> PathBuf {
+    std::env::var_os(variable)
+        .filter(|value| !value.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(&std::env::var_os("HOME").expect("HOME is set")).join(below_home)
+        })
 }
 
 fn is_rustup_proxy(program: &Path) -> bool {
@@ -262,7 +272,7 @@ fn a_rust_toolchain_path_never_runs() {
 #[test]
 fn an_uninstalled_channel_is_ignored_and_nothing_is_downloaded() {
     let hostile = Hostile::new();
-    let toolchains = Path::new(&std::env::var_os("HOME").unwrap()).join(".rustup/toolchains");
+    let toolchains = tool_home("RUSTUP_HOME", ".rustup").join("toolchains");
     let before = listing(&toolchains);
     assert_harmless(&hostile, &[], |h| {
         write_file(
@@ -277,7 +287,7 @@ fn an_uninstalled_channel_is_ignored_and_nothing_is_downloaded() {
 fn an_installed_channel_is_honoured() {
     // The workspace pins a channel the user has installed: cargo runs from that toolchain.
     let hostile = Hostile::new();
-    let toolchains = Path::new(&std::env::var_os("HOME").unwrap()).join(".rustup/toolchains");
+    let toolchains = tool_home("RUSTUP_HOME", ".rustup").join("toolchains");
     let installed = listing(&toolchains);
     let pinned = installed
         .iter()

@@ -283,18 +283,8 @@ pub fn scan_worker(manifest: &Path, runs: usize) -> Result<(), String> {
     let cold = Timings::measure(runs, empty_cache, || run(&cached))?;
     let root = model_root(manifest)?;
     let edited_file = edited_file(&root, &files)?;
-    let original = std::fs::read(&edited_file).map_err(|e| e.to_string())?;
     run(&cached)?;
-    let mut edits = 0;
-    let edit = || {
-        edits += 1;
-        let mut content = original.clone();
-        content.extend_from_slice(format!("\n// edit {edits}\n").as_bytes());
-        std::fs::write(&edited_file, content).map_err(|e| e.to_string())
-    };
-    let edited = Timings::measure(runs, edit, || run(&cached));
-    std::fs::write(&edited_file, &original).map_err(|e| e.to_string())?;
-    let edited = edited?;
+    let edited = time_edits(&edited_file, runs, || run(&cached))?;
     run(&cached)?;
     let fresh = Timings::measure(runs, || Ok(()), || run(&cached))?;
     let relative_edit = edited_file.strip_prefix(&root).unwrap_or(&edited_file);
@@ -302,6 +292,71 @@ pub fn scan_worker(manifest: &Path, runs: usize) -> Result<(), String> {
     let peak_rss_kb = getrusage(UsageWho::RUSAGE_SELF)
         .map(|u| u64::try_from(u.max_rss()).unwrap_or(0))
         .map_err(|e| e.to_string())?;
+    let metadata = time_cargo_metadata(manifest, runs)?;
+    let (floor, bytes) = time_floor(&files, runs)?;
+    let report = ScanReport {
+        packages,
+        units,
+        files: files.len(),
+        bytes,
+        uncached: uncached_timings,
+        cold,
+        edited,
+        edited_file: relative_edit.display().to_string(),
+        fresh,
+        moved,
+        growth,
+        limited,
+        metadata,
+        floor,
+        peak_rss_kb,
+        rss_after_first_kb,
+        rss_after_kb,
+    };
+    println!(
+        "{}",
+        serde_json::to_string(&report).map_err(|e| e.to_string())?
+    );
+    Ok(())
+}
+
+/// `runs` timed runs of `scan`, each after one more comment is appended to `file`; the file is
+/// restored afterwards, also when a scan fails.
+fn time_edits<T>(
+    file: &Path,
+    runs: usize,
+    mut scan: impl FnMut() -> Result<T, String>,
+) -> Result<Timings, String> {
+    let original = std::fs::read(file).map_err(|e| e.to_string())?;
+    let mut edits = 0;
+    let edit = || {
+        edits += 1;
+        let mut content = original.clone();
+        content.extend_from_slice(format!("\n// edit {edits}\n").as_bytes());
+        std::fs::write(file, content).map_err(|e| e.to_string())
+    };
+    let edited = Timings::measure(runs, edit, &mut scan);
+    std::fs::write(file, &original).map_err(|e| e.to_string())?;
+    edited
+}
+
+/// `runs` timed runs of the floor over `files` (see [`read_and_hash`]), and their total size.
+fn time_floor(files: &[PathBuf], runs: usize) -> Result<(Timings, u64), String> {
+    let mut bytes = 0;
+    let floor = Timings::measure(
+        runs,
+        || Ok(()),
+        || {
+            bytes = read_and_hash(files)?;
+            Ok(())
+        },
+    )?;
+    Ok((floor, bytes))
+}
+
+/// The wall time of each of `runs` runs of `cargo metadata --no-deps --offline` (`$CARGO`,
+/// else `cargo`) on `manifest` (a `Cargo.toml` or its directory).
+fn time_cargo_metadata(manifest: &Path, runs: usize) -> Result<Vec<f64>, String> {
     let manifest = if manifest.is_dir() {
         manifest.join("Cargo.toml")
     } else {
@@ -328,43 +383,7 @@ pub fn scan_worker(manifest: &Path, runs: usize) -> Result<(), String> {
             return Err(format!("cargo metadata failed for {}", manifest.display()));
         }
     }
-    let mut bytes = 0;
-    let floor = Timings::measure(
-        runs,
-        || Ok(()),
-        || {
-            bytes = read_and_hash(&files)?;
-            Ok(())
-        },
-    )?;
-    let report = ScanReport {
-        packages,
-        units,
-        files: files.len(),
-        bytes,
-        uncached: uncached_timings,
-        cold,
-        edited,
-        edited_file: edited_file
-            .strip_prefix(&root)
-            .unwrap_or(&edited_file)
-            .display()
-            .to_string(),
-        fresh,
-        moved,
-        growth,
-        limited,
-        metadata,
-        floor,
-        peak_rss_kb,
-        rss_after_first_kb,
-        rss_after_kb,
-    };
-    println!(
-        "{}",
-        serde_json::to_string(&report).map_err(|e| e.to_string())?
-    );
-    Ok(())
+    Ok(metadata)
 }
 
 /// The revisions of the workspace at `root` (see [`Revisions`]), each editing `edited`: `runs`

@@ -1,21 +1,15 @@
-//! The core's shape, checked from its source text (docs/ARCHITECTURE.md, "Code map"):
-//! - no import cycle between its modules (one module per file), nor between its concepts
-//!   (the top-level modules: `cache`, `fs`, `syntax`, ...);
-//! - every file under [`MAX_FILE_LINES`] lines and every function under [`MAX_FN_LINES`],
-//!   unless a comment right above it (or its doc comment) says why, with the words
-//!   "long because".
+//! The core's shape, checked from its source text (docs/ARCHITECTURE.md, "Code map"): no
+//! import cycle between its modules (one module per file), nor between its concepts (the
+//! top-level modules: `cache`, `fs`, `syntax`, ...).
 //!
 //! A dependency is any `crate::` path in code (comments and doc links are not dependencies),
 //! resolved to the longest module file it names; a name the crate root re-exports
 //! (`crate::Error`) is resolved through the root's `pub use` lines. Test modules count like
-//! any other code, except that `#[test]` functions and text-fixture files
-//! (`*/fixture_tests/*`) are exempt from the length rule: a fixture is as long as its tree.
+//! any other code. The lengths of files and functions, the core's and every other crate's,
+//! are checked by the tests crate (`tests/tests/layout.rs`), which sees the whole repository.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-
-const MAX_FILE_LINES: usize = 600;
-const MAX_FN_LINES: usize = 80;
 
 /// A module of the core: its path below `src/` as `crate::` segments (`["walk", "resolver"]`;
 /// `[]` is the crate root).
@@ -23,7 +17,6 @@ type Module = Vec<String>;
 
 struct Source {
     module: Module,
-    file: PathBuf,
     text: String,
 }
 
@@ -44,7 +37,7 @@ fn sources() -> Vec<Source> {
                 module.pop();
             }
             let text = std::fs::read_to_string(&file).unwrap();
-            Source { module, file, text }
+            Source { module, text }
         })
         .collect()
 }
@@ -271,68 +264,5 @@ fn no_concept_depends_on_itself_through_others() {
         found.is_empty(),
         "cycles between concepts:\n{}",
         found.join("\n")
-    );
-}
-
-/// Whether the comment lines right above line `at` of `lines` say why what follows is long.
-fn explained(lines: &[&str], at: usize) -> bool {
-    lines[..at]
-        .iter()
-        .rev()
-        .take_while(|line| {
-            let line = line.trim_start();
-            line.starts_with("//") || line.starts_with("#[")
-        })
-        .any(|line| line.contains("long because"))
-}
-
-#[test]
-fn files_and_functions_are_short_or_say_why() {
-    let mut long = Vec::new();
-    for source in sources() {
-        let lines: Vec<&str> = source.text.lines().collect();
-        let name = source.file.display().to_string();
-        let fixture = name.contains("/fixture_tests/");
-        if lines.len() > MAX_FILE_LINES && !explained(&lines, lines.len().min(3)) {
-            long.push(format!("{name}: {} lines", lines.len()));
-        }
-        for (at, line) in lines.iter().enumerate() {
-            let trimmed = line.trim_start();
-            let is_fn = [
-                "fn ",
-                "pub fn ",
-                "pub(crate) fn ",
-                "pub(super) fn ",
-                "const fn ",
-            ]
-            .iter()
-            .any(|start| trimmed.starts_with(start));
-            if !is_fn || line.trim_end().ends_with(';') || line.trim_end().ends_with('}') {
-                continue;
-            }
-            let indent = line.len() - trimmed.len();
-            let end = lines[at..]
-                .iter()
-                .position(|l| {
-                    l.len() > indent
-                        && l[..indent].trim().is_empty()
-                        && l[indent..].starts_with('}')
-                })
-                .map_or(lines.len(), |n| at + n);
-            let is_test = lines[..at].last().is_some_and(|l| l.trim() == "#[test]");
-            if end - at + 1 > MAX_FN_LINES && !fixture && !is_test && !explained(&lines, at) {
-                long.push(format!(
-                    "{name}:{}: {} lines: {}",
-                    at + 1,
-                    end - at + 1,
-                    trimmed
-                ));
-            }
-        }
-    }
-    assert!(
-        long.is_empty(),
-        "longer than allowed, with no comment saying why:\n{}",
-        long.join("\n")
     );
 }
