@@ -8,8 +8,9 @@
 # and libraries: use it with the `nix` it was built with (loaded into another Nix, it prints one
 # line and registers nothing). The C++ shim (rust/nix-plugin/include/nix_compat.hh) has a branch
 # per API generation, `nixGenerations`; for a `nix` outside them (2.9-2.20, after 2.35, Lix)
-# the build would stop, so the package is marked broken. Only 2.8 and 2.21-2.27 are tested by
-# this repository's CI; 2.28-2.35 are written from their headers (README).
+# the build would stop, so the package is marked broken. 2.8 and 2.21-2.27 are tested by this
+# repository's CI; 2.28-2.35 and Determinate Nix 3.22 were compiled by hand against those
+# releases' headers (README says what else was run, on which build).
 { lib
 , stdenv
 , rustPlatform
@@ -33,18 +34,32 @@ let
     { first = "2.28"; last = "2.33"; }
     { first = "2.34"; last = "2.35"; }
   ];
-  nixMajorMinor =
+  majorMinor =
+    version:
     let
-      parts = builtins.splitVersion nix.version;
+      parts = builtins.splitVersion version;
     in
     "${builtins.elemAt parts 0}.${builtins.elemAt parts 1}";
+  # Determinate Nix (pname "determinate-nix") carries its own version; its headers, its
+  # nix-expr.pc and its nixVersion say the upstream release it is based on. Only the
+  # Determinate releases whose base is known here are supported: 3.22 is based on 2.35.
+  isDeterminate = (nix.pname or "nix") == "determinate-nix";
+  determinateBases = {
+    "3.22" = "2.35";
+  };
+  nixMajorMinor =
+    if isDeterminate then
+      determinateBases.${majorMinor nix.version} or "unknown"
+    else
+      majorMinor nix.version;
   inGeneration =
     g:
     builtins.compareVersions nixMajorMinor g.first >= 0
     && builtins.compareVersions nixMajorMinor g.last <= 0;
   # Lix (pname "lix") has its own API, for which the shim has no branch.
   nixSupported =
-    !withPlugin || ((nix.pname or "nix") != "lix" && builtins.any inGeneration nixGenerations);
+    !withPlugin
+    || ((nix.pname or "nix") != "lix" && nixMajorMinor != "unknown" && builtins.any inGeneration nixGenerations);
 
   # What cargo needs to build the workspace's crates: the manifests, the lock file, the Rust
   # and C++ sources, and the members' manifests (the `tests` member's support library too).
@@ -151,9 +166,10 @@ rustPlatform.buildRustPackage (
       broken = !nixSupported;
     };
   }
-    // lib.optionalAttrs withPlugin {
+    // lib.optionalAttrs (withPlugin && !isDeterminate) {
     # build.rs compiles the C++ shim for this version; the plugin compares it with the running
-    # Nix's at load.
+    # Nix's at load. (For Determinate Nix, build.rs takes the upstream version from its
+    # nix-expr.pc, which is what its nixVersion says.)
     NIX_VERSION = nix.version;
   }
 )

@@ -6,13 +6,15 @@
 //!    because Nix 2.8's headers include each other by bare name). The version comes from
 //!    `NIX_VERSION`, else from `PACKAGE_VERSION` in the headers' `config.h`; the libraries
 //!    from `NIX_LIB_DIR`, else Debian's `/usr/lib/nix`.
-//! 2. `pkg-config nix-expr` (nixpkgs' `nix.dev`, a Nix built from source, `scripts/with-nix`):
-//!    headers, libraries and version from the `.pc` file (`NIX_VERSION` overrides the version).
+//! 2. `pkg-config nix-expr` (nixpkgs' `nix.dev`, a Nix built from source, `scripts/with-nix`),
+//!    else `pkg-config lix-expr` (Lix): headers, libraries and version from the `.pc` file
+//!    (`NIX_VERSION` overrides the version).
 //! 3. `<workspace>/.deps/nix-include`, where `scripts/setup` puts the headers of Debian's
 //!    `nix-bin`, as in 1.
 //!
 //! The version picks the API generation (`RUS_NIX_GENERATION`, see `include/nix_compat.hh`)
-//! and the C++ standard; it is also compiled in as `RUS_NIX_VERSION`, which the loader
+//! and the C++ standard (Lix, recognised by its `lix/libexpr/eval.hh`, has generations of its
+//! own, and `RUS_NIX_LIX` defined); it is also compiled in as `RUS_NIX_VERSION`, which the loader
 //! (`rust/nix-plugin-loader`) compares with the running Nix's before it loads this plugin. A version outside the known generations stops the build
 //! with one line naming them.
 //!
@@ -34,6 +36,7 @@ const HEADERS: &[&str] = &[
     "include/nix_compat.hh",
     "include/nix_compat_2_8.hh",
     "include/nix_compat_2_21.hh",
+    "include/nix_compat_lix.hh",
 ];
 
 /// A Nix version's `(major, minor)`.
@@ -50,6 +53,10 @@ const GENERATIONS: &[(Version, Version)] = &[
     ((2, 34), (2, 35)),
 ];
 
+/// Lix's API generations, likewise: 2.95 registers primops through `PluginPrimOps::add`, which
+/// takes no position argument; 2.93 and 2.94 have no branch.
+const LIX_GENERATIONS: &[(Version, Version)] = &[((2, 95), (2, 95))];
+
 fn main() {
     declare_inputs();
     let manifest_dir =
@@ -59,12 +66,13 @@ fn main() {
         .and_then(Path::parent)
         .expect("rust/nix-plugin");
     let nix = Nix::find(workspace);
-    let generation = supported_generation(&nix);
+    let lix = nix.is_lix();
+    let generation = supported_generation(&nix, lix);
 
     let mut build = cxx_build::bridge("src/lib.rs");
     build
         .files(SOURCES)
-        .std(cxx_standard(nix.version))
+        .std(cxx_standard(lix, nix.version))
         .define("RUS_NIX_VERSION_MAJOR", nix.version.0.to_string().as_str())
         .define("RUS_NIX_VERSION_MINOR", nix.version.1.to_string().as_str())
         .define(
@@ -82,6 +90,9 @@ fn main() {
         .warnings(true)
         .extra_warnings(true)
         .warnings_into_errors(true);
+    if lix {
+        build.define("RUS_NIX_LIX", "1");
+    }
     for dir in &nix.include_dirs {
         build
             .flag("-isystem")
@@ -119,26 +130,21 @@ fn declare_inputs() {
     }
 }
 
-/// The API generation of `nix`; stops the build with one line when the shim has no branch for
-/// it (Lix, or a version outside [`GENERATIONS`]).
-fn supported_generation(nix: &Nix) -> Version {
-    if nix
-        .include_dirs
-        .iter()
-        .any(|dir| dir.join("lix/libexpr/eval.hh").is_file())
-    {
+/// The API generation of `nix` (Lix's when `lix`); stops the build with one line when the shim
+/// has no branch for it (a version outside [`GENERATIONS`], or [`LIX_GENERATIONS`] for Lix).
+fn supported_generation(nix: &Nix, lix: bool) -> Version {
+    let (name, generations) = if lix {
+        ("Lix", LIX_GENERATIONS)
+    } else {
+        ("Nix", GENERATIONS)
+    };
+    let Some(generation) = generation(generations, nix.version) else {
         fail(&format!(
-            "{} is Lix, whose API the plugin has no branch for; supported: Nix {}",
-            nix.source,
-            known_generations()
-        ));
-    }
-    let Some(generation) = generation(nix.version) else {
-        fail(&format!(
-            "Nix {} ({}) is not supported: the plugin has branches for Nix {}",
+            "{name} {} ({}) is not supported: the plugin has branches for Nix {} and Lix {}",
             nix.version_text,
             nix.source,
-            known_generations()
+            known_generations(GENERATIONS),
+            known_generations(LIX_GENERATIONS)
         ));
     };
     generation
@@ -157,6 +163,13 @@ struct Nix {
 }
 
 impl Nix {
+    /// Whether the headers are Lix's (`lix/libexpr/eval.hh`), not Nix's.
+    fn is_lix(&self) -> bool {
+        self.include_dirs
+            .iter()
+            .any(|dir| dir.join("lix/libexpr/eval.hh").is_file())
+    }
+
     fn find(workspace: &Path) -> Nix {
         if let Some(dir) = env::var_os("NIX_INCLUDE_DIR") {
             return Nix::from_include_dir(PathBuf::from(dir), "NIX_INCLUDE_DIR");
@@ -165,9 +178,15 @@ impl Nix {
             .cargo_metadata(false)
             .probe("nix-expr")
         {
-            Ok(lib) => return Nix::from_pkg_config(lib),
+            Ok(lib) => return Nix::from_pkg_config(lib, "nix-expr"),
             Err(e) => e,
         };
+        if let Ok(lib) = pkg_config::Config::new()
+            .cargo_metadata(false)
+            .probe("lix-expr")
+        {
+            return Nix::from_pkg_config(lib, "lix-expr");
+        }
         let deps = workspace.join(".deps/nix-include");
         if deps.is_dir() {
             return Nix::from_include_dir(deps, ".deps/nix-include (scripts/setup)");
@@ -229,10 +248,10 @@ impl Nix {
         }
     }
 
-    fn from_pkg_config(lib: pkg_config::Library) -> Nix {
+    fn from_pkg_config(lib: pkg_config::Library, module: &str) -> Nix {
         let text = env::var("NIX_VERSION").unwrap_or(lib.version);
         Nix {
-            source: "pkg-config nix-expr".to_string(),
+            source: format!("pkg-config {module}"),
             version: parse_version(&text),
             version_text: text,
             // The pkg-config crate keeps the compiler's own directories (it sets
@@ -269,17 +288,17 @@ fn parse_version(text: &str) -> Version {
     }
 }
 
-/// The first version of the generation `version` belongs to.
-fn generation(version: Version) -> Option<Version> {
-    GENERATIONS
+/// The first version of the generation of `generations` that `version` belongs to.
+fn generation(generations: &[(Version, Version)], version: Version) -> Option<Version> {
+    generations
         .iter()
         .find(|(first, last)| (*first..=*last).contains(&version))
         .map(|(first, _)| *first)
 }
 
 /// "2.8, 2.21–2.27, 2.28–2.33, 2.34–2.35".
-fn known_generations() -> String {
-    GENERATIONS
+fn known_generations(generations: &[(Version, Version)]) -> String {
+    generations
         .iter()
         .map(|((a, b), (c, d))| {
             if (a, b) == (c, d) {
@@ -292,9 +311,10 @@ fn known_generations() -> String {
         .join(", ")
 }
 
-/// The C++ standard Nix's headers need: C++17 up to 2.8, C++20 from 2.21, C++23 from 2.31.
-fn cxx_standard(version: Version) -> &'static str {
-    if version >= (2, 31) {
+/// The C++ standard Nix's headers need: C++17 up to 2.8, C++20 from 2.21, C++23 from 2.31;
+/// Lix's, C++23.
+fn cxx_standard(lix: bool, version: Version) -> &'static str {
+    if lix || version >= (2, 31) {
         "c++23"
     } else if version >= (2, 21) {
         "c++20"

@@ -10,6 +10,8 @@
 pub mod doc_sections;
 pub mod rebuilds;
 pub mod snapshots;
+pub mod sshd;
+pub mod stores;
 pub mod unit_graph;
 
 use serde_json::Value;
@@ -28,7 +30,8 @@ pub fn repo_root() -> PathBuf {
 /// The fixtures with units that cannot be built (they carry an `error`): only the tests of
 /// per-unit errors and the differential test take them; forcing such a unit's `files` in Nix
 /// is an error.
-pub const FIXTURES_WITH_BROKEN_UNITS: [&str; 1] = ["broken-targets"];
+pub const FIXTURES_WITH_BROKEN_UNITS: [&str; 3] =
+    ["broken-targets", "editions", "published-shapes"];
 
 /// Every fixture workspace under `tests/fixtures/`, sorted by name, those of
 /// [`FIXTURES_WITH_BROKEN_UNITS`] included.

@@ -1,12 +1,12 @@
-//! The scan's answer as text, for the inline snapshots of `tests/tests/fixture_snapshots.rs`,
+//! The scan's answer as text, for the inline snapshots of `tests/tests/fixture_snapshots/`,
 //! and the scan cases those snapshots cover, which `tests/tests/cli.rs` checks the CLI against.
 
 use rust_unit_sources::{Model, ScanOptions};
 use std::fmt::Write;
 use std::path::Path;
 
-/// Every `(workspace, scan flags)` case that `fixture_snapshots.rs` renders: the workspace is a
-/// directory of `tests/fixtures/` ([`crate::fixture`]), the flags are the
+/// Every `(workspace, scan flags)` case that the `fixture_snapshots` suite renders: the
+/// workspace is a directory of `tests/fixtures/` ([`crate::fixture`]), the flags are the
 /// CLI's (see [`scan_options`]). `cli.rs` checks that the CLI's JSON for each is the library's
 /// model, so the snapshots speak for the CLI too.
 pub const SNAPSHOT_CASES: &[(&str, &[&str])] = &[
@@ -19,6 +19,7 @@ pub const SNAPSHOT_CASES: &[(&str, &[&str])] = &[
         &["--no-default-features", "--features", "fast"],
     ),
     ("cfg-features", &["--target", "x86_64-unknown-linux-gnu"]),
+    ("editions", &[]),
     ("includes", &[]),
     ("lib-bin-build", &[]),
     ("lib-bin-build", &["--cfg", ""]),
@@ -28,6 +29,7 @@ pub const SNAPSHOT_CASES: &[(&str, &[&str])] = &[
     ("nested-members", &["--no-default-features"]),
     ("path-attrs", &[]),
     ("path-attrs", &["--target", "x86_64-unknown-linux-gnu"]),
+    ("published-shapes", &[]),
 ];
 
 /// The library's options for the CLI's `scan --manifest-path <workspace> <flags>`, without a

@@ -185,12 +185,15 @@ fn malformed_manifests() {
 #[test]
 fn cargo_missing_from_path() {
     let dir = temp_tree(&[("Cargo.toml", MANIFEST), ("src/lib.rs", b"")]);
+    // PATH names only an empty directory: /usr/bin may hold a cargo (Debian's, in a root).
+    let empty = temp_tree(&[]);
+    let path = empty.path().to_str().expect("UTF-8 path");
     let manifest = at(dir.path(), "Cargo.toml");
     let cli = Command::new(
         rust_unit_sources_tests::repo_root().join("target/release/cargo-unit-sources"),
     )
     .args(["scan", "--manifest-path", dir.path().to_str().unwrap()])
-    .env("PATH", "/usr/bin:/bin")
+    .env("PATH", path)
     .env_remove("CARGO")
     .output()
     .unwrap();
@@ -210,7 +213,7 @@ fn cargo_missing_from_path() {
             "builtins.rustUnitSources (/. + {})",
             nix_string(dir.path())
         ))
-        .env("PATH", "/usr/bin:/bin")
+        .env("PATH", path)
         .env_remove("CARGO")
         .env("NIX_CONFIG", rust_unit_sources_tests::NIX_CONFIG)
         .output()

@@ -5,21 +5,26 @@
 //! rustc runs three times per unit: with every declared feature, with none, and with each
 //! feature alone.
 //!
-//! A unit carrying an `error` (a file it must read is missing) must be one rustc fails on. A
+//! A unit carrying an `error` (a file it must read is missing or malformed) must be one rustc
+//! fails on; in the fixtures built to show when a unit is broken (`editions`,
+//! `published-shapes`), the units with an error are exactly those `cargo build` fails on. A
 //! unit whose `outDirIncludes` is unknown includes a path only its build script knows, which
 //! the oracle (it runs no build script) cannot give rustc: those are checked against the
 //! dep-info of cargo's own build instead.
 
 use rust_unit_sources::{
-    parse_dep_info, rustc_dep_info, scan, DepInfo, ScanOptions, Unit, UnitKind,
+    parse_dep_info, rustc_dep_info, scan, DepInfo, Model, ScanOptions, Unit, UnitKind,
 };
-use rust_unit_sources_tests::{all_fixtures, cli_model, copy_tree, examples, fixture, strings};
+use rust_unit_sources_tests::{
+    all_fixtures, cli, cli_model, copy_tree, examples, fixture, strings,
+};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Checks every unit of `workspace` against rustc (see the module docs); returns how many carry
-/// an error.
-fn assert_superset_of_rustc(workspace: &Path) -> usize {
+/// Checks every unit of `workspace` against rustc (see the module docs); returns the ids of
+/// those that carry an error.
+fn assert_superset_of_rustc(workspace: &Path) -> Vec<String> {
     let model = scan(&ScanOptions {
         manifest_path: workspace.to_path_buf(),
         ..Default::default()
@@ -29,7 +34,7 @@ fn assert_superset_of_rustc(workspace: &Path) -> usize {
     let scratch = tempfile::tempdir().expect("temp dir");
     let rustc = rust_unit_sources_tests::real_rustc();
     let mut missed = Vec::new();
-    let mut broken = 0;
+    let mut broken = Vec::new();
     for (id, unit) in model
         .units
         .iter()
@@ -37,10 +42,10 @@ fn assert_superset_of_rustc(workspace: &Path) -> usize {
     {
         if unit.error.is_some() {
             assert!(
-                rustc_fails(root, unit, &rustc),
+                rustc_fails(root, unit, &rustc, scratch.path()),
                 "{id}: carries an error, but rustc compiles it"
             );
-            broken += 1;
+            broken.push(id.to_string());
             continue;
         }
         if unit.out_dir_includes.is_none() {
@@ -69,19 +74,36 @@ fn assert_superset_of_rustc(workspace: &Path) -> usize {
     broken
 }
 
-/// Whether `rustc --emit=metadata` fails on `unit` (its root file, edition and crate type).
-fn rustc_fails(root: &Path, unit: &Unit, rustc: &Path) -> bool {
-    let out = tempfile::tempdir().expect("temp dir");
+/// Whether `rustc --emit=metadata` fails on `unit`: its root file, edition, crate type and
+/// features, with cargo's `CARGO_*` variables and an empty `OUT_DIR` (below `scratch`).
+fn rustc_fails(root: &Path, unit: &Unit, rustc: &Path, scratch: &Path) -> bool {
+    let out = tempfile::tempdir_in(scratch).expect("temp dir");
+    let package_dir = root.join(unit.manifest.as_str());
+    let package_dir = package_dir.parent().expect("a manifest's directory");
+    let crate_name = unit.target.replace('-', "_");
+    let mut version = unit.version.splitn(3, '.');
     let mut command = Command::new(rustc);
     command
         .args(["--emit=metadata", "--edition", &unit.edition])
-        .args(["--crate-name", "unit", "--out-dir"])
+        .args(["--crate-name", &crate_name, "--out-dir"])
         .arg(out.path())
-        .arg(root.join(unit.root_file.as_str()));
+        .arg(root.join(unit.root_file.as_str()))
+        .env("CARGO_MANIFEST_DIR", package_dir)
+        .env("CARGO_MANIFEST_PATH", package_dir.join("Cargo.toml"))
+        .env("CARGO_PKG_NAME", &unit.package)
+        .env("CARGO_PKG_VERSION", &unit.version)
+        .env("CARGO_PKG_VERSION_MAJOR", version.next().unwrap_or("0"))
+        .env("CARGO_PKG_VERSION_MINOR", version.next().unwrap_or("0"))
+        .env("CARGO_PKG_VERSION_PATCH", version.next().unwrap_or("0"))
+        .env("CARGO_CRATE_NAME", &crate_name)
+        .env("OUT_DIR", out.path());
     if unit.kind.is_test_harness() {
         command.arg("--test");
     } else {
         command.args(["--crate-type", &unit.crate_types[0]]);
+    }
+    for feature in &unit.features {
+        command.arg("--cfg").arg(format!("feature=\"{feature}\""));
     }
     !command.output().expect("rustc runs").status.success()
 }
@@ -167,10 +189,105 @@ fn check(id: &str, unit: &Unit, rustc: &DepInfo, missed: &mut Vec<String>) {
 fn fixtures_list_every_file_rustc_reads() {
     let all = all_fixtures();
     assert!(all.len() >= 4, "fixtures found: {all:?}");
-    let broken: usize = all.iter().map(|w| assert_superset_of_rustc(w)).sum();
-    // broken-targets: the stale bin and its test harness, the excluded example, the test
-    // missing its module.
-    assert_eq!(broken, 4, "units carrying an error");
+    let broken: Vec<String> = all
+        .iter()
+        .flat_map(|w| assert_superset_of_rustc(w))
+        .collect();
+    assert_eq!(
+        broken,
+        [
+            // broken-targets: the stale bin and its test harness, the missing module, the
+            // excluded example.
+            "broken-targets/bin-test/stale",
+            "broken-targets/bin/stale",
+            "broken-targets/example/excluded",
+            "broken-targets/test/needs-common",
+            // editions: what each edition reserves (guarded strings in 2024, prefixes from
+            // 2021), and a raw C string read as a string running on before 2021.
+            "e2018/example/raw_c_string",
+            "e2021/example/prefixes",
+            "e2024/example/guarded",
+            "e2024/example/prefixes",
+            // published-shapes: ruzstd's `#[test]` including a file the package lacks breaks
+            // the test harness only.
+            "test-items/lib-test/test_items",
+        ],
+        "units carrying an error"
+    );
+}
+
+/// The scan of `workspace` (in process, no cache).
+fn scan_of(workspace: &Path) -> Model {
+    scan(&ScanOptions {
+        manifest_path: workspace.to_path_buf(),
+        ..Default::default()
+    })
+    .unwrap_or_else(|e| panic!("{}: {e}", workspace.display()))
+}
+
+/// The ids of the units `cargo build --all-targets --keep-going` of a copy of `workspace`
+/// builds (`<package>/<kind>/<target>`; its members have no dependencies).
+fn units_cargo_builds(workspace: &Path) -> BTreeSet<String> {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let copy = scratch.path().join("ws");
+    copy_tree(workspace, &copy);
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = Command::new(&cargo)
+        .args(["build", "--all-targets", "--keep-going", "--offline"])
+        .args(["--message-format=json", "--target-dir"])
+        .arg(scratch.path().join("target"))
+        .current_dir(&copy)
+        .output()
+        .expect("cargo runs");
+    let packages: BTreeMap<PathBuf, String> = scan_of(&copy)
+        .units
+        .values()
+        .map(|u| (copy.join(u.manifest.as_str()), u.package.clone()))
+        .collect();
+    let mut built = BTreeSet::new();
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        if message["reason"] != "compiler-artifact" {
+            continue;
+        }
+        let manifest = PathBuf::from(message["manifest_path"].as_str().expect("manifest"));
+        let package = &packages[&manifest];
+        let test = message["profile"]["test"] == true;
+        let kind = match (message["target"]["kind"][0].as_str(), test) {
+            (Some("lib"), true) => "lib-test",
+            (Some("bin"), true) => "bin-test",
+            (Some("custom-build"), _) => "build-script",
+            (Some(kind), _) => kind,
+            (None, _) => panic!("no target kind: {message}"),
+        };
+        let target = message["target"]["name"].as_str().expect("a target name");
+        built.insert(format!("{package}/{kind}/{target}"));
+    }
+    built
+}
+
+#[test]
+fn in_the_fixtures_of_broken_units_those_with_an_error_are_those_cargo_cannot_build() {
+    for name in ["editions", "published-shapes"] {
+        let model = scan_of(&fixture(name));
+        let ids: BTreeSet<String> = model.units.keys().map(|id| id.to_string()).collect();
+        let broken: BTreeSet<String> = model
+            .units
+            .iter()
+            .filter(|(_, unit)| unit.error.is_some())
+            .map(|(id, _)| id.to_string())
+            .collect();
+        let built = units_cargo_builds(&fixture(name));
+        assert!(built.is_subset(&ids), "{name}: cargo built {built:?}");
+        let unbuilt: BTreeSet<String> = ids.difference(&built).cloned().collect();
+        assert_eq!(
+            broken, unbuilt,
+            "{name}: units with an error, units cargo did not build"
+        );
+        assert!(!broken.is_empty(), "{name}");
+    }
 }
 
 #[test]
@@ -210,9 +327,66 @@ fn examples_list_every_file_rustc_reads() {
     for workspace in all {
         assert_eq!(
             assert_superset_of_rustc(&workspace),
-            0,
+            Vec::<String>::new(),
             "{}",
             workspace.display()
+        );
+    }
+}
+
+/// The CLI's `--mode check` (the scan against the oracle, in one run) on every fixture, every
+/// example and this workspace.
+#[test]
+fn check_mode_finds_nothing_missed_on_fixtures_examples_and_this_workspace() {
+    let mut workspaces = rust_unit_sources_tests::fixtures();
+    workspaces.extend(rust_unit_sources_tests::examples());
+    workspaces.push(rust_unit_sources_tests::repo_root());
+    // The oracle runs no build script: app's library includes a file its build script names
+    // by an absolute path (`include!(env!("APP_EXTRA"))`), so its `OUT_DIR` files are unknown
+    // (`outDirIncludes` null), none is made and rustc cannot expand the unit. Check mode says
+    // so, in one line, and exits 2 rather than pass a unit it could not check.
+    let unverifiable = fixture("script-and-macro");
+    workspaces.retain(|w| *w != unverifiable);
+    let output = cli(&[
+        "scan",
+        "--mode",
+        "check",
+        "--manifest-path",
+        unverifiable.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    // Which of app's units fails first depends on scheduling.
+    assert!(
+        stderr.starts_with("error: app/")
+            && stderr.contains(": rustc wrote no dep-info: error: couldn't read `")
+            && stderr.contains("/generated.rs`: No such file or directory")
+            && stderr.lines().count() == 1,
+        "{stderr}"
+    );
+    for workspace in workspaces {
+        let output = cli(&[
+            "scan",
+            "--mode",
+            "check",
+            "--manifest-path",
+            workspace.to_str().unwrap(),
+        ]);
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}:\n{stdout}",
+            workspace.display()
+        );
+        assert!(
+            !stdout.lines().any(|l| l.starts_with("missed ")),
+            "{stdout}"
+        );
+        let summary = stdout.lines().last().unwrap();
+        assert!(
+            summary.starts_with("checked ") && summary.contains("; native missed 0, listed "),
+            "{summary}"
         );
     }
 }

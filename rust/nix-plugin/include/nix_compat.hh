@@ -38,11 +38,18 @@
 //                                    PosIdx, the error builder, access control in the source
 //                                    accessor. Tested here on Nix 2.26.3 (scripts/with-nix).
 //   2.28–2.33    nix_compat_2_21.hh  headers under nix/expr/…, nothing to include by hand;
+//                                    no EvalState::toRealPath in the path realisation;
 //                                    v.listView() from 2.30; C++23 from 2.31; PrimOp::doc an
-//                                    optional string from 2.33 (a const char * still converts).
-//                                    Written from the headers, not tested here.
-//   2.34–2.35    nix_compat_2_21.hh  PrimOp::fun renamed impl; EvalState::realisePath public.
-//                                    Written from the headers, not tested here.
+//                                    optional string from 2.33 (a const char * still converts);
+//                                    Value::mkString takes the EvalMemory from 2.33.
+//                                    Compiled against the headers of 2.28.7, 2.29.4, 2.30.5,
+//                                    2.31.5, 2.32.8, 2.33.6 (README: what else was run).
+//   2.34–2.35    nix_compat_2_21.hh  PrimOp::fun renamed impl, a nix::fun without a default
+//                                    constructor (PrimOp built with designated initializers);
+//                                    EvalState::realisePath public. Compiled against the
+//                                    headers of 2.34.8, 2.35.2 and Determinate Nix 3.22.2
+//                                    (whose headers say 2.35.2; README: what else was run).
+//   Lix 2.95     nix_compat_lix.hh   RUS_NIX_LIX; compiled against Lix 2.95.3's headers.
 // 2.9–2.20 changed the API version by version (positions, errors, paths) and have no branch;
 // nor has anything after 2.35 (Nix's master passes primops a CallSite instead of a PosIdx).
 #pragma once
@@ -55,7 +62,9 @@
 #define RUS_NIX_AT_LEAST(major, minor) \
     (RUS_NIX_VERSION_MAJOR > (major) || (RUS_NIX_VERSION_MAJOR == (major) && RUS_NIX_VERSION_MINOR >= (minor)))
 
-#if RUS_NIX_GENERATION_MAJOR == 2 && RUS_NIX_GENERATION_MINOR == 8
+#if defined(RUS_NIX_LIX)
+#include "nix_compat_lix.hh"
+#elif RUS_NIX_GENERATION_MAJOR == 2 && RUS_NIX_GENERATION_MINOR == 8
 #include "nix_compat_2_8.hh"
 #elif RUS_NIX_GENERATION_MAJOR == 2 && (RUS_NIX_GENERATION_MINOR == 21 || RUS_NIX_GENERATION_MINOR == 28 || RUS_NIX_GENERATION_MINOR == 34)
 #include "nix_compat_2_21.hh"
@@ -63,7 +72,8 @@
 #error "rust-unit-sources-nix: no branch for this Nix generation; known: 2.8, 2.21–2.27, 2.28–2.33, 2.34–2.35"
 #endif
 
-// The same calls in every generation (2.8 to 2.35), on top of the branch's includes.
+#if !defined(RUS_NIX_LIX)
+// The same calls in every generation of Nix (2.8 to 2.35), on top of the branch's includes.
 namespace rus_compat {
 
 inline void parse_json(nix::EvalState & state, const std::string & json, nix::Value & v)
@@ -74,8 +84,13 @@ inline void parse_json(nix::EvalState & state, const std::string & json, nix::Va
 inline void make_throw(nix::EvalState & state, nix::Value & target, const std::string & message)
 {
     auto * text = state.allocValue();
+#if RUS_NIX_AT_LEAST(2, 33)
+    text->mkString(message, state.mem); // 2.33 on: strings are allocated in EvalMemory
+#else
     text->mkString(message);
+#endif
     target.mkApp(&state.getBuiltin("throw"), text);
 }
 
 } // namespace rus_compat
+#endif

@@ -1,8 +1,8 @@
 // The rus_compat API (see nix_compat.hh) for the generations 2.21–2.27, 2.28–2.33 and 2.34–2.35,
 // which share one API but for the few points marked with their generation below.
 //
-// 2.21–2.27 is tested here on Nix 2.26.3; the later generations are written from their
-// headers and not tested here.
+// 2.21–2.27 is tested here on Nix 2.26.3 (CI); the later generations were compiled against
+// every release's headers and tested on builds of some of them by hand (README).
 #pragma once
 
 #if RUS_NIX_AT_LEAST(2, 28)
@@ -44,14 +44,26 @@ using PrimOpFun = void (*)(nix::EvalState & state, PosArg pos, nix::Value ** arg
 
 inline void register_primop(const char * name, std::vector<std::string> args, const char * doc, PrimOpFun fun)
 {
+#if RUS_NIX_AT_LEAST(2, 34)
+    // 2.34 on: PrimOp::impl is a nix::fun<PrimOpFun>, which has no default constructor, so
+    // PrimOp has none either; every field is named (-Wmissing-field-initializers), each with
+    // the default its declaration gives it.
+    nix::PrimOp primop{
+        .name = name,
+        .args = std::move(args),
+        .arity = 0,
+        .doc = doc,
+        .addTrace = true,
+        .impl = fun,
+        .experimentalFeature = std::nullopt,
+        .internal = false,
+    };
+#else
     // Assigned, not designated: every other field keeps its default.
     nix::PrimOp primop;
     primop.name = name;
     primop.args = std::move(args);
     primop.doc = doc; // an optional string from 2.33 on: a const char * converts
-#if RUS_NIX_AT_LEAST(2, 34)
-    primop.impl = fun; // 2.34 on
-#else
     primop.fun = fun;
 #endif
     nix::RegisterPrimOp(std::move(primop));
@@ -112,12 +124,18 @@ inline std::string realise_source_path(nix::EvalState & state, PosArg pos, nix::
 #if RUS_NIX_AT_LEAST(2, 34)
     auto path = state.realisePath(pos, v); // public from 2.34 on
 #else
+    // What primops.cc's own realisePath (static before 2.34) does: the string context
+    // realised, its placeholders rewritten to the outputs' paths, symlinks resolved.
     nix::NixStringContext context;
     auto path = state.coerceToPath(pos, v, context, "while evaluating the 'src' passed to builtins.rustUnitSources");
     if (!context.empty() && path.accessor == state.rootFS) {
         auto rewrites = state.realiseContext(context);
-        auto real = state.toRealPath(nix::rewriteStrings(path.path.abs(), rewrites), context);
-        path = {path.accessor, nix::CanonPath(real)};
+        auto rewritten = nix::rewriteStrings(path.path.abs(), rewrites);
+#if RUS_NIX_AT_LEAST(2, 28)
+        path = {path.accessor, nix::CanonPath(rewritten)}; // 2.28 on: no toRealPath
+#else
+        path = {path.accessor, nix::CanonPath(state.toRealPath(rewritten, context))};
+#endif
     }
     path = path.resolveSymlinks();
 #endif

@@ -17,8 +17,13 @@ pub(crate) enum CfgPredicate {
     All(Vec<CfgPredicate>),
     /// `not(...)`.
     Not(Box<CfgPredicate>),
-    /// Something the scanner could not parse (a macro fragment, a malformed predicate).
+    /// Something the scanner could not parse (a macro fragment, a malformed predicate), or an
+    /// attribute macro that may rewrite or drop its item: unknown.
     Opaque,
+    /// Not a `cfg`: what a `#[test]` or `#[bench]` attribute puts on its item, which rustc
+    /// compiles only with `--test` (libtest's harness; `harness = false` targets get
+    /// `--cfg test` without it).
+    TestHarness,
 }
 
 /// The value of a predicate when some cfgs are not known at scan time.
@@ -179,8 +184,11 @@ pub(crate) struct CfgContext<'a> {
     pub features: &'a BTreeSet<String>,
     /// Whether `features` is the exact set rather than the declared ones.
     pub features_exact: bool,
-    /// Whether the unit is compiled with `--test`.
+    /// Whether `cfg(test)` holds: the unit is compiled with `--test`, or for a target with
+    /// `harness = false`, with `--cfg test`.
     pub test: bool,
+    /// Whether the unit is compiled with `--test`: [`CfgPredicate::TestHarness`].
+    pub harness: bool,
     /// The target's cfgs, when a target was given.
     pub target: Option<&'a TargetCfg>,
     /// What may set custom cfgs, when the build's `--cfg` flags are known.
@@ -212,6 +220,8 @@ impl CfgContext<'_> {
             }
             CfgPredicate::Not(inner) => self.eval(inner).not(),
             CfgPredicate::Opaque => Truth::Unknown,
+            CfgPredicate::TestHarness if self.harness => Truth::True,
+            CfgPredicate::TestHarness => Truth::False,
         }
     }
 
@@ -267,6 +277,7 @@ mod tests {
             features: &features,
             features_exact: true,
             test: false,
+            harness: false,
             target: Some(&linux),
             known: None,
         };
@@ -293,6 +304,7 @@ mod tests {
             features: &features,
             features_exact: false,
             test: true,
+            harness: true,
             target: None,
             known: None,
         };
@@ -310,6 +322,14 @@ mod tests {
             no_target.eval(&CfgPredicate::Not(Box::new(opt("test", None)))),
             Truth::False
         );
+        assert_eq!(no_target.eval(&CfgPredicate::TestHarness), Truth::True);
+        assert_eq!(ctx.eval(&CfgPredicate::TestHarness), Truth::False);
+        let harness_off = CfgContext {
+            harness: false,
+            ..no_target
+        };
+        assert_eq!(harness_off.eval(&opt("test", None)), Truth::True);
+        assert_eq!(harness_off.eval(&CfgPredicate::TestHarness), Truth::False);
     }
 
     #[test]
@@ -323,6 +343,7 @@ mod tests {
             features: &features,
             features_exact: true,
             test: false,
+            harness: false,
             target: None,
             known: Some(&known),
         };

@@ -4,23 +4,30 @@
 //! Contract under test: for any input these return (an error is fine), never panic, never
 //! loop, and a successful walk lists only paths below the root.
 
-use crate::syntax::parse_file;
+use crate::syntax::{parse_file, Edition};
 use crate::{Error, RelPath};
 use std::path::Path;
 
-/// Lexes `bytes` as a source file and extracts its items. Errors: not UTF-8, or a syntax
-/// error (unbalanced delimiters, unterminated comment or literal, nesting too deep).
+/// Lexes `bytes` as a source file in every edition and extracts its items. Errors: not UTF-8,
+/// or the first edition's syntax error (unbalanced delimiters, unterminated comment or
+/// literal, syntax the edition reserves, nesting too deep).
 pub fn source(bytes: &[u8]) -> Result<(), Error> {
     let text = std::str::from_utf8(bytes).map_err(|e| Error::new(e.to_string()))?;
-    parse_file(text)
-        .map(drop)
-        .map_err(|e| Error::new(format!("{}: {}", e.line, e.message)))
+    let results = Edition::ALL.map(|edition| (edition, parse_file(text, edition)));
+    for (edition, result) in results {
+        result.map_err(|e| {
+            let edition = edition.as_str();
+            Error::new(format!("edition {edition}: {}: {}", e.line, e.message))
+        })?;
+    }
+    Ok(())
 }
 
 /// Walks the module tree of `root/src/lib.rs` as a library unit with no features and no
 /// target, and returns its files. Errors as [`crate::scan`]'s for sources and paths.
 pub fn tree(root: &Path) -> Result<Vec<RelPath>, Error> {
-    crate::walk::standalone::walk_lib(root, &[]).map(|sources| sources.files)
+    use crate::walk::standalone::{walk_standalone, Standalone};
+    walk_standalone(root, &Standalone::lib(&[])).map(|sources| sources.files)
 }
 
 #[cfg(test)]

@@ -511,7 +511,7 @@ fn know_cfgs(
             } else {
                 let reads = UnitReads::new(resolver.cache());
                 let files = sources.files.iter().map(|f| root.join(f.as_str()));
-                let settable = settable_cfgs(&files.collect(), &reads);
+                let settable = settable_cfgs(&files.collect(), unit.lexing_edition(), &reads);
                 read.extend(reads.into_touched());
                 settable
             }

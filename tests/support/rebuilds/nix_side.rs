@@ -152,7 +152,7 @@ builtins.listToAttrs (map (id: {{ name = id; value = units.${{id}}; }}) (library
     }
 
     /// The Nix expression of the attribute set of units.
-    fn units_expr(&self) -> String {
+    pub fn units_expr(&self) -> String {
         format!("import {}", nix_string(&self.expression))
     }
 

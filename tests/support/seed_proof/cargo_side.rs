@@ -99,65 +99,74 @@ impl CargoSide {
                 self.command_line()
             ));
         }
-        // With `--target`, what cargo builds for the target lies below `<target dir>/<triple>/`.
-        let for_target = format!("/{}/", self.target);
         let mut rebuilt = BTreeSet::new();
         for line in String::from_utf8_lossy(&output.stdout).lines() {
             let message: Value =
                 serde_json::from_str(line).map_err(|e| format!("cargo printed {line:?}: {e}"))?;
-            let Some((name, version)) = message["package_id"]
-                .as_str()
-                .and_then(|id| self.packages.get(id))
-            else {
-                continue;
-            };
-            let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
-            let (kind, target, host, features) = match message["reason"].as_str() {
-                Some("compiler-artifact") if message["fresh"] == false => {
-                    let target = &message["target"];
-                    let kind = match target["kind"][0].as_str().unwrap_or_default() {
-                        "lib" | "rlib" | "dylib" | "cdylib" | "staticlib" => "lib",
-                        "custom-build" => "build-script",
-                        other => other,
-                    };
-                    let file = text(&message["filenames"][0]);
-                    let features: Vec<String> = message["features"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .map(text)
-                        .collect();
-                    (
-                        kind,
-                        Some(text(&target["name"])),
-                        !file.contains(&for_target),
-                        Some(features),
-                    )
-                }
-                Some("build-script-executed") if ran_since(&message, started_at) => {
-                    let host = !text(&message["out_dir"]).contains(&for_target);
-                    ("build-script-run", None, host, None)
-                }
-                _ => continue,
-            };
-            let found: Vec<&String> = units
-                .iter()
-                .filter(|(_, u)| {
-                    u.package == *name
-                        && u.version == *version
-                        && u.kind == kind
-                        && target.as_ref().is_none_or(|t| &u.target == t)
-                        && u.host == host
-                        && features.as_ref().is_none_or(|f| &u.features == f)
-                })
-                .map(|(id, _)| id)
-                .collect();
-            rebuilt.insert(match found.as_slice() {
-                [id] => id.to_string(),
-                _ => format!("{name}@{version}/{kind}/{}", target.unwrap_or_default()),
-            });
+            rebuilt.extend(self.unit_of(&message, started_at, units));
         }
         Ok(Built { rebuilt, time })
+    }
+
+    /// The unit a message of cargo's reports compiled (not fresh) or run at `since` or later,
+    /// named as `units` (the model's, by id) names it, else `<package>@<version>/<kind>/<target>`;
+    /// `None` for any other message.
+    fn unit_of(
+        &self,
+        message: &Value,
+        since: SystemTime,
+        units: &BTreeMap<String, Unit>,
+    ) -> Option<String> {
+        let (name, version) = message["package_id"]
+            .as_str()
+            .and_then(|id| self.packages.get(id))?;
+        // With `--target`, what cargo builds for the target lies below `<target dir>/<triple>/`.
+        let for_target = format!("/{}/", self.target);
+        let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+        let (kind, target, host, features) = match message["reason"].as_str() {
+            Some("compiler-artifact") if message["fresh"] == false => {
+                let target = &message["target"];
+                let kind = match target["kind"][0].as_str().unwrap_or_default() {
+                    "lib" | "rlib" | "dylib" | "cdylib" | "staticlib" => "lib",
+                    "custom-build" => "build-script",
+                    other => other,
+                };
+                let file = text(&message["filenames"][0]);
+                let features: Vec<String> = message["features"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(text)
+                    .collect();
+                (
+                    kind,
+                    Some(text(&target["name"])),
+                    !file.contains(&for_target),
+                    Some(features),
+                )
+            }
+            Some("build-script-executed") if ran_since(message, since) => {
+                let host = !text(&message["out_dir"]).contains(&for_target);
+                ("build-script-run", None, host, None)
+            }
+            _ => return None,
+        };
+        let found: Vec<&String> = units
+            .iter()
+            .filter(|(_, u)| {
+                u.package == *name
+                    && u.version == *version
+                    && u.kind == kind
+                    && target.as_ref().is_none_or(|t| &u.target == t)
+                    && u.host == host
+                    && features.as_ref().is_none_or(|f| &u.features == f)
+            })
+            .map(|(id, _)| id)
+            .collect();
+        Some(match found.as_slice() {
+            [id] => id.to_string(),
+            _ => format!("{name}@{version}/{kind}/{}", target.unwrap_or_default()),
+        })
     }
 }
 

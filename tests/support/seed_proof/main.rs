@@ -142,7 +142,7 @@ fn run(args: Args) -> Result<bool, String> {
         .unwrap_or_else(|| cache.dir().join(default_scratch));
     let (source, workspace) = fresh_copy(args.workspace, &cache, &scratch)?;
     if args.plan_cost {
-        return plan_cost(&workspace, args.no_docs);
+        return plan_cost_only(&workspace, args.no_docs);
     }
     let builder = args.builder.unwrap_or_else(repo_root);
     let token = rust_unit_sources_tests::rebuilds::run_token();
@@ -156,33 +156,19 @@ fn run(args: Args) -> Result<bool, String> {
         salt: token.to_string(),
     };
     if args.incremental {
-        let label = args
-            .builder_label
-            .unwrap_or_else(|| describe_commit(&builder));
+        let label = args.builder_label.unwrap_or_else(|| describe(&builder));
         return incremental::run(&setup, &scratch, label, token, args.no_docs);
     }
     let per_unit = NixSide::new(&setup, &scratch.join("per-unit.nix"), Variant::PerUnit)?;
     if args.build_only {
         return build_only(&per_unit);
     }
-    let content = NixSide::new(
-        &setup,
-        &scratch.join("content-addressed.nix"),
-        Variant::ContentAddressed,
-    )?;
-    let content = (!args.no_content_addressed).then_some(&content);
-    let whole = NixSide::new(
-        &setup,
-        &scratch.join("whole-workspace.nix"),
-        Variant::WholeWorkspace,
-    )?;
-    let no_op = NixSide::new(&setup, &scratch.join("no-op.nix"), Variant::NoOp)?;
-    let cargo = CargoSide::new(&workspace, &scratch.join("cargo-target"), &setup.target)?;
+    let sides = Sides::new(&setup, per_unit, &scratch, !args.no_content_addressed)?;
     let mut report = Report::new(
         args.builder_label.unwrap_or_else(|| describe(&builder)),
         setup.max_jobs,
-        per_unit.eval_command(),
-        cargo.command_line(),
+        sides.per_unit.eval_command(),
+        sides.cargo.command_line(),
     );
     say("the plans: the model's units against cargo build --unit-graph's");
     report.plans = plans::plans(&workspace, &setup.target);
@@ -199,14 +185,8 @@ fn run(args: Args) -> Result<bool, String> {
 
     let mut whole_before = None;
     let mut units = first_build(
-        Sides {
-            per_unit: &per_unit,
-            content,
-            whole: &whole,
-            no_op: &no_op,
-            cargo: &cargo,
-        },
-        (args.no_baseline, setup.max_jobs),
+        &sides,
+        args.no_baseline,
         &scratch,
         &mut report,
         &mut whole_before,
@@ -216,27 +196,12 @@ fn run(args: Args) -> Result<bool, String> {
     for (done, edit) in edits(token).into_iter().enumerate() {
         say(&format!("edit: {} ({})", edit.what, edit.file));
         append(&workspace, &edit)?;
-        let (per, evaluated) = measure_nix(&per_unit);
-        if evaluated.is_some() {
-            units = evaluated;
-        }
-        let content_measured = content.map(|side| measure_nix(side).0);
-        let whole_measured = measure_whole(
-            &whole,
-            args.no_baseline,
-            args.baseline_edits
-                .as_ref()
-                .is_some_and(|built| !built.contains(&(done + 1))),
-            &mut whole_before,
-        );
-        let by_cargo = cargo.build(
-            units
-                .as_ref()
-                .map(|e| &e.units)
-                .unwrap_or(&Default::default()),
-        );
-        let mut row = Row::new(edit.what, Some(edit.file), per, whole_measured, by_cargo);
-        row.content_addressed = content_measured;
+        let evaluate_only = args
+            .baseline_edits
+            .as_ref()
+            .is_some_and(|built| !built.contains(&(done + 1)));
+        let baseline = (args.no_baseline, evaluate_only);
+        let mut row = edit_row(&sides, &edit, baseline, &mut units, &mut whole_before);
         note_a_lost_edit(&mut row, &workspace, &edit);
         report.rows.push(row);
         write_so_far(&report);
@@ -244,41 +209,118 @@ fn run(args: Args) -> Result<bool, String> {
     publish(&report, &workspace_summary, &scratch, args.no_docs)
 }
 
-/// The sides of the proof.
-struct Sides<'a> {
-    per_unit: &'a NixSide<'a>,
-    /// Left out with `--no-content-addressed`.
-    content: Option<&'a NixSide<'a>>,
-    whole: &'a NixSide<'a>,
-    no_op: &'a NixSide<'a>,
-    cargo: &'a CargoSide,
+/// Builds the workspace as `edit` left it on every side: the edit's row. `units` becomes the
+/// per-unit side's evaluation when it succeeds; `baseline` is (leave the whole-workspace
+/// baseline out, only evaluate it), `whole_before` its previous evaluation.
+fn edit_row(
+    sides: &Sides,
+    edit: &Edit,
+    (no_baseline, evaluate_only): (bool, bool),
+    units: &mut Option<Evaluated>,
+    whole_before: &mut Option<Evaluated>,
+) -> Row {
+    let (per, evaluated) = measure_nix(&sides.per_unit);
+    if evaluated.is_some() {
+        *units = evaluated;
+    }
+    let content_measured = sides.content.as_ref().map(|side| measure_nix(side).0);
+    let whole_measured = measure_whole(&sides.whole, no_baseline, evaluate_only, whole_before);
+    let by_cargo = sides.cargo.build(
+        units
+            .as_ref()
+            .map(|e| &e.units)
+            .unwrap_or(&Default::default()),
+    );
+    let mut row = Row::new(edit.what, Some(edit.file), per, whole_measured, by_cargo);
+    row.content_addressed = content_measured;
+    row
 }
 
-/// The first build of each side (per unit, content-addressed unless left out, the no-op
-/// build measuring what a derivation costs, the whole workspace unless `no_baseline`, cargo)
-/// into `report`, with the smoke test of the per-unit build's `cargo` binary; the per-unit
-/// side's units, when its evaluation succeeded. `whole_before` becomes the baseline's
-/// evaluation.
+/// What each edit is built with: the per-unit builder, content-addressed (unless left out),
+/// with the whole workspace as every unit's `src`, with a rustc that compiles nothing, and
+/// cargo.
+struct Sides<'a> {
+    per_unit: NixSide<'a>,
+    content: Option<NixSide<'a>>,
+    whole: NixSide<'a>,
+    no_op: NixSide<'a>,
+    cargo: CargoSide,
+    /// Nix's `--max-jobs`, for the fixed cost per derivation.
+    max_jobs: usize,
+}
+
+impl<'a> Sides<'a> {
+    /// The sides of `setup`, their Nix files written into `scratch`; the content-addressed
+    /// one only when `content_addressed`.
+    fn new(
+        setup: &'a Setup,
+        per_unit: NixSide<'a>,
+        scratch: &Path,
+        content_addressed: bool,
+    ) -> Result<Self, String> {
+        let content = NixSide::new(
+            setup,
+            &scratch.join("content-addressed.nix"),
+            Variant::ContentAddressed,
+        )?;
+        Ok(Sides {
+            per_unit,
+            content: content_addressed.then_some(content),
+            whole: NixSide::new(
+                setup,
+                &scratch.join("whole-workspace.nix"),
+                Variant::WholeWorkspace,
+            )?,
+            no_op: NixSide::new(setup, &scratch.join("no-op.nix"), Variant::NoOp)?,
+            cargo: CargoSide::new(
+                &setup.workspace,
+                &scratch.join("cargo-target"),
+                &setup.target,
+            )?,
+            max_jobs: setup.max_jobs,
+        })
+    }
+}
+
+/// Measures what cargo's plan costs a scan of `workspace` and, unless `no_docs`, writes its
+/// section of docs/rebuilds.md.
+fn plan_cost_only(workspace: &Path, no_docs: bool) -> Result<bool, String> {
+    say("measuring what cargo's plan costs a scan");
+    let text = plan_cost::measure(workspace, &host_triple(), 5)?;
+    println!("{text}");
+    if !no_docs {
+        write_section(
+            rust_unit_sources_tests::doc_sections::PLAN_COST_HEADING,
+            &text,
+        )?;
+    }
+    Ok(true)
+}
+
+/// The first build of each side (per unit, content-addressed, the no-op rustc, the whole
+/// workspace unless `no_baseline`, cargo) into `report`, with the smoke test of the per-unit
+/// build's `cargo` binary; the per-unit side's units, when its evaluation succeeded.
+/// `whole_before` becomes the baseline's evaluation.
 fn first_build(
-    sides: Sides,
-    (no_baseline, max_jobs): (bool, usize),
+    sides: &Sides,
+    no_baseline: bool,
     scratch: &Path,
     report: &mut Report,
     whole_before: &mut Option<Evaluated>,
 ) -> Option<Evaluated> {
     say("first build: per-unit");
-    let (first, units) = measure_nix(sides.per_unit);
+    let (first, units) = measure_nix(&sides.per_unit);
     say("first build: content-addressed");
-    let first_content = sides.content.map(|side| measure_nix(side).0);
+    let first_content = sides.content.as_ref().map(|side| measure_nix(side).0);
     say("what a derivation costs: the same build with a rustc that compiles nothing");
-    report.fixed_cost = Some(FixedCost::of(measure_nix(sides.no_op).0, max_jobs));
+    report.fixed_cost = Some(FixedCost::of(measure_nix(&sides.no_op).0, sides.max_jobs));
     report.first_units = units.as_ref().map(|e| e.units.keys().cloned().collect());
     report.smoke = first
         .built
         .as_ref()
         .ok()
         .map(|_| smoke(units.as_ref(), scratch));
-    let first_whole = measure_whole(sides.whole, no_baseline, false, whole_before);
+    let first_whole = measure_whole(&sides.whole, no_baseline, false, whole_before);
     say("first build: cargo");
     let first_cargo = sides.cargo.build(
         units
@@ -357,21 +399,6 @@ fn publish(
         ));
     }
     Ok(complete)
-}
-
-/// `--plan-cost`: measures what asking cargo for its plan costs a scan of `workspace` and
-/// writes its section of `docs/rebuilds.md` unless `no_docs`.
-fn plan_cost(workspace: &Path, no_docs: bool) -> Result<bool, String> {
-    say("measuring what cargo's plan costs a scan");
-    let text = plan_cost::measure(workspace, &host_triple(), 5)?;
-    println!("{text}");
-    if !no_docs {
-        write_section(
-            rust_unit_sources_tests::doc_sections::PLAN_COST_HEADING,
-            &text,
-        )?;
-    }
-    Ok(true)
 }
 
 /// Replaces the section under `heading` of `docs/rebuilds.md` by `text`.
@@ -508,22 +535,6 @@ fn append(workspace: &Path, edit: &Edit) -> Result<(), String> {
 fn describe(builder: &Path) -> String {
     let output = Command::new("git")
         .args(["log", "-1", "--format=%h %s"])
-        .current_dir(builder)
-        .output();
-    match output {
-        Ok(o) if o.status.success() => format!(
-            "`{}` at {}",
-            builder.display(),
-            String::from_utf8_lossy(&o.stdout).trim()
-        ),
-        _ => format!("`{}`", builder.display()),
-    }
-}
-
-/// The builder checkout and its commit's short hash.
-fn describe_commit(builder: &Path) -> String {
-    let output = Command::new("git")
-        .args(["rev-parse", "--short", "HEAD"])
         .current_dir(builder)
         .output();
     match output {

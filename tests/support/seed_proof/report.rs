@@ -315,6 +315,14 @@ impl Report {
         );
         text.push_str(&plans_table(&self.plans));
         let columns = self.columns();
+        self.method(&mut text, columns);
+        self.timing_table(&mut text, columns);
+        self.outcome(&mut text);
+        text
+    }
+
+    /// The method: what each side builds and how each column is measured.
+    fn method(&self, text: &mut String, columns: Columns) {
         let _ = write!(
             text,
             "Nix builds what `cargo build --workspace` builds (the model's `build` selection: its \
@@ -342,6 +350,11 @@ impl Report {
                 ""
             },
         );
+    }
+
+    /// The table of wall times and rebuilt units, one line per step, and the fixed cost per
+    /// derivation under it.
+    fn timing_table(&self, text: &mut String, columns: Columns) {
         let mut header = "| step | derivations | per-unit: eval | build | units |".to_string();
         let mut rule = "|---|--:|--:|--:|--:|".to_string();
         for (shown, name) in [
@@ -364,6 +377,11 @@ impl Report {
             let _ = writeln!(text, "\n{}", cost.line());
         }
         text.push('\n');
+    }
+
+    /// What came of the builds: the built cargo's smoke test, the first build's units, the
+    /// units each edit rebuilt by name, the failures, and how to reproduce.
+    fn outcome(&self, text: &mut String) {
         match &self.smoke {
             Some(Smoke {
                 version,
@@ -409,7 +427,6 @@ impl Report {
             "To evaluate by hand: `{}`; cargo's side: `{}`.",
             self.eval_command, self.cargo_command
         );
-        text
     }
 
     /// The first build's units: the derivations of the evaluation against what cargo compiled

@@ -5,7 +5,7 @@
 
 use crate::cache::parse::ParseCache;
 use crate::fs::observation::{file_digest, list_dir, read, FileKind, Listing, Observation};
-use crate::syntax::{parse_file, FileSyntax};
+use crate::syntax::{parse_file, Edition, FileSyntax};
 use crate::Error;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -21,9 +21,11 @@ pub(crate) struct SourceFile {
 type Slot = Arc<OnceLock<Result<Arc<SourceFile>, Error>>>;
 
 /// Every file read during one scan, shared by all units (see the module docs). A Rust file
-/// whose content is in the [`ParseCache`] is not lexed.
+/// whose content is in the [`ParseCache`] for its edition is not lexed.
 pub(crate) struct SourceCache {
-    sources: Mutex<HashMap<PathBuf, Slot>>,
+    /// Rust files, by path and the edition they are lexed in (units of several editions may
+    /// read one file).
+    sources: Mutex<HashMap<(PathBuf, Edition), Slot>>,
     data: Mutex<HashMap<PathBuf, Slot>>,
     kinds: Mutex<HashMap<PathBuf, FileKind>>,
     listings: Mutex<HashMap<PathBuf, Arc<Listing>>>,
@@ -73,12 +75,12 @@ impl SourceCache {
         listing
     }
 
-    /// The lexed items and digest of the Rust file `path`.
-    pub fn source(&self, path: &Path) -> Result<Arc<SourceFile>, Error> {
-        Self::memo(&self.sources, path, || {
+    /// The digest of the Rust file `path` and its items lexed in `edition`.
+    pub fn source(&self, path: &Path, edition: Edition) -> Result<Arc<SourceFile>, Error> {
+        Self::memo(&self.sources, (path.to_path_buf(), edition), || {
             let bytes = read(path)?;
             let digest = *blake3::hash(&bytes).as_bytes();
-            if let Some(syntax) = self.parsed.get(&digest) {
+            if let Some(syntax) = self.parsed.get(&digest, edition) {
                 return Ok(SourceFile {
                     digest,
                     syntax: Some(syntax),
@@ -92,9 +94,10 @@ impl SourceCache {
                     + 1;
                 Error::at(path, line, "source file is not valid UTF-8")
             })?;
-            let syntax = parse_file(text).map_err(|e| Error::at(path, e.line, e.message))?;
+            let syntax = parse_file(text, edition);
+            let syntax = syntax.map_err(|e| Error::at(path, e.line, e.message))?;
             let syntax = Arc::new(syntax);
-            self.parsed.insert(digest, syntax.clone());
+            self.parsed.insert(digest, edition, syntax.clone());
             Ok(SourceFile {
                 digest,
                 syntax: Some(syntax),
@@ -104,16 +107,15 @@ impl SourceCache {
 
     /// The digest of `path`, reusing a lexed source's when there is one.
     pub fn digest(&self, path: &Path) -> Result<[u8; 32], Error> {
-        if let Some(Some(Ok(file))) = self
-            .sources
-            .lock()
-            .expect("cache lock")
-            .get(path)
-            .map(|s| s.get())
-        {
-            return Ok(file.digest);
+        let sources = self.sources.lock().expect("cache lock");
+        for edition in Edition::ALL {
+            let key = (path.to_path_buf(), edition);
+            if let Some(Some(Ok(file))) = sources.get(&key).map(|s| s.get()) {
+                return Ok(file.digest);
+            }
         }
-        let file = Self::memo(&self.data, path, || {
+        drop(sources);
+        let file = Self::memo(&self.data, path.to_path_buf(), || {
             Ok(SourceFile {
                 digest: file_digest(path)?,
                 syntax: None,
@@ -127,7 +129,7 @@ impl SourceCache {
     /// text (manifests, build scripts).
     pub fn text(&self, path: &Path) -> Option<String> {
         let bytes = read(path);
-        let _ = Self::memo(&self.data, path, || match &bytes {
+        let _ = Self::memo(&self.data, path.to_path_buf(), || match &bytes {
             Ok(bytes) => Ok(SourceFile {
                 digest: *blake3::hash(bytes).as_bytes(),
                 syntax: None,
@@ -142,11 +144,15 @@ impl SourceCache {
     /// already implies, each directory listed.
     pub fn observations(&self) -> Vec<(PathBuf, Observation)> {
         let mut observed: HashMap<PathBuf, Observation> = HashMap::new();
-        for map in [&self.sources, &self.data] {
-            for (path, slot) in map.lock().expect("cache lock").iter() {
-                let digest = slot.get().and_then(|r| r.as_ref().ok()).map(|f| f.digest);
-                observed.insert(path.clone(), Observation::Content(digest));
-            }
+        let content = |slot: &Slot| {
+            let digest = slot.get().and_then(|r| r.as_ref().ok()).map(|f| f.digest);
+            Observation::Content(digest)
+        };
+        for ((path, _), slot) in self.sources.lock().expect("cache lock").iter() {
+            observed.insert(path.clone(), content(slot));
+        }
+        for (path, slot) in self.data.lock().expect("cache lock").iter() {
+            observed.insert(path.clone(), content(slot));
         }
         for (path, kind) in self.kinds.lock().expect("cache lock").iter() {
             match observed.get(path) {
@@ -170,15 +176,15 @@ impl SourceCache {
         observations
     }
 
-    fn memo(
-        map: &Mutex<HashMap<PathBuf, Slot>>,
-        path: &Path,
+    fn memo<K: Eq + std::hash::Hash>(
+        map: &Mutex<HashMap<K, Slot>>,
+        key: K,
         load: impl FnOnce() -> Result<SourceFile, Error>,
     ) -> Result<Arc<SourceFile>, Error> {
         let slot = map
             .lock()
             .expect("cache lock")
-            .entry(path.to_path_buf())
+            .entry(key)
             .or_default()
             .clone();
         slot.get_or_init(|| load().map(Arc::new)).clone()
@@ -276,9 +282,9 @@ impl<'c> UnitReads<'c> {
     }
 
     /// [`SourceCache::source`].
-    pub fn source(&self, path: &Path) -> Result<Arc<SourceFile>, Error> {
+    pub fn source(&self, path: &Path, edition: Edition) -> Result<Arc<SourceFile>, Error> {
         self.touch(path);
-        self.cache.source(path)
+        self.cache.source(path, edition)
     }
 
     /// [`SourceCache::digest`].

@@ -29,7 +29,8 @@ pub(super) fn cfg_if_branches<'t, 'a>(
             if !trees.get(k + 1)?.is(TokenKind::Pound) {
                 return None;
             }
-            let Attr::Cfg(predicate) = parse_attr(trees.get(k + 2)?.group(Delim::Bracket)?) else {
+            let condition = trees.get(k + 2)?.group(Delim::Bracket)?;
+            let Attr::Cfg(predicate) = parse_attr(condition, false) else {
                 return None;
             };
             let body = trees.get(k + 3)?.group(Delim::Brace)?;
@@ -115,7 +116,11 @@ pub(super) fn wrapper_cfg(rules: &[Tree<'_>]) -> Option<CfgPredicate> {
         for pair in attrs.chunks(2) {
             match pair {
                 [pound, attr] if pound.is(TokenKind::Pound) => {
-                    attr_cfgs(&parse_attr(attr.group(Delim::Bracket)?), &[], &mut cfgs);
+                    attr_cfgs(
+                        &parse_attr(attr.group(Delim::Bracket)?, false),
+                        &[],
+                        &mut cfgs,
+                    );
                 }
                 _ => return None,
             }

@@ -10,6 +10,7 @@
 //! after a possible early return. Invariant: the answer only ever leaves out an invocation it
 //! cannot prove runs, never claims one that may not.
 
+use crate::syntax::edition::Edition;
 use crate::syntax::literals::string_value;
 use crate::syntax::tokens::{token_trees, Delim, Tree};
 use ra_ap_rustc_lexer::{self as lexer, TokenKind};
@@ -27,13 +28,17 @@ pub(crate) struct SureInvocation {
 }
 
 /// The macro invocations `fn main` of `root` (a file's text) surely executes, in order,
-/// following calls to the free functions defined in `root` and `others`. Empty when a file
-/// cannot be lexed or there is no `fn main`.
-pub(crate) fn sure_invocations(root: &str, others: &[&str]) -> Vec<SureInvocation> {
-    let Some(root_trees) = trees_of(root) else {
+/// following calls to the free functions defined in `root` and `others`, every file lexed in
+/// `edition`. Empty when a file cannot be lexed or there is no `fn main`.
+pub(crate) fn sure_invocations(
+    root: &str,
+    others: &[&str],
+    edition: Edition,
+) -> Vec<SureInvocation> {
+    let Some(root_trees) = trees_of(root, edition) else {
         return Vec::new();
     };
-    let other_trees: Vec<Vec<Tree>> = others.iter().filter_map(|s| trees_of(s)).collect();
+    let other_trees: Vec<Vec<Tree>> = others.iter().filter_map(|s| trees_of(s, edition)).collect();
     let mut functions: HashMap<&str, Option<&[Tree]>> = HashMap::new();
     for trees in std::iter::once(&root_trees).chain(&other_trees) {
         for (name, body) in free_functions(trees) {
@@ -60,11 +65,11 @@ pub(crate) fn sure_invocations(root: &str, others: &[&str]) -> Vec<SureInvocatio
     flow.found
 }
 
-/// The token trees of a whole file (BOM and shebang allowed).
-fn trees_of(source: &str) -> Option<Vec<Tree<'_>>> {
+/// The token trees of a whole file (BOM and shebang allowed), lexed in `edition`.
+fn trees_of(source: &str, edition: Edition) -> Option<Vec<Tree<'_>>> {
     let source = source.strip_prefix('\u{feff}').unwrap_or(source);
     let start = lexer::strip_shebang(source).unwrap_or(0);
-    token_trees(&source[start..]).ok()
+    token_trees(&source[start..], edition).ok()
 }
 
 /// The free functions among `trees` (a file's top level): name and body.
@@ -281,7 +286,7 @@ mod tests {
     use super::*;
 
     fn sure(root: &str, others: &[&str]) -> Vec<(String, Option<String>)> {
-        sure_invocations(root, others)
+        sure_invocations(root, others, Edition::E2021)
             .into_iter()
             .map(|s| (s.name, s.literal))
             .collect()

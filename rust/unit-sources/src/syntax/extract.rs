@@ -4,6 +4,7 @@
 use crate::cfg::CfgPredicate;
 use crate::syntax::attributes::{attr_cfgs, attr_paths, item_cfgs, parse_attr, parse_cfg};
 use crate::syntax::cfg_macros::{cfg_if_branches, cfg_select_branches, wrapper_cfg};
+use crate::syntax::edition::Edition;
 use crate::syntax::includes::{debugger_visualizer_files, include_arg, include_kind};
 use crate::syntax::items::{FileSyntax, Include, Invocation, Item, MacroDef, ModDecl};
 use crate::syntax::literals::string_value;
@@ -12,28 +13,80 @@ use ra_ap_rustc_lexer::{self as lexer, TokenKind};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-/// Lexes `source` (a whole file: BOM and shebang allowed) and extracts its items.
-pub(crate) fn parse_file(source: &str) -> Result<FileSyntax, SyntaxError> {
+/// Lexes `source` (a whole file: BOM and shebang allowed) as `edition` does and extracts its
+/// items.
+pub(crate) fn parse_file(source: &str, edition: Edition) -> Result<FileSyntax, SyntaxError> {
     let source = source.strip_prefix('\u{feff}').unwrap_or(source);
     let start = lexer::strip_shebang(source).unwrap_or(0);
-    let trees = token_trees(&source[start..])?;
+    let trees = token_trees(&source[start..], edition)?;
     let mut syntax = FileSyntax::default();
     let mut extractor = Extractor {
         env: &mut syntax.env,
         cond: Vec::new(),
+        test_imported: imports_test_names(&trees, false),
     };
     extractor.items(&trees, &mut syntax.items);
     Ok(syntax)
 }
 
-/// The index just past the item starting at `start`: its first top-level `;` or `,`, or its
-/// first `{ … }` group. An item cut short leaves the rest of it unconditioned, which only
-/// keeps more.
+/// Whether `trees` (inside a `use` item when `in_use`) import a name `test` or `bench`
+/// (`use tokio::test;`, `use a::{b as bench, c};`): a `#[test]` of the file may then be that
+/// macro. Any `test` in a `use` counts (`use crate::test::x;` too), which only keeps more.
+fn imports_test_names(trees: &[Tree<'_>], in_use: bool) -> bool {
+    let mut in_use = in_use;
+    for tree in trees {
+        if let Some(inner) = tree.any_group() {
+            if imports_test_names(inner, in_use) {
+                return true;
+            }
+            continue;
+        }
+        match tree.ident() {
+            Some("use") => in_use = true,
+            Some("test" | "bench") if in_use => return true,
+            _ if tree.is(TokenKind::Semi) => in_use = false,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Keywords that start an item whose top-level commas (in generics, a tuple type) do not end
+/// it: after them, only a `;` or the body does.
+const ITEM_KEYWORDS: &[&str] = &[
+    "const", "enum", "extern", "fn", "impl", "let", "mod", "static", "struct", "trait", "type",
+    "union", "use",
+];
+
+/// The index just past the item starting at `start`: its first top-level `;` or `{ … }`
+/// group, or for what is not an item (a field, a variant, an argument, an arm) its first
+/// top-level `,` if earlier. An item cut short leaves the rest of it unconditioned, which
+/// only keeps more.
 fn item_end(trees: &[Tree<'_>], start: usize) -> usize {
+    let mut k = start;
+    while let Some(qualifier) = trees.get(k).and_then(Tree::ident) {
+        match qualifier {
+            "pub"
+                if trees
+                    .get(k + 1)
+                    .is_some_and(|t| t.group(Delim::Paren).is_some()) =>
+            {
+                k += 2
+            }
+            "pub" | "async" | "unsafe" | "default" | "safe" => k += 1,
+            _ => break,
+        }
+    }
+    let item = trees
+        .get(k)
+        .and_then(Tree::ident)
+        .is_some_and(|ident| ITEM_KEYWORDS.contains(&ident));
     trees[start..]
         .iter()
         .position(|t| {
-            t.is(TokenKind::Semi) || t.is(TokenKind::Comma) || t.group(Delim::Brace).is_some()
+            t.is(TokenKind::Semi)
+                || (!item && t.is(TokenKind::Comma))
+                || t.group(Delim::Brace).is_some()
         })
         .map_or(trees.len(), |p| start + p + 1)
 }
@@ -57,6 +110,8 @@ struct Extractor<'e> {
     /// The conditions of the enclosing `#[cfg]`-attributed items, `#![cfg]` and `cfg_if!`
     /// branches: every item extracted carries them.
     cond: Vec<CfgPredicate>,
+    /// Whether the file imports a name `test` or `bench` ([`imports_test_names`]).
+    test_imported: bool,
 }
 
 impl Extractor<'_> {
@@ -73,7 +128,7 @@ impl Extractor<'_> {
                     // An inner attribute: its `cfg` holds for the rest of the enclosing group.
                     self.attribute(contents, out);
                     let mut cfgs = Vec::new();
-                    attr_cfgs(&parse_attr(contents), &[], &mut cfgs);
+                    attr_cfgs(&parse_attr(contents, self.test_imported), &[], &mut cfgs);
                     self.cond.extend(cfgs);
                     i += 3;
                     continue;
@@ -94,7 +149,7 @@ impl Extractor<'_> {
             // Outer attributes: their `cfg`s hold for the item they precede, attributes
             // included.
             let base = self.cond.len();
-            self.cond.extend(item_cfgs(&attrs));
+            self.cond.extend(item_cfgs(&attrs, self.test_imported));
             for attr in &attrs {
                 self.attribute(attr, out);
             }
@@ -264,7 +319,7 @@ impl Extractor<'_> {
             opaque_name,
         };
         for attr in attrs {
-            attr_paths(&parse_attr(attr), &[], &mut decl.paths);
+            attr_paths(&parse_attr(attr, self.test_imported), &[], &mut decl.paths);
         }
         out.push(Item::Mod(decl));
         Some(after + 1)

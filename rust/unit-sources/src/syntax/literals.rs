@@ -1,28 +1,16 @@
 //! The values of string literals: `"…"` with its escapes unescaped, `r#"…"#` as written.
 
-use crate::syntax::tokens::{Tok, Tree};
-use ra_ap_rustc_lexer::{self as lexer, FrontmatterAllowed, LiteralKind, TokenKind};
+use crate::syntax::edition::Edition;
+use crate::syntax::tokens::{Lexer, Tok, Tree};
+use ra_ap_rustc_lexer::{LiteralKind, TokenKind};
 
-/// Every string literal of `source` (`"…"` unescaped, `r#"…"#`), with its 1-based line, in
-/// source order. Comments and other literals are skipped by the lexer.
-pub(crate) fn string_literals(source: &str) -> Vec<(u32, String)> {
-    let mut literals = Vec::new();
-    let mut offset = 0usize;
-    let mut line = 1u32;
-    for token in lexer::tokenize(source, FrontmatterAllowed::No) {
-        let text = &source[offset..offset + token.len as usize];
-        offset += token.len as usize;
-        let tok = Tok {
-            kind: token.kind,
-            text,
-            line,
-        };
-        if let Some(value) = string_value(&Tree::Tok(tok)) {
-            literals.push((line, value));
-        }
-        line += text.bytes().filter(|&b| b == b'\n').count() as u32;
-    }
-    literals
+/// Every string literal of `source` lexed in `edition` (`"…"` unescaped, `r#"…"#`), with its
+/// 1-based line, in source order. Comments and other literals are skipped by the lexer; syntax
+/// the edition reserves is read on as rustc's earlier editions read it.
+pub(crate) fn string_literals(source: &str, edition: Edition) -> Vec<(u32, String)> {
+    Lexer::new(source, edition)
+        .filter_map(|(tok, _)| Some((tok.line, string_value(&Tree::Tok(tok))?)))
+        .collect()
 }
 
 /// The value of a string literal token (`"…"` with escapes, or `r#"…"#`), if it is one.

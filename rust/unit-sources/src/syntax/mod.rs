@@ -17,6 +17,7 @@
 
 mod attributes;
 mod cfg_macros;
+mod edition;
 mod entry_flow;
 mod extract;
 mod includes;
@@ -26,6 +27,7 @@ mod literals;
 mod tests;
 mod tokens;
 
+pub(crate) use edition::Edition;
 pub(crate) use entry_flow::sure_invocations;
 pub(crate) use extract::parse_file;
 pub(crate) use items::{

@@ -3,11 +3,12 @@
 //! the rest of the syntax layer).
 
 use crate::cfg::CfgPredicate;
+use crate::syntax::edition::Edition;
 use crate::syntax::extract::parse_file;
 use crate::syntax::items::{Item, PathAttr};
 
 fn items(source: &str) -> Vec<Item> {
-    parse_file(source).unwrap().items
+    parse_file(source, Edition::E2021).unwrap().items
 }
 
 fn include_cfgs(items: &[Item]) -> Vec<Vec<CfgPredicate>> {

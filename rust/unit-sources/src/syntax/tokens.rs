@@ -1,6 +1,7 @@
 //! Token trees: rustc's tokens (comments and whitespace dropped), each with its line, nested
 //! by their delimiters, and the few questions the extraction asks of them.
 
+use crate::syntax::edition::Edition;
 use ra_ap_rustc_lexer::{self as lexer, FrontmatterAllowed, LiteralKind, TokenKind};
 
 /// How deep token trees may nest before the file is refused (rustc itself overflows its
@@ -112,38 +113,74 @@ pub(super) fn join_text(trees: &[Tree<'_>], out: &mut String) {
     }
 }
 
-/// The token trees of `source` (comments and whitespace dropped), or the first lexical error:
-/// an unterminated comment or literal, a closing delimiter that does not match, an unclosed
-/// one, or nesting deeper than [`MAX_NESTING`].
-pub(super) fn token_trees(source: &str) -> Result<Vec<Tree<'_>>, SyntaxError> {
-    let mut groups = OpenGroups::default();
-    let mut offset = 0usize;
-    let mut line = 1u32;
-    let mut cursor = lexer::Cursor::new(source, FrontmatterAllowed::No);
-    loop {
-        // `advance_token` directly: `tokenize`'s end test is an out-of-line `PartialEq` call.
-        let token = cursor.advance_token();
-        if let TokenKind::Eof = token.kind {
-            break;
+/// `source`'s tokens as rustc lexes them in one edition ([`Edition::cook`]), comments and
+/// whitespace included, each with its line and, when the edition reserves it, rustc's error.
+pub(super) struct Lexer<'a> {
+    source: &'a str,
+    edition: Edition,
+    cursor: lexer::Cursor<'a>,
+    offset: usize,
+    line: u32,
+}
+
+impl<'a> Lexer<'a> {
+    pub fn new(source: &'a str, edition: Edition) -> Lexer<'a> {
+        Lexer {
+            source,
+            edition,
+            cursor: lexer::Cursor::new(source, FrontmatterAllowed::No),
+            offset: 0,
+            line: 1,
         }
-        let text = &source[offset..offset + token.len as usize];
-        offset += token.len as usize;
+    }
+}
+
+impl<'a> Iterator for Lexer<'a> {
+    type Item = (Tok<'a>, Option<String>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        // `advance_token` directly: `tokenize`'s end test is an out-of-line `PartialEq` call.
+        let token = self.cursor.advance_token();
+        if let TokenKind::Eof = token.kind {
+            return None;
+        }
+        let rest = &self.source[self.offset..];
+        let cooked = self.edition.cook(token.kind, token.len as usize, rest);
+        if cooked.len != token.len as usize {
+            // rustc split the token: what follows its first part is lexed anew.
+            self.cursor = lexer::Cursor::new(&rest[cooked.len..], FrontmatterAllowed::No);
+        }
+        let text = &rest[..cooked.len];
+        self.offset += cooked.len;
         let tok = Tok {
-            kind: token.kind,
+            kind: cooked.kind,
             text,
-            line,
+            line: self.line,
         };
         if matches!(
-            token.kind,
+            cooked.kind,
             TokenKind::Whitespace
                 | TokenKind::BlockComment { .. }
                 | TokenKind::Literal { .. }
                 | TokenKind::Frontmatter { .. }
         ) {
             // The only tokens that may span lines.
-            line += text.bytes().filter(|&b| b == b'\n').count() as u32;
+            self.line += text.bytes().filter(|&b| b == b'\n').count() as u32;
         }
-        let step = match token.kind {
+        Some((tok, cooked.reserved))
+    }
+}
+
+/// The token trees of `source` lexed in `edition` (comments and whitespace dropped), or the
+/// first lexical error: an unterminated comment or literal, syntax the edition reserves, a
+/// closing delimiter that does not match, an unclosed one, or nesting deeper than
+/// [`MAX_NESTING`].
+pub(super) fn token_trees(source: &str, edition: Edition) -> Result<Vec<Tree<'_>>, SyntaxError> {
+    let mut groups = OpenGroups::default();
+    for (tok, reserved) in Lexer::new(source, edition) {
+        let text = tok.text;
+        let step = match tok.kind {
+            _ if reserved.is_some() => Err(reserved.expect("reserved")),
             TokenKind::Whitespace
             | TokenKind::LineComment { .. }
             | TokenKind::Frontmatter { .. } => Ok(()),

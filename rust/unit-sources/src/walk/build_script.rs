@@ -24,7 +24,7 @@
 use crate::fs::observation::FileKind;
 use crate::fs::source_cache::UnitReads;
 use crate::relpath::normalize;
-use crate::syntax::{string_literals, sure_invocations};
+use crate::syntax::{string_literals, sure_invocations, Edition};
 use crate::walk::unresolved::UnresolvedConstruct;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -52,13 +52,14 @@ pub(crate) struct RunAnalysis {
     pub widened: Vec<UnresolvedConstruct>,
 }
 
-/// Analyses the build script whose root file is `root` and source files are `sources`, for
-/// the package in `package_dir`. Unreadable sources were already reported by the module walk;
-/// they are skipped here.
+/// Analyses the build script whose root file is `root` and source files are `sources` (lexed
+/// in `edition`), for the package in `package_dir`. Unreadable sources were already reported
+/// by the module walk; they are skipped here.
 pub(crate) fn analyse(
     sources: &BTreeSet<PathBuf>,
     root: &Path,
     package_dir: &Path,
+    edition: Edition,
     cache: &UnitReads<'_>,
 ) -> RunAnalysis {
     let mut analysis = RunAnalysis {
@@ -73,7 +74,7 @@ pub(crate) fn analyse(
         let Some(text) = cache.text(file) else {
             continue;
         };
-        for (line, literal) in string_literals(&text) {
+        for (line, literal) in string_literals(&text, edition) {
             let mut directive = false;
             for part in literal.lines() {
                 if let Some(path) = strip_any(part, &RERUN_IF_CHANGED) {
@@ -101,7 +102,7 @@ pub(crate) fn analyse(
             }
         }
     }
-    let printed = surely_printed(sources, root, cache);
+    let printed = surely_printed(sources, root, edition, cache);
     analysis.whole_package = !printed || (unbounded && guards.is_empty());
     if declared {
         analysis.inputs.extend(guards);
@@ -168,8 +169,14 @@ impl RunAnalysis {
 }
 
 /// Whether the build script whose root file is `root` surely prints a `rerun-if-changed` or
-/// `rerun-if-env-changed` line (to standard output: `println!` or `print!`).
-fn surely_printed(sources: &BTreeSet<PathBuf>, root: &Path, cache: &UnitReads<'_>) -> bool {
+/// `rerun-if-env-changed` line (to standard output: `println!` or `print!`), its sources
+/// lexed in `edition`.
+fn surely_printed(
+    sources: &BTreeSet<PathBuf>,
+    root: &Path,
+    edition: Edition,
+    cache: &UnitReads<'_>,
+) -> bool {
     let Some(root_text) = cache.text(root) else {
         return false;
     };
@@ -179,16 +186,18 @@ fn surely_printed(sources: &BTreeSet<PathBuf>, root: &Path, cache: &UnitReads<'_
         .filter_map(|f| cache.text(f))
         .collect();
     let others: Vec<&str> = others.iter().map(String::as_str).collect();
-    sure_invocations(&root_text, &others).iter().any(|sure| {
-        matches!(sure.name.as_str(), "println" | "print")
-            && sure.literal.as_deref().is_some_and(|literal| {
-                literal.lines().any(|part| {
-                    strip_any(part, &RERUN_IF_CHANGED)
-                        .or_else(|| strip_any(part, &RERUN_IF_ENV_CHANGED))
-                        .is_some()
+    sure_invocations(&root_text, &others, edition)
+        .iter()
+        .any(|sure| {
+            matches!(sure.name.as_str(), "println" | "print")
+                && sure.literal.as_deref().is_some_and(|literal| {
+                    literal.lines().any(|part| {
+                        strip_any(part, &RERUN_IF_CHANGED)
+                            .or_else(|| strip_any(part, &RERUN_IF_ENV_CHANGED))
+                            .is_some()
+                    })
                 })
-            })
-    })
+        })
 }
 
 const RUSTC_CFG: [&str; 2] = ["cargo:rustc-cfg=", "cargo::rustc-cfg="];
@@ -204,18 +213,20 @@ pub(crate) enum EnvValue {
     Computed { tail: String },
 }
 
-/// The values the build script whose source files are `sources` may give the variable `name`
-/// with `cargo:rustc-env=` (or `cargo::`): empty when it sets no such variable; `None` when a
-/// directive computes the variable's name, or a source cannot be read, so that it may set any.
+/// The values the build script whose source files are `sources` (lexed in `edition`) may give
+/// the variable `name` with `cargo:rustc-env=` (or `cargo::`): empty when it sets no such
+/// variable; `None` when a directive computes the variable's name, or a source cannot be read,
+/// so that it may set any.
 pub(crate) fn rustc_env_values(
     sources: &BTreeSet<PathBuf>,
     name: &str,
+    edition: Edition,
     cache: &UnitReads<'_>,
 ) -> Option<BTreeSet<EnvValue>> {
     let mut values = BTreeSet::new();
     for file in sources {
         let text = cache.text(file)?;
-        for (_, literal) in string_literals(&text) {
+        for (_, literal) in string_literals(&text, edition) {
             for part in literal.lines() {
                 let Some(setting) = strip_any(part, &RUSTC_ENV) else {
                     continue;
@@ -271,16 +282,17 @@ fn after_last_placeholder(piece: &str) -> String {
     tail
 }
 
-/// The cfg names the build script whose source files are `sources` may set with
-/// `cargo:rustc-cfg=NAME` (or `cargo::`); `None` when a name is computed at run time.
+/// The cfg names the build script whose source files are `sources` (lexed in `edition`) may
+/// set with `cargo:rustc-cfg=NAME` (or `cargo::`); `None` when a name is computed at run time.
 pub(crate) fn settable_cfgs(
     sources: &BTreeSet<PathBuf>,
+    edition: Edition,
     cache: &UnitReads<'_>,
 ) -> Option<BTreeSet<String>> {
     let mut names = BTreeSet::new();
     for file in sources {
         let text = cache.text(file)?;
-        for (_, literal) in string_literals(&text) {
+        for (_, literal) in string_literals(&text, edition) {
             for part in literal.lines() {
                 if let Some(cfg) = strip_any(part, &RUSTC_CFG) {
                     // A computed value is fine (only names matter); a computed name is not.
@@ -361,6 +373,7 @@ mod tests {
             &BTreeSet::from([script.clone()]),
             &script,
             package,
+            Edition::E2021,
             &UnitReads::new(&cache()),
         );
         assert!(!analysis.whole_package, "main prints them first");
@@ -393,6 +406,7 @@ mod tests {
             &BTreeSet::from([script.clone()]),
             &script,
             dir.path(),
+            Edition::E2021,
             &UnitReads::new(&cache()),
         );
         assert!(analysis.inputs.is_empty() && !analysis.exact && analysis.whole_package);
@@ -409,6 +423,7 @@ mod tests {
                 &BTreeSet::from([script.clone()]),
                 &script,
                 dir.path(),
+                Edition::E2021,
                 &UnitReads::new(&cache()),
             )
         };
@@ -470,7 +485,7 @@ mod tests {
         let reads = UnitReads::new(&cache);
         let sources = BTreeSet::from([script.clone()]);
         assert_eq!(
-            rustc_env_values(&sources, "GENERATED", &reads),
+            rustc_env_values(&sources, "GENERATED", Edition::E2021, &reads),
             Some(BTreeSet::from([
                 EnvValue::Literal("src/fallback.rs".into()),
                 EnvValue::Computed {
@@ -479,13 +494,13 @@ mod tests {
             ]))
         );
         assert_eq!(
-            rustc_env_values(&sources, "OTHER", &reads),
+            rustc_env_values(&sources, "OTHER", Edition::E2021, &reads),
             Some(BTreeSet::from([EnvValue::Computed {
                 tail: String::new()
             }]))
         );
         assert_eq!(
-            rustc_env_values(&sources, "UNSET", &reads),
+            rustc_env_values(&sources, "UNSET", Edition::E2021, &reads),
             Some(BTreeSet::new())
         );
         std::fs::write(
@@ -494,7 +509,10 @@ mod tests {
         )
         .unwrap();
         let reads = UnitReads::new(&cache);
-        assert_eq!(rustc_env_values(&sources, "GENERATED", &reads), None);
+        assert_eq!(
+            rustc_env_values(&sources, "GENERATED", Edition::E2021, &reads),
+            None
+        );
     }
 
     #[test]
@@ -510,8 +528,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let script = dir.path().join("build.rs");
         std::fs::write(&script, r#"fn main() { println!("cargo:rustc-cfg=has_x"); println!("cargo::rustc-cfg=kind=\"a\""); }"#).unwrap();
-        let names =
-            settable_cfgs(&BTreeSet::from([script.clone()]), &UnitReads::new(&cache())).unwrap();
+        let names = settable_cfgs(
+            &BTreeSet::from([script.clone()]),
+            Edition::E2021,
+            &UnitReads::new(&cache()),
+        )
+        .unwrap();
         assert_eq!(
             names,
             BTreeSet::from(["has_x".to_string(), "kind".to_string()])
@@ -522,7 +544,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            settable_cfgs(&BTreeSet::from([script]), &UnitReads::new(&cache())),
+            settable_cfgs(
+                &BTreeSet::from([script]),
+                Edition::E2021,
+                &UnitReads::new(&cache())
+            ),
             None
         );
     }

@@ -4,13 +4,12 @@
 //! with `cargo:rustc-env`; `OUT_DIR` includes recorded by name; any other path widened to the
 //! package's files that can be it, which makes the unit's `OUT_DIR` includes unknown.
 
-use crate::cfg::Truth;
 use crate::fs::observation::FileKind;
 use crate::syntax::{Include, IncludeArg, IncludeKind};
 use crate::walk::build_script::{self, EnvValue};
 use crate::walk::module_dir::{parent, ModuleDir};
 use crate::walk::unit_errors::broken_link;
-use crate::walk::unit_walk::{walk_unit, UnitWalk};
+use crate::walk::unit_walk::{walk_unit, Reach, UnitWalk};
 use crate::{Error, UnitKind};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -19,11 +18,14 @@ use std::path::{Path, PathBuf};
 const MAX_INCLUDE_DEPTH: usize = 128;
 
 impl UnitWalk<'_, '_> {
-    /// An include in `origin`, resolved against `file` (see [`Self::visit_items`]).
-    pub fn visit_include(&mut self, include: &Include, file: &Path, origin: &Path, depth: usize) {
-        if !self.holds(&include.cfg).may_hold() {
+    /// An include in `origin`, resolved against `file` (see [`Self::visit_items`]), reached
+    /// as `reach` says.
+    pub fn visit_include(&mut self, include: &Include, file: &Path, origin: &Path, reach: Reach) {
+        let holds = self.holds(&include.cfg);
+        if !holds.may_hold() {
             return;
         }
+        let reach = reach.under(holds);
         let target = match &include.arg {
             IncludeArg::Relative(path) => self.reads.join_literal(&parent(file), path),
             IncludeArg::ManifestDir(rest) => self
@@ -36,19 +38,20 @@ impl UnitWalk<'_, '_> {
                 return;
             }
             IncludeArg::Env { name, rest } => {
-                return self.visit_env_include(include, name, rest, file, origin, depth)
+                return self.visit_env_include(include, name, rest, file, origin, reach)
             }
             IncludeArg::Unknown { text, suffix } => {
                 let reason = format!("include argument `{text}` is not a literal path");
                 return self.widen_unknown_include(origin, include.line, reason, suffix);
             }
         };
-        self.visit_include_target(include, target, origin, depth)
+        self.visit_include_target(include, target, origin, reach)
     }
 
     /// An include of `env!("<name>")` followed by `rest`, in `origin`, resolved against
     /// `file`: the value the package's build script gives `name` (`cargo:rustc-env`) when it
-    /// is a literal, else a path the scan cannot know (widened; `OUT_DIR` includes unknown).
+    /// is a literal (unsure: the script may set another at run time), else a path the scan
+    /// cannot know (widened; `OUT_DIR` includes unknown).
     fn visit_env_include(
         &mut self,
         include: &Include,
@@ -56,7 +59,7 @@ impl UnitWalk<'_, '_> {
         rest: &str,
         file: &Path,
         origin: &Path,
-        depth: usize,
+        reach: Reach,
     ) {
         let values = self.script_env_values(name);
         let source = match values.as_ref().is_none_or(|values| !values.is_empty()) {
@@ -70,7 +73,7 @@ impl UnitWalk<'_, '_> {
             for value in values.into_iter().flatten() {
                 if let EnvValue::Literal(value) = value {
                     let target = parent(file).join(format!("{value}{rest}"));
-                    self.visit_include_target(include, target, origin, depth);
+                    self.visit_include_target(include, target, origin, reach.unsure());
                 }
             }
             return;
@@ -116,7 +119,7 @@ impl UnitWalk<'_, '_> {
             .iter()
             .map(|f| root.join(f.as_str()))
             .collect();
-        build_script::rustc_env_values(&files, name, self.reads)
+        build_script::rustc_env_values(&files, name, script.lexing_edition(), self.reads)
     }
 
     /// An include whose path is unknown, known only to end with `suffix` (may be empty), at
@@ -141,13 +144,14 @@ impl UnitWalk<'_, '_> {
         }
     }
 
-    /// An include in `origin` of the file `target` (known).
+    /// An include in `origin` of the file `target` (known), reached as `reach` says (the
+    /// include's own `cfg` included).
     fn visit_include_target(
         &mut self,
         include: &Include,
         target: PathBuf,
         origin: &Path,
-        depth: usize,
+        reach: Reach,
     ) {
         if let Err(e) = self.scope.rel(&target, origin, include.line) {
             return self.fail(e);
@@ -155,37 +159,39 @@ impl UnitWalk<'_, '_> {
         let kind = self.reads.kind(&target);
         if kind == FileKind::Dir {
             let message = format!("include of a directory: {}", target.display());
-            return self.fail(Error::at(origin, include.line, message));
+            return self.fail_if(reach.certain, Error::at(origin, include.line, message));
         }
         if kind == FileKind::Broken {
-            return self.fail(broken_link(origin, include.line, "include", &target));
+            let error = broken_link(origin, include.line, "include", &target);
+            return self.fail_if(reach.certain, error);
         }
         if kind == FileKind::Missing {
             let reason = format!("included file {} does not exist", target.display());
-            let certain = self.holds(&include.cfg) == Truth::True;
-            return self.missing(certain, origin, include.line, reason, [target]);
+            return self.missing(reach.certain, origin, include.line, reason, [target]);
         }
         match include.kind {
             IncludeKind::Data => {
                 self.files.insert(target);
             }
-            IncludeKind::Source if depth >= MAX_INCLUDE_DEPTH => {
+            IncludeKind::Source if reach.depth >= MAX_INCLUDE_DEPTH => {
                 let message =
                     format!("include! nested more than {MAX_INCLUDE_DEPTH} deep (a cycle?)");
-                self.fail(Error::at(origin, include.line, message));
+                self.fail_if(reach.certain, Error::at(origin, include.line, message));
             }
             IncludeKind::Source => {
                 // As rustc's `expand_include`: `mod x;` in an included file resolves relative
                 // to that file's own directory, as if it were a `mod.rs`.
                 self.files.insert(target.clone());
-                let source = match self.reads.source(&target) {
+                let included = ModuleDir::owning(parent(&target));
+                let source = match self.reads.source(&target, self.edition) {
                     Ok(source) => source,
-                    Err(e) => return self.fail(e),
+                    Err(e) if reach.certain => return self.fail(e),
+                    Err(e) => return self.widen_unreadable(&e, &target, &included.dir),
                 };
                 let syntax = source.syntax.as_ref().expect("sources are lexed");
                 self.env.extend(syntax.env.iter().cloned());
-                let included = ModuleDir::owning(parent(&target));
-                self.visit_items(&syntax.items, &included, &target, &target, depth + 1)
+                let reach = reach.included();
+                self.visit_items(&syntax.items, &included, &target, &target, reach)
             }
         }
     }

@@ -8,7 +8,7 @@ use crate::fs::observation::FileKind;
 use crate::syntax::ModDecl;
 use crate::walk::module_dir::{parent, ModuleDir};
 use crate::walk::unit_errors::broken_link;
-use crate::walk::unit_walk::UnitWalk;
+use crate::walk::unit_walk::{Reach, UnitWalk};
 use crate::Error;
 use std::path::Path;
 
@@ -47,18 +47,20 @@ impl UnitWalk<'_, '_> {
     }
 
     /// The declaration `decl` in the module `module` (see [`Self::visit_items`] for `file`
-    /// and `origin`).
+    /// and `origin`), reached as `reach` says.
     pub fn visit_mod(
         &mut self,
         decl: &ModDecl,
         module: &ModuleDir,
         file: &Path,
         origin: &Path,
-        depth: usize,
+        reach: Reach,
     ) {
-        if !self.holds(&decl.cfg).may_hold() {
+        let holds = self.holds(&decl.cfg);
+        if !holds.may_hold() {
             return;
         }
+        let reach = reach.under(holds);
         if module.opaque && decl.body.is_none() {
             let reason = format!(
                 "module `{}` declared in a module named by a macro fragment; its directory is unknown",
@@ -79,10 +81,10 @@ impl UnitWalk<'_, '_> {
         match &decl.body {
             Some(body) => {
                 for inner in self.inline_module_dirs(decl, &paths, module) {
-                    self.visit_items(body, &inner, file, origin, depth);
+                    self.visit_items(body, &inner, file, origin, reach);
                 }
             }
-            None => self.visit_mod_files(decl, &paths, module, origin),
+            None => self.visit_mod_files(decl, &paths, module, origin, reach),
         }
     }
 
@@ -117,44 +119,42 @@ impl UnitWalk<'_, '_> {
         dirs
     }
 
-    /// The out-of-line module `decl` declared in `origin`: each file it may be loaded from.
+    /// The out-of-line module `decl` declared in `origin`, reached as `reach` says (its own
+    /// `cfg` included): each file it may be loaded from.
     fn visit_mod_files(
         &mut self,
         decl: &ModDecl,
         paths: &ModulePaths<'_>,
         module: &ModuleDir,
         origin: &Path,
+        reach: Reach,
     ) {
         let explicit = paths.explicit.len();
         // rustc compiles the declaration for sure, from that one file: a missing
         // file then breaks the unit rather than leaving a construct unresolved.
-        let certain = self.holds(&decl.cfg) == Truth::True;
+        let only = |one: bool| if one { reach } else { reach.unsure() };
         for path in &paths.explicit {
             let target = self.reads.join_literal(&module.dir, path);
-            self.visit_module_file(
-                &target,
-                ModuleDir::owning(parent(&target)),
-                decl,
-                origin,
-                certain && explicit == 1 && !paths.default,
-            );
+            let dir = ModuleDir::owning(parent(&target));
+            let reach = only(explicit == 1 && !paths.default);
+            self.visit_module_file(&target, dir, decl, origin, reach);
         }
         if paths.default {
-            let certain = certain && explicit == 0;
-            self.visit_default_module_file(decl, module, origin, explicit > 0, certain);
+            let reach = only(explicit == 0);
+            self.visit_default_module_file(decl, module, origin, explicit > 0, reach);
         }
     }
 
     /// `name.rs` or `name/mod.rs` in the module's directory, as rustc's `default_submod_path`.
     /// When neither exists, the declaration is noted unless some `#[path]` (`explicit`) may
-    /// apply instead; it is the unit's error when rustc surely compiles it (`certain`).
+    /// apply instead; it is the unit's error when rustc surely compiles it (`reach`).
     fn visit_default_module_file(
         &mut self,
         decl: &ModDecl,
         module: &ModuleDir,
         file: &Path,
         explicit: bool,
-        certain: bool,
+        reach: Reach,
     ) {
         let children = module.children();
         let flat = children.join(format!("{}.rs", decl.name));
@@ -168,7 +168,7 @@ impl UnitWalk<'_, '_> {
                     &format!("module `{}`", decl.name),
                     candidate,
                 );
-                return self.fail(error);
+                return self.fail_if(reach.certain, error);
             }
         }
         let nested_dir = ModuleDir::owning(children.join(&decl.name));
@@ -183,37 +183,38 @@ impl UnitWalk<'_, '_> {
                         decl.name, decl.name
                     );
                     self.note_unresolved(file, decl.line, reason);
-                    self.visit_module_file(&nested, nested_dir, decl, file, false);
+                    let reach = reach.unsure();
+                    self.visit_module_file(&nested, nested_dir, decl, file, reach);
                 }
                 let flat_dir = ModuleDir {
                     dir: children,
                     relative: Some(decl.name.clone()),
                     opaque: false,
                 };
-                self.visit_module_file(&flat, flat_dir, decl, file, false)
+                self.visit_module_file(&flat, flat_dir, decl, file, reach)
             }
-            (false, true) => self.visit_module_file(&nested, nested_dir, decl, file, false),
+            (false, true) => self.visit_module_file(&nested, nested_dir, decl, file, reach),
             (false, false) if explicit => {}
             (false, false) => {
                 let reason = format!(
                     "module `{}`: neither {}.rs nor {}/mod.rs exists",
                     decl.name, decl.name, decl.name
                 );
-                self.missing(certain, file, decl.line, reason, [flat, nested]);
+                self.missing(reach.certain, file, decl.line, reason, [flat, nested]);
             }
         }
     }
 
     /// The file `path` of the module `decl` declared in `file`, whose submodules live in
-    /// `module`: walked when it is a file; otherwise the unit's error, or when it is missing
-    /// and rustc may not compile the declaration (`certain` false), an unresolved construct.
+    /// `module`: walked when it is a file; otherwise the unit's error when rustc surely
+    /// compiles the declaration from it (`reach`), else an unresolved construct.
     fn visit_module_file(
         &mut self,
         path: &Path,
         module: ModuleDir,
         decl: &ModDecl,
         file: &Path,
-        certain: bool,
+        reach: Reach,
     ) {
         if let Err(e) = self.scope.rel(path, file, decl.line) {
             return self.fail(e);
@@ -221,16 +222,17 @@ impl UnitWalk<'_, '_> {
         let kind = self.reads.kind(path);
         if kind == FileKind::Dir {
             let message = format!("module `{}`: {} is a directory", decl.name, path.display());
-            return self.fail(Error::at(file, decl.line, message));
+            return self.fail_if(reach.certain, Error::at(file, decl.line, message));
         }
         if kind == FileKind::Broken {
             let what = format!("module `{}`", decl.name);
-            return self.fail(broken_link(file, decl.line, &what, path));
+            return self.fail_if(reach.certain, broken_link(file, decl.line, &what, path));
         }
         if kind == FileKind::Missing {
             let reason = format!("module `{}`: {} does not exist", decl.name, path.display());
-            return self.missing(certain, file, decl.line, reason, [path.to_path_buf()]);
+            return self.missing(reach.certain, file, decl.line, reason, [path.to_path_buf()]);
         }
-        self.visit_source(path, &module, file, 0)
+        let reach = Reach { depth: 0, ..reach };
+        self.visit_source(path, &module, file, reach)
     }
 }

@@ -72,6 +72,12 @@ impl<'w> WalkScope<'w> {
         }
     }
 
+    /// `text` as `unresolved` reasons show it: the paths below the workspace root it names
+    /// relative to it, as the model names every file.
+    pub fn shown_text(&self, text: &str) -> String {
+        text.replace(&format!("{}/", self.workspace.root.display()), "")
+    }
+
     /// The build-script unit of the package in `package_dir`, if it has one.
     pub fn build_script(&self, package_dir: &Path) -> Option<&PlannedUnit> {
         self.scripts.get(package_dir)

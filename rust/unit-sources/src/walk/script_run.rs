@@ -49,7 +49,13 @@ pub(crate) fn script_run(
     sources: &BTreeSet<PathBuf>,
 ) -> ScriptRun {
     let script = &unit.root_file;
-    let analysis = build_script::analyse(sources, script, &unit.package_dir, reads);
+    let analysis = build_script::analyse(
+        sources,
+        script,
+        &unit.package_dir,
+        unit.lexing_edition(),
+        reads,
+    );
     let mut files = BTreeSet::new();
     let mut unresolved = analysis.widened;
     let mut inputs = BTreeSet::new();

@@ -385,7 +385,7 @@ fn configuration_flags(
         &package.lint_flags,
     ));
     if test {
-        if build.harness {
+        if unit.harness {
             flags.push("--test".into());
         } else {
             flags.extend(["--cfg".to_string(), "test".to_string()]);

@@ -131,7 +131,6 @@ fn planned<'d>(
     dep_ids.dedup();
     let build = UnitBuild {
         package: Arc::clone(&share.facts),
-        harness: has_harness(&share.harness_off, &unit.target.name, node.kind),
         proc_macro: unit.target.kind.iter().any(|k| k == "proc-macro"),
         profile: None,
         host: node.host,
@@ -143,6 +142,8 @@ fn planned<'d>(
     PlannedUnit {
         target: unit.target.name.clone(),
         kind: node.kind,
+        harness: node.kind.is_test_harness()
+            && has_harness(&share.harness_off, &unit.target.name, node.kind),
         crate_types: node
             .kind
             .crate_types(&unit.target.crate_types)
@@ -169,6 +170,7 @@ fn package_unit(share: &PackageShare, id: UnitId) -> PlannedUnit {
         version: package.version.to_string(),
         target: String::new(),
         kind: UnitKind::Lib,
+        harness: false,
         crate_types: Vec::new(),
         edition: String::new(),
         root_file: PathBuf::new(),
@@ -258,7 +260,6 @@ fn broken_unit(
     let declared: Vec<String> = target.crate_types.iter().map(|c| c.to_string()).collect();
     let build = UnitBuild {
         package: Arc::clone(&share.facts),
-        harness: has_harness(&share.harness_off, &target.name, kind),
         proc_macro: false,
         profile: None,
         host: false,
@@ -271,6 +272,7 @@ fn broken_unit(
     PlannedUnit {
         target: target.name.clone(),
         kind,
+        harness: kind.is_test_harness() && has_harness(&share.harness_off, &target.name, kind),
         crate_types: kind
             .crate_types(&declared)
             .into_iter()

@@ -8,12 +8,15 @@ use crate::fs::observation::FileKind;
 use crate::fs::source_cache::SourceCache;
 use crate::model::unit_id::{UnitId, UnitKind};
 use crate::model::Selection;
+use crate::syntax::Edition;
 use crate::workspace::metadata::{LocalPackage, Workspace};
-use crate::workspace::package_facts::{package_dir, source_key, PackageFacts};
+use crate::workspace::package_facts::{
+    has_harness, package_dir, source_key, without_harness, PackageFacts,
+};
 use crate::workspace::profile::Profile;
 use crate::{Error, FeatureSelection};
 use cargo_metadata::{DependencyKind, Package, PackageId, Target};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -25,6 +28,10 @@ pub(crate) struct PlannedUnit {
     pub version: String,
     pub target: String,
     pub kind: UnitKind,
+    /// Whether rustc gets `--test`, libtest's harness, which compiles `#[test]` and `#[bench]`
+    /// items: a test harness kind unless its manifest says `harness = false` (cargo then
+    /// passes `--cfg test` alone).
+    pub harness: bool,
     pub crate_types: Vec<String>,
     pub edition: String,
     pub root_file: PathBuf,
@@ -50,12 +57,17 @@ pub(crate) struct PlannedUnit {
     pub build: Option<UnitBuild>,
 }
 
+impl PlannedUnit {
+    /// The edition rustc lexes the unit's sources in.
+    pub fn lexing_edition(&self) -> Edition {
+        Edition::from_cargo(&self.edition)
+    }
+}
+
 /// The build-related plan of one unit (scans with dependencies).
 #[derive(Debug, Clone)]
 pub(crate) struct UnitBuild {
     pub package: Arc<PackageFacts>,
-    /// For tests and benches: whether rustc builds the libtest harness (`harness = true`).
-    pub harness: bool,
     /// Whether the target is a proc-macro (its test harness too): cargo then passes
     /// `--extern proc_macro`.
     pub proc_macro: bool,
@@ -225,6 +237,8 @@ struct PackagePlan<'p> {
     /// The build-script runs its own build script's run waits for
     /// ([`PackageIndex::linked_runs`]).
     linked_runs: Vec<UnitId>,
+    /// The targets declared with `harness = false` (members only).
+    harness_off: HashSet<(String, String)>,
 }
 
 impl<'p> PackagePlan<'p> {
@@ -249,6 +263,15 @@ impl<'p> PackagePlan<'p> {
         .collect();
         let script = package.targets.iter().find(|t| t.is_custom_build());
         let script_unit = |kind| script.map(|t| UnitId::new(prefix, kind, &t.name));
+        let harness_off = if local.member {
+            cache
+                .text(package.manifest_path.as_std_path())
+                .and_then(|text| text.parse::<toml::Table>().ok())
+                .map(|manifest| without_harness(&manifest))
+                .unwrap_or_default()
+        } else {
+            HashSet::new()
+        };
         Ok(PackagePlan {
             local,
             prefix,
@@ -260,6 +283,7 @@ impl<'p> PackagePlan<'p> {
             compile_script: script_unit(UnitKind::BuildScript),
             run_script: script_unit(UnitKind::BuildScriptRun),
             linked_runs: index.linked_runs(local),
+            harness_off,
         })
     }
 
@@ -288,6 +312,7 @@ impl<'p> PackagePlan<'p> {
             version: package.version.to_string(),
             target: target.name.clone(),
             kind,
+            harness: kind.is_test_harness() && has_harness(&self.harness_off, &target.name, kind),
             crate_types: kind
                 .crate_types(&declared)
                 .into_iter()

@@ -6,15 +6,23 @@
 //! The rendering lists `files`, then `env`, `outDirIncludes`, `unresolved` (`file:line:
 //! reason`) and `error` when they are not empty.
 
-use crate::walk::standalone::walk_lib;
+use crate::walk::standalone::{walk_standalone, Standalone};
 use expect_test::{expect, Expect};
 use std::fmt::Write;
 
+mod editions;
+mod errors;
 mod syntax;
 
 /// Writes `fixture` into a fresh directory (a bare `Cargo.toml` is added when the fixture has
 /// none), walks it with `features` and compares the rendered answer with `expected`.
 fn check_with_features(fixture: &str, features: &[&str], expected: Expect) {
+    check_unit(fixture, &Standalone::lib(features), expected);
+}
+
+/// Writes `fixture` into a fresh directory (a bare `Cargo.toml` is added when the fixture has
+/// none), walks it as `how` says and compares the rendered answer with `expected`.
+fn check_unit(fixture: &str, how: &Standalone<'_>, expected: Expect) {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let mut files = Vec::new();
     for block in fixture.split("//- /").skip(1) {
@@ -30,7 +38,7 @@ fn check_with_features(fixture: &str, features: &[&str], expected: Expect) {
         std::fs::create_dir_all(path.parent().expect("a parent")).expect("create");
         std::fs::write(path, text).expect("write");
     }
-    let rendered = match walk_lib(dir.path(), features) {
+    let rendered = match walk_standalone(dir.path(), how) {
         Ok(sources) => {
             let mut out = String::new();
             for file in &sources.files {

@@ -2,7 +2,10 @@
 //! against inline snapshots (`UPDATE_EXPECT=1 cargo test -p rust-unit-sources-tests --test
 //! fixture_snapshots` rewrites them). Each case is one of
 //! [`rust_unit_sources_tests::snapshots::SNAPSHOT_CASES`], which `cli.rs` checks the CLI's
-//! JSON against, so these lists are the CLI's too.
+//! JSON against, so these lists are the CLI's too. The fixtures of units that cannot be built
+//! (and of those that only look so) are in `broken_units.rs`.
+
+mod broken_units;
 
 use expect_test::{expect, Expect};
 use rust_unit_sources_tests::fixture;
@@ -503,40 +506,6 @@ fn includes_named_by_build_script_variables() {
           env: DATA_FILE GENERATED_RS
           outDirIncludes: unknown
           unresolved: src/lib.rs:3: include of `env!("GENERATED_RS")`, a path which the package's build script computes (cargo:rustc-env); widened to every file named `generated.rs` below ./
-    "#]],
-    );
-}
-
-#[test]
-fn broken_targets_carry_their_errors_and_leave_the_others_alone() {
-    check(
-        "broken-targets",
-        &[],
-        expect![[r#"
-        broken-targets/bin-test/broken-targets
-          src/main.rs
-        broken-targets/bin-test/stale
-          src/bin/renamed.rs
-          error: $ROOT/Cargo.toml:11: bin `stale`: $ROOT/src/bin/renamed.rs does not exist
-        broken-targets/bin/broken-targets
-          src/main.rs
-        broken-targets/bin/stale
-          src/bin/renamed.rs
-          error: $ROOT/Cargo.toml:11: bin `stale`: $ROOT/src/bin/renamed.rs does not exist
-        broken-targets/example/excluded
-          examples/excluded.rs
-          error: $ROOT/Cargo.toml:15: example `excluded`: $ROOT/examples/excluded.rs does not exist
-        broken-targets/lib-test/broken_targets
-          src/greet.rs
-          src/lib.rs
-        broken-targets/lib/broken_targets
-          src/greet.rs
-          src/lib.rs
-        broken-targets/test/needs-common
-          tests/common.rs
-          tests/common/mod.rs
-          tests/needs_common.rs
-          error: $ROOT/tests/needs_common.rs:2: module `common`: neither common.rs nor common/mod.rs exists
     "#]],
     );
 }
