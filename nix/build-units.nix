@@ -83,14 +83,27 @@
   # it is not built again. Needs `experimental-features = ca-derivations` (nix.conf) or
   # `--extra-experimental-features ca-derivations`.
   contentAddressed ? false
+, # Incremental mode, for the edit-compile loop on your own machine (never for CI artefacts or
+  # binary caches): an absolute directory outside the store (a string), e.g.
+  # "/var/cache/rust-unit-sources/incremental", where each unit cargo compiles incrementally
+  # (`build.profile.incremental`: the `dev` profile's members) keeps rustc's `-C incremental`
+  # state across builds. Its derivations, and those depending on them, are named
+  # `…-incremental` and differ from the pure ones. With the sandbox on, the directory must be
+  # in `extra-sandbox-paths` and writable by the build users (README, "Incremental mode").
+  # null (default): every build starts from nothing.
+  incremental ? null
 }:
 let
   units = model.units;
   lines = builtins.concatStringsSep "\n";
+  modes = import ./builder/incremental.nix {
+    inherit units incremental contentAddressed rustc lines;
+    buildOf = id: buildOf id units.${id};
+  };
   searchPath = dirs: builtins.concatStringsSep ":" dirs;
 
   # The attributes making a derivation content-addressed, when asked for.
-  contentAddressing =
+  contentAddressing = modes.contentAddressing (
     if contentAddressed then
       {
         __contentAddressed = true;
@@ -98,7 +111,8 @@ let
         outputHashAlgo = "sha256";
       }
     else
-      { };
+      { }
+  );
 
   derivationOf =
     { name, script, env }:
@@ -120,9 +134,11 @@ let
         }
       );
 
-  # What every builder gets: the toolchain and the host tools and libraries.
+  # What every builder gets: the toolchain and the host tools and libraries. A unit compiled
+  # (or run) for the host (`unit.host`: build scripts, proc-macros and what they link) gets the
+  # host's triple and, as with `cargo build --target`, none of `rustflags`.
   toolEnv = {
-    inherit rustc target;
+    inherit rustc;
     # rustc on PATH too: proc-macros and build scripts may run it (cargo's test macros do).
     PATH = searchPath (map (d: "${d}/bin") nativeBuildInputs ++ [ (dirOf rustc) path ]);
     PKG_CONFIG_PATH = searchPath (
@@ -136,10 +152,29 @@ let
     CPATH = searchPath (map (d: "${d}/include") buildInputs);
     LIBRARY_PATH = searchPath (map (d: "${d}/lib") buildInputs);
     linker = if linker == null then "" else linker;
-    rustflags = lines rustflags;
   };
+  platformOf =
+    host': if host' then { target = host; rustflags = ""; } else { inherit target; rustflags = lines rustflags; };
+  unitPlatform = unit: platformOf (unit.host or false);
 
-  drvName = id: builtins.replaceStrings [ "/" "@" "+" ] [ "-" "-" "-" ] id;
+  # A derivation's name: the unit's id without a `dev` variant tag, which only tells the
+  # `--all-targets` build's unit from `cargo build`'s in the model (each build holds one of
+  # them): a unit whose configuration stays the same keeps its derivation when a change
+  # elsewhere makes the two builds differ.
+  drvName =
+    id:
+    let
+      parts = builtins.filter builtins.isString (builtins.split "/" id);
+      variant = builtins.filter (t: builtins.isString t && t != "dev") (
+        builtins.split "-" (builtins.elemAt parts 3)
+      );
+      base = builtins.concatStringsSep "/" (
+        [ (builtins.elemAt parts 0) (builtins.elemAt parts 1) (builtins.elemAt parts 2) ]
+        ++ (if variant == [ ] then [ ] else [ (builtins.concatStringsSep "-" variant) ])
+      );
+      named = if builtins.length parts > 3 then base else id;
+    in
+    builtins.replaceStrings [ "/" "@" "+" ] [ "-" "-" "-" ] named;
   buildOf =
     id: unit:
       unit.build
@@ -148,11 +183,18 @@ let
 
   ofKind = kind: unit: builtins.filter (dep: units.${dep}.kind == kind) unit.deps;
 
-  # The target's cfgs as build scripts' CARGO_CFG_* variables (rustc --print cfg, once).
-  targetInfo = derivationOf {
-    name = "rust-target-info-${target}";
-    script = ./builder/target-info.sh;
-    env = toolEnv;
+  # A platform's cfgs as build scripts' CARGO_CFG_* variables (rustc --print cfg, once per
+  # platform: the target's, and the host's for build scripts run for the host).
+  targetInfoOf =
+    host':
+    derivationOf {
+      name = "rust-target-info-${(platformOf host').target}";
+      script = ./builder/target-info.sh;
+      env = toolEnv // platformOf host';
+    };
+  targetInfos = {
+    target = targetInfoOf false;
+    host = targetInfoOf true;
   };
 
   # A library unit's linkable output, for --extern (null when its crate types link nothing).
@@ -187,11 +229,13 @@ let
           "bin";
     in
     derivationOf {
-      name = drvName id;
+      name = drvName id + modes.nameSuffix id;
       script = ./builder/compile.sh;
       env =
         toolEnv
+        // unitPlatform unit
         // build.env
+        // modes.compileEnv id (drvName id) (unitPlatform unit)
         // {
           src = unitSrc { inherit root unit; };
           packageDir = library.packageDir unit;
@@ -226,18 +270,21 @@ let
   run =
     id: unit:
     derivationOf {
-      name = drvName id;
+      name = drvName id + modes.nameSuffix id;
       script = ./builder/run-build-script.sh;
       env =
         toolEnv
+        // unitPlatform unit
         // (buildOf id unit).env
+        // modes.runEnv id
         // {
           src = unitSrc { inherit root unit; };
           packageDir = library.packageDir unit;
           buildScript = "${built.${builtins.head (ofKind "build-script" unit)}}";
           # The runs of the dependencies with `links`, whose metadata becomes DEP_* here.
           depRuns = lines (map (dep: "${built.${dep}}") (ofKind "build-script-run" unit));
-          inherit targetInfo host rustdoc;
+          targetInfo = if unit.host or false then targetInfos.host else targetInfos.target;
+          inherit host rustdoc;
           cargo = if cargo == null then "" else cargo;
         }
         // overrides unit;

@@ -9,7 +9,7 @@
   The types the functions' `# Type` sections name:
 
   - `Model`: what both loaders return, the schema's attribute set
-  `{ version = 3; root; units; }`, with `root` the workspace directory as an absolute
+  `{ version = 4; root; units; }`, with `root` the workspace directory as an absolute
     *string* (what the plugin returns; for `fromFile`, the directory `units.nix` names,
   resolved against the file's own directory). Units from `units.nix` have no `hash` unless
   it was generated with `--hashes`.

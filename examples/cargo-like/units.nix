@@ -5,7 +5,7 @@
 # Check it is current (CI, hooks):  cargo unit-sources generate --check
 # Paths are relative to this file's directory; units omit `hash` (add --hashes for it).
 {
-  version = 3;
+  version = 4;
   units = {
     "cargo-like/bench/resolve" = {
       crateTypes = [

@@ -9,6 +9,11 @@
 #   buildScriptRun  the output of the package's build-script-run unit, or empty
 #   linkLibs      non-empty when the package's rustc-link-lib lines apply
 #   linkArgs      which rustc-link-arg lines apply (all, bins, bin=<name>, …), one per line
+#   incremental   empty, or the state directory of the incremental mode, with incrementalKey,
+#                 incrementalIdentity and incrementalScript (nix/builder/incremental.sh): then
+#                 rustc reads the sources, the build script's OUT_DIR and the libraries built
+#                 in this mode, and writes its outputs, at fixed paths in the unit's state,
+#                 copied from and to the store
 #   and the variables of the model's build.env (CARGO_PKG_*, CARGO_CRATE_NAME, …).
 # Output: $out/lib/… (libraries), $out/bin/<binName>, or $out/build-script; for libraries also
 # $out/deps (the directories of this library and everything it links, for -L dependency=)
@@ -29,10 +34,19 @@ $rustflags
 FLAGS
 if [ -n "$linker" ]; then set -- "$@" -C "linker=$linker"; fi
 
+# Where rustc reads the sources and the build script's OUT_DIR (runOut, exported by runEnv)
+# and writes its outputs: the store paths, or, in the incremental mode, fixed paths.
+srcDir=$src outDir=$out runOut=$buildScriptRun/out runEnv=$buildScriptRun/env
+case "$output" in lib | bin) outSub=$output ;; *) outSub= ;; esac
+if [ -n "${incremental:-}" ]; then
+  . "$incrementalScript"
+  incremental_enter
+fi
+
 search="$TMPDIR/link-search"
 : > "$search"
 if [ -n "$buildScriptRun" ]; then
-  . "$buildScriptRun/env"
+  . "$runEnv"
   while IFS= read -r arg; do set -- "$@" "$arg"; done < "$buildScriptRun/args"
   cat "$buildScriptRun/link-search" >> "$search"
   if [ -n "$linkLibs" ]; then
@@ -52,29 +66,35 @@ for dep in $libDeps; do
   cat "$dep/link-search" >> "$search"
 done
 awk '!seen[$0]++' "$deps" > "$deps.unique"
-while IFS= read -r dir; do set -- "$@" -L "dependency=$dir"; done < "$deps.unique"
+rustcDeps=$deps.unique
+if [ -n "${incremental:-}" ]; then incremental_relocate "$deps.unique"; fi
+while IFS= read -r dir; do set -- "$@" -L "dependency=$dir"; done < "$rustcDeps"
 awk '!seen[$0]++' "$search" > "$search.unique"
 while IFS= read -r dir; do set -- "$@" -L "$dir"; done < "$search.unique"
 for extern in $externs; do set -- "$@" --extern "$extern"; done
 # Outputs that depend on content, not on store paths: the source (and the build script's
 # OUT_DIR) under fixed names in debug info, panic locations and file!().
-set -- "$@" --remap-path-prefix "$src=/rust-unit-sources/src"
+set -- "$@" --remap-path-prefix "$srcDir=/rust-unit-sources/src"
 if [ -n "$buildScriptRun" ]; then
-  set -- "$@" --remap-path-prefix "$buildScriptRun/out=/rust-unit-sources/out-dir"
+  set -- "$@" --remap-path-prefix "$runOut=/rust-unit-sources/out-dir"
 fi
 
 case "$output" in
   lib)
-    mkdir -p "$out/lib"
+    mkdir -p "$out/lib" "$outDir/lib"
     cp "$deps.unique" "$out/deps"
     cp "$search.unique" "$out/link-search"
-    set -- "$@" --out-dir "$out/lib"
+    set -- "$@" --out-dir "$outDir/lib"
     ;;
-  bin) mkdir -p "$out/bin"; set -- "$@" -o "$out/bin/$binName" ;;
-  build-script) set -- "$@" -o "$out/build-script" ;;
+  bin) mkdir -p "$outDir/bin"; set -- "$@" -o "$outDir/bin/$binName" ;;
+  build-script) set -- "$@" -o "$outDir/build-script" ;;
   *) echo "compile.sh: unknown output $output" >&2; exit 1 ;;
 esac
 
 # As cargo for a path package: from the workspace root, the source file relative to it.
-cd "$src"
+cd "$srcDir"
+if [ -n "${incremental:-}" ]; then
+  incremental_compile "$rustc" "$rootFile" --target "$target" "$@"
+  exit 0
+fi
 exec "$rustc" "$rootFile" --target "$target" "$@"

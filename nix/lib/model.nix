@@ -51,7 +51,7 @@ in
     modelVersion :: Int
     ```
   */
-  modelVersion = 3;
+  modelVersion = 4;
 
   /**
     The model of a workspace, from `builtins.rustUnitSources` (the plugin must be loaded:
@@ -83,7 +83,7 @@ in
     (fromPlugin ./.).units."app/bin/app".files
     => [ "src/main.rs" "src/cli.rs" ]
     fromPlugin { src = ./.; dependencies = true; }
-    => { version = 3; root = "/home/me/ws"; units = { … }; }
+    => { version = 4; root = "/home/me/ws"; units = { … }; }
     ```
 
     :::
@@ -122,7 +122,7 @@ in
     (fromFile ./units.nix).root
     => "/nix/store/…-source"   # in a flake; the workspace's directory outside one
     fromFile ./old-units.nix
-    => error: rust-unit-sources: fromFile: /…/old-units.nix: model version 2 is not supported; this library reads version 3
+    => error: rust-unit-sources: fromFile: /…/old-units.nix: model version 3 is not supported; this library reads version 4
     ```
 
     :::
@@ -166,8 +166,8 @@ in
     ## `withoutHashes` usage example
 
     ```nix
-    withoutHashes { version = 3; root = "/ws"; units.a = { files = [ ]; hash = "…"; }; }
-    => { version = 3; root = "/ws"; units.a = { files = [ ]; }; }
+    withoutHashes { version = 4; root = "/ws"; units.a = { files = [ ]; hash = "…"; }; }
+    => { version = 4; root = "/ws"; units.a = { files = [ ]; }; }
     ```
 
     :::

@@ -1,11 +1,12 @@
 /**
-  Selecting units: the sorted ids of a model's units by package, kind and target
+  Selecting units: the sorted ids of a model's units by package, kind, target and build
   (`unitsOfPackage`, `unitsOfKind`, `selectUnits`), and the units a unit needs built first
   (`depClosure`). Part of the library `nix/default.nix` exports.
 */
 { internal, self }:
 let
   inherit (builtins)
+    any
     attrNames
     filter
     genericClosure
@@ -92,12 +93,16 @@ in
 
     `criteria`
 
-    : `{ package ? null; kind ? null; target ? null; }`, compared with the units' fields.
+    : `{ package ? null; kind ? null; target ? null; selection ? null; }`, compared with the
+      units' fields; `selection` (`"build"`: what `cargo build --workspace` builds,
+      `"all-targets"`: what `cargo build --workspace --all-targets` builds) with their
+      `selections`, which only a scan with dependencies gives (a unit without them matches
+      any).
 
     # Type
 
     ```
-    selectUnits :: Model -> { package :: String | [String] ? null; kind :: String | [String] ? null; target :: String | [String] ? null; } -> [Id]
+    selectUnits :: Model -> { package :: String | [String] ? null; kind :: String | [String] ? null; target :: String | [String] ? null; selection :: String | [String] ? null; } -> [Id]
     ```
 
     # Examples
@@ -106,6 +111,8 @@ in
 
     ```nix
     selectUnits model { package = "app"; kind = [ "bin" "lib" ]; }
+    => [ "app/bin/app" "app/lib/app" ]
+    selectUnits model { package = "app"; selection = "build"; }
     => [ "app/bin/app" "app/lib/app" ]
     ```
 
@@ -116,6 +123,7 @@ in
     { package ? null
     , kind ? null
     , target ? null
+    , selection ? null
     }:
     filter
       (
@@ -123,7 +131,10 @@ in
         let
           unit = model.units.${id};
         in
-        matches package unit.package && matches kind unit.kind && matches target unit.target
+        matches package unit.package
+        && matches kind unit.kind
+        && matches target unit.target
+        && (!(unit ? selections) || any (matches selection) unit.selections || selection == null)
       )
       (attrNames model.units);
 

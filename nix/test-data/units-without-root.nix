@@ -1,5 +1,5 @@
 # A model without `root` (tests.nix: fromFile sets it to this file's directory).
 {
-  version = 3;
+  version = 4;
   units = { };
 }

@@ -1,7 +1,7 @@
 # A small model for tests.nix: its `root` (relative: the `nix/` directory) holds the files its
 # units list, so that sources can be computed from it. `broken` has an error.
 {
-  version = 3;
+  version = 4;
   root = "..";
   units = {
     "lib/lib/lib" = {

@@ -37,8 +37,21 @@ pub const PLUGIN_OVERHEAD_HEADING: &str = "## The plugins' overhead per evaluati
 /// `tests/tests/early_cutoff.rs` asserts, kept by `rebuild-bench`).
 pub const EARLY_CUTOFF_HEADING: &str = "## Early cutoff: content-addressed units";
 
+/// The heading of the section of `docs/rebuilds.md` on what asking cargo for its plan costs
+/// (written by `seed-proof --plan-cost`, kept by `rebuild-bench`).
+pub const PLAN_COST_HEADING: &str = "## What cargo's plan costs a scan";
+
+/// The heading of the incremental mode's section of `docs/rebuilds.md` (written by
+/// `seed-proof --incremental`, kept by `rebuild-bench`).
+pub const INCREMENTAL_HEADING: &str = "## Incremental mode on the seed: cargo 0.96.0's workspace";
+
 /// The sections of `docs/rebuilds.md` that other commands than `rebuild-bench` write.
-pub const KEPT_HEADINGS: [&str; 2] = [EARLY_CUTOFF_HEADING, SEED_PROOF_HEADING];
+pub const KEPT_HEADINGS: [&str; 4] = [
+    EARLY_CUTOFF_HEADING,
+    SEED_PROOF_HEADING,
+    PLAN_COST_HEADING,
+    INCREMENTAL_HEADING,
+];
 
 /// `report` (the rebuild bench's part of `docs/rebuilds.md`) followed by the sections of
 /// `old`, the file as it was, under [`KEPT_HEADINGS`], in that order, where it has them.

@@ -12,6 +12,7 @@ pub mod rebuilds;
 pub mod snapshots;
 pub mod sshd;
 pub mod stores;
+pub mod unit_graph;
 
 use serde_json::Value;
 use std::ffi::OsStr;

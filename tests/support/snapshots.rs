@@ -1,12 +1,12 @@
-//! The scan's answer as text, for the inline snapshots of `tests/tests/fixture_snapshots.rs`,
+//! The scan's answer as text, for the inline snapshots of `tests/tests/fixture_snapshots/`,
 //! and the scan cases those snapshots cover, which `tests/tests/cli.rs` checks the CLI against.
 
 use rust_unit_sources::{Model, ScanOptions};
 use std::fmt::Write;
 use std::path::Path;
 
-/// Every `(workspace, scan flags)` case that `fixture_snapshots.rs` renders: the workspace is a
-/// directory of `tests/fixtures/` ([`crate::fixture`]), the flags are the
+/// Every `(workspace, scan flags)` case that the `fixture_snapshots` suite renders: the
+/// workspace is a directory of `tests/fixtures/` ([`crate::fixture`]), the flags are the
 /// CLI's (see [`scan_options`]). `cli.rs` checks that the CLI's JSON for each is the library's
 /// model, so the snapshots speak for the CLI too.
 pub const SNAPSHOT_CASES: &[(&str, &[&str])] = &[

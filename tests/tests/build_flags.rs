@@ -1,20 +1,22 @@
 //! The model's `build` field against cargo's own rustc invocations. For each fixture with
-//! vendored crates and each profile, cargo builds every unit (`cargo build --workspace --lib
-//! --bins --examples --tests --profile <p>`) through a `RUSTC_WRAPPER` that records each
-//! rustc invocation's arguments and environment, and every compiled unit of the model
-//! (`--dependencies --profile <p>`) is matched with cargo's compilations of it:
+//! vendored crates, each profile and each build the model holds, cargo builds it (`cargo build
+//! --workspace [--all-targets] --target <host> --profile <p>`) through a `RUSTC_WRAPPER` that
+//! records each rustc invocation's arguments and environment, and every compiled unit of the
+//! model in that build (`--dependencies --profile <p>`, its `selections`) is matched with
+//! cargo's compilation of it (by source file, test harness or not, crate name, platform and
+//! features):
 //! - `rustcFlags` equal cargo's arguments, in cargo's order, but for what the builder adds
-//!   itself (the source file, `--out-dir`, `-L`, `--extern` paths, `-C incremental`, the
-//!   error format, `--emit`), `-C extra-filename` (output file names are the builder's), the
-//!   flags from the package's build-script run (cargo appends them after `-L dependency=`; the
-//!   builder takes them from the run's output) and `-C metadata`'s value (the model's is
-//!   independent of the machine, cargo's hashes its own inputs);
+//!   itself (the source file, `--out-dir`, `-L`, `--extern` paths, `--target`, `-C
+//!   incremental`, the error format, `--emit`), `-C extra-filename` (output file names are the
+//!   builder's), the flags from the package's build-script run (cargo appends them after `-L
+//!   dependency=`; the builder takes them from the run's output) and `-C metadata`'s value
+//!   (the model's is independent of the machine, cargo's hashes its own inputs);
 //! - every variable of `build.env` has the value cargo set;
-//! - the departures docs/schema.md describes are exactly those listed in `departures`.
+//! - cargo compiles nothing the model lacks, and the model nothing cargo does not compile.
 //!
-//! Also: `-C metadata` is unique in a build, and the same wherever the workspace lies.
+//! Also: `-C metadata` is unique in the model, and the same wherever the workspace lies.
 
-use rust_unit_sources_tests::rebuilds::CARGO_BUILD_EVERY_UNIT;
+use rust_unit_sources_tests::unit_graph::SELECTIONS;
 use rust_unit_sources_tests::{cli_model, copy_tree, fixture, host_triple};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -38,8 +40,8 @@ struct Invocation {
 }
 
 /// A compilation's identity: its source file, whether it is a test harness (`--test` or
-/// `--cfg test`), its crate name.
-type Key = (PathBuf, bool, String);
+/// `--cfg test`), its crate name, whether it is for the host (no `--target`), its features.
+type Key = (PathBuf, bool, String, bool, Vec<String>);
 
 /// `args` without what the model leaves to the builder (see the module docs), a flag and its
 /// value as one string (`-C opt-level=3`); the source file separately.
@@ -108,17 +110,28 @@ fn normalize(args: &[String]) -> (Option<String>, Vec<String>) {
     (source, flags)
 }
 
-fn key(source: &Path, flags: &[String], crate_name: &str) -> Key {
+fn key(source: &Path, flags: &[String], crate_name: &str, host: bool) -> Key {
     let test = flags.iter().any(|f| f == "--test" || f == "--cfg test");
     let source = source.canonicalize().expect("the source file exists");
-    (source, test, crate_name.to_string())
+    let mut features: Vec<String> = flags
+        .iter()
+        .filter(|f| f.starts_with("--cfg feature="))
+        .cloned()
+        .collect();
+    features.sort();
+    (source, test, crate_name.to_string(), host, features)
 }
 
-/// cargo's compilations of `workspace` under `profile`, by key.
-fn cargo_invocations(workspace: &Path, profile: &str) -> BTreeMap<Key, Vec<Invocation>> {
-    let records = workspace.join("target/rustc-records");
+/// cargo's compilations of `workspace` for the build `flags` selects, under `profile`, by key.
+fn cargo_invocations(
+    workspace: &Path,
+    profile: &str,
+    flags: &[&str],
+) -> BTreeMap<Key, Vec<Invocation>> {
+    let scratch = tempfile::tempdir().unwrap();
+    let records = scratch.path().join("rustc-records");
     std::fs::create_dir_all(&records).unwrap();
-    let wrapper = workspace.join("target/record-rustc");
+    let wrapper = scratch.path().join("record-rustc");
     std::fs::write(&wrapper, WRAPPER).unwrap();
     let made = Command::new("chmod")
         .arg("+x")
@@ -127,10 +140,12 @@ fn cargo_invocations(workspace: &Path, profile: &str) -> BTreeMap<Key, Vec<Invoc
         .unwrap();
     assert!(made.success());
     let output = Command::new("cargo")
-        .args(CARGO_BUILD_EVERY_UNIT)
-        .args(["--offline", "--profile", profile])
+        .args(["build", "--workspace", "--offline", "--profile", profile])
+        .args(["--target", &host_triple()])
+        .args(flags)
         .env("RUSTC_WRAPPER", &wrapper)
         .env("RUSTC_RECORD_DIR", &records)
+        .env("CARGO_TARGET_DIR", scratch.path().join("target"))
         .current_dir(workspace)
         .output()
         .unwrap();
@@ -162,6 +177,7 @@ fn cargo_invocations(workspace: &Path, profile: &str) -> BTreeMap<Key, Vec<Invoc
         let Some(crate_name) = crate_name.filter(|n| n != "___") else {
             continue;
         };
+        let host = !args.iter().any(|a| a == "--target");
         let (source, flags) = normalize(args);
         let mut env_path = path.clone().into_os_string();
         env_path.push(".env");
@@ -174,36 +190,11 @@ fn cargo_invocations(workspace: &Path, profile: &str) -> BTreeMap<Key, Vec<Invoc
             .collect();
         let source = cwd.join(source.expect("a source file"));
         found
-            .entry(key(&source, &flags, &crate_name))
+            .entry(key(&source, &flags, &crate_name, host))
             .or_default()
             .push(Invocation { flags, env });
     }
     found
-}
-
-/// What cargo's flags have beyond the model's, and the reverse (as multisets).
-fn difference(model: &[String], cargo: &[String]) -> (Vec<String>, Vec<String>) {
-    let mut cargo_only = cargo.to_vec();
-    let mut model_only = Vec::new();
-    for flag in model {
-        match cargo_only.iter().position(|c| c == flag) {
-            Some(i) => {
-                cargo_only.remove(i);
-            }
-            None => model_only.push(flag.clone()),
-        }
-    }
-    (cargo_only, model_only)
-}
-
-/// How the model departs from cargo for one unit (docs/schema.md, "Building").
-#[derive(Debug, PartialEq)]
-enum Departure {
-    /// cargo compiles the unit twice (for the host and for the target, or with and without
-    /// `panic = "abort"`); the model's flags are those of one of them.
-    CompiledTwice,
-    /// cargo's flags have these beyond the model's.
-    CargoAlso(Vec<String>),
 }
 
 /// The model of `workspace` with dependencies under `profile`.
@@ -223,9 +214,9 @@ fn model(workspace: &Path, profile: &str) -> Value {
     )
 }
 
-/// Compares the model of a copy of `fixture_name` under `profile` with cargo's compilations;
-/// returns the departures found, by unit id.
-fn departures(fixture_name: &str, profile: &str) -> BTreeMap<String, Departure> {
+/// Compares the model of a copy of `fixture_name` under `profile` with cargo's compilations
+/// in each build; returns what differs, one line each.
+fn mismatches(fixture_name: &str, profile: &str) -> Vec<String> {
     let scratch = tempfile::tempdir().unwrap();
     let workspace = scratch.path().join("ws");
     copy_tree(&fixture(fixture_name), &workspace);
@@ -235,126 +226,101 @@ fn departures(fixture_name: &str, profile: &str) -> BTreeMap<String, Departure> 
         self::model(&fixture(fixture_name), profile)["units"],
         "{fixture_name} ({profile}): the model, `build` included, is the same in another directory"
     );
-    let mut cargo = cargo_invocations(&workspace, profile);
-    let mut found = BTreeMap::new();
+    let units = model["units"].as_object().unwrap();
     let mut metadata = BTreeSet::new();
-    for (id, unit) in model["units"].as_object().unwrap() {
-        if unit["kind"] == "build-script-run" {
-            continue;
-        }
-        let build = &unit["build"];
+    for (id, unit) in units
+        .iter()
+        .filter(|(_, u)| u["kind"] != "build-script-run")
+    {
         assert!(
-            metadata.insert(build["metadata"].as_str().unwrap().to_string()),
+            metadata.insert(unit["build"]["metadata"].as_str().unwrap().to_string()),
             "{id}: -C metadata is unique"
         );
-        let flags: Vec<String> = build["rustcFlags"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f.as_str().unwrap().to_string())
-            .collect();
-        let (_, flags) = normalize(&flags);
-        let source = workspace.join(unit["rootFile"].as_str().unwrap());
-        let key = key(&source, &flags, build["crateName"].as_str().unwrap());
-        let invocations = cargo
-            .remove(&key)
-            .unwrap_or_else(|| panic!("{fixture_name} ({profile}): cargo did not compile {id}"));
-        let same: Vec<&Invocation> = invocations.iter().filter(|i| i.flags == flags).collect();
-        match (invocations.len(), same.len()) {
-            (1, 1) => {}
-            (2, 1) => {
-                found.insert(id.clone(), Departure::CompiledTwice);
+    }
+    let mut found = Vec::new();
+    for (selection, flags) in SELECTIONS {
+        let mut cargo = cargo_invocations(&workspace, profile, flags);
+        let at = format!("{fixture_name} ({profile}, {selection})");
+        for (id, unit) in units {
+            let in_build = unit["selections"]
+                .as_array()
+                .is_some_and(|s| s.iter().any(|s| s == selection));
+            if unit["kind"] == "build-script-run" || !in_build {
+                continue;
             }
-            (1, 0) => {
-                let (cargo_only, model_only) = difference(&flags, &invocations[0].flags);
-                assert_eq!(
-                    model_only,
-                    Vec::<String>::new(),
-                    "{fixture_name} ({profile}) {id}: flags cargo does not pass (cargo's: {:?})",
-                    invocations[0].flags
-                );
-                found.insert(id.clone(), Departure::CargoAlso(cargo_only));
-            }
-            (n, _) => panic!(
-                "{fixture_name} ({profile}) {id}: cargo compiled it {n} times, none or several \
-                 with the model's flags {flags:?}: {:?}",
-                invocations.iter().map(|i| &i.flags).collect::<Vec<_>>()
-            ),
+            found.extend(compare_unit(&at, id, unit, &workspace, &mut cargo));
         }
-        let compared: Vec<&Invocation> = if same.is_empty() {
-            invocations.iter().collect()
-        } else {
-            same
-        };
-        for (name, value) in build["env"].as_object().unwrap() {
-            for invocation in &compared {
-                assert_eq!(
-                    invocation.env.get(name).map(String::as_str),
-                    value.as_str(),
-                    "{fixture_name} ({profile}) {id}: {name}"
-                );
-            }
+        if !cargo.is_empty() {
+            found.push(format!(
+                "{at}: cargo compiled what the model lacks: {:?}",
+                cargo.keys().collect::<Vec<_>>()
+            ));
         }
     }
-    assert!(
-        cargo.is_empty(),
-        "{fixture_name} ({profile}): cargo compiled what the model lacks: {:?}",
-        cargo.keys().collect::<Vec<_>>()
-    );
     found
 }
 
-/// A fixture, a profile, and the departures expected there, by unit id.
-type Case = (&'static str, &'static str, Vec<(&'static str, Departure)>);
-
-fn flags(list: &[&str]) -> Departure {
-    Departure::CargoAlso(list.iter().map(|s| s.to_string()).collect())
+/// Compares one unit of the model with cargo's compilation of it (taken from `cargo`); what
+/// differs, one line each.
+fn compare_unit(
+    at: &str,
+    id: &str,
+    unit: &Value,
+    workspace: &Path,
+    cargo: &mut BTreeMap<Key, Vec<Invocation>>,
+) -> Vec<String> {
+    let build = &unit["build"];
+    let flags: Vec<String> = build["rustcFlags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap().to_string())
+        .collect();
+    let (_, flags) = normalize(&flags);
+    let source = workspace.join(unit["rootFile"].as_str().unwrap());
+    let host = unit["host"] == true;
+    let key = key(&source, &flags, build["crateName"].as_str().unwrap(), host);
+    // cargo may compile one source twice (for the build and as the command's own unit, with
+    // and without `panic = "abort"`): the model's unit is the compilation with its flags.
+    let Some(invocations) = cargo.get_mut(&key) else {
+        return vec![format!("{at} {id}: cargo did not compile it")];
+    };
+    let same = invocations.iter().position(|i| i.flags == flags);
+    let invocation = invocations.remove(same.unwrap_or(0));
+    if invocations.is_empty() {
+        cargo.remove(&key);
+    }
+    let mut found = Vec::new();
+    if same.is_none() {
+        found.push(format!(
+            "{at} {id}: flags {flags:?}, cargo's {:?}",
+            invocation.flags
+        ));
+    }
+    for (name, value) in build["env"].as_object().unwrap() {
+        let cargos = invocation.env.get(name).map(String::as_str);
+        if cargos != value.as_str() {
+            found.push(format!("{at} {id}: {name} = {value}, cargo's {cargos:?}"));
+        }
+    }
+    found
 }
 
 #[test]
 fn build_flags_are_cargos() {
-    // The proc-macro is a member: `cargo build --workspace` compiles it as a root, with the
-    // target profile, and again for `app`, with the build's (`build-override`); in dev both
-    // are one compilation (cargo keeps the deferred debug information), with `-C debuginfo=2`.
-    let proc_macro = "app-macros/proc-macro/app_macros";
-    let cases: [Case; 6] = [
-        (
-            "two-versions",
-            "dev",
-            vec![(proc_macro, flags(&["-C debuginfo=2"]))],
-        ),
-        (
-            "two-versions",
-            "release",
-            vec![(proc_macro, Departure::CompiledTwice)],
-        ),
-        (
-            "two-versions",
-            "tuned",
-            vec![(proc_macro, Departure::CompiledTwice)],
-        ),
-        ("native-links", "dev", vec![]),
-        ("native-links", "release", vec![]),
-        // `panic = "abort"`: cargo compiles the libraries the binary links with it and again
-        // without it for the test harnesses; the model compiles them once, unwinding.
-        (
-            "native-links",
-            "abort",
-            vec![
-                ("native-sys/lib/native_sys", Departure::CompiledTwice),
-                ("native-user/lib/native_user", Departure::CompiledTwice),
-            ],
-        ),
+    let cases = [
+        ("two-versions", "dev"),
+        ("two-versions", "release"),
+        ("two-versions", "tuned"),
+        ("native-links", "dev"),
+        ("native-links", "release"),
+        // `panic = "abort"`: cargo compiles the libraries the binary links with it, and again
+        // without it for the test harnesses (the model's `unwind` variants).
+        ("native-links", "abort"),
     ];
-    for (fixture_name, profile, expected) in cases {
-        let expected: BTreeMap<String, Departure> = expected
-            .into_iter()
-            .map(|(id, d)| (id.to_string(), d))
-            .collect();
-        assert_eq!(
-            departures(fixture_name, profile),
-            expected,
-            "{fixture_name} ({profile})"
-        );
-    }
+    let found: Vec<String> = cases
+        .into_iter()
+        .flat_map(|(fixture_name, profile)| mismatches(fixture_name, profile))
+        .collect();
+    assert!(found.is_empty(), "{}", found.join("\n"));
 }

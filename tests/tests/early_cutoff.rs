@@ -4,11 +4,13 @@
 //! "building '…'" lines), not a new derivation path.
 //!
 //! On `examples/cargo-like`: a comment in `build.rs` recompiles and reruns the build script,
-//! and nothing else (cargo: also the root package's five units); an edit of the root library
+//! and nothing else (cargo: also the root package's six units); an edit of the root library
 //! rebuilds exactly what it does without content addressing (and what cargo does). On the
 //! `early-cutoff` fixture (a build script generating code from `words.txt`, which it watches
 //! with `rerun-if-changed`): a `build.rs` comment, a comment in `words.txt` (the script reruns,
-//! the generated code is the same) and an edit of the library.
+//! the generated code is the same) and an edit of the library. On the `other-os-rerun` fixture
+//! (a build script printing no `rerun-if-…` line here): a comment in the root manifest reruns
+//! the script, as cargo's, and nothing after it.
 //!
 //! And reproducibility, which early cutoff rests on: every unit of `examples/cargo-like` and of
 //! the fixtures the rebuild proof uses rebuilds byte-identical under `nix-build --check` (on
@@ -162,6 +164,40 @@ fn a_watched_input_edit_that_generates_the_same_code_reruns_only_the_build_scrip
 }
 
 #[test]
+fn a_build_script_rerun_on_an_unwatched_package_file_cuts_off() {
+    // `other-os-rerun`'s script prints no `rerun-if-…` line on this target, so it reruns after
+    // a comment in the root manifest, as cargo's; its output is the same, so nothing after it
+    // rebuilds (cargo rebuilds the package's four units).
+    let scratch = tempfile::tempdir().unwrap();
+    let run = run_token();
+    let rerun = "greeter/build-script-run/build-script-build";
+    let mut by_cargo = vec![
+        "greeter/bin-test/greeter",
+        "greeter/bin/greeter",
+        "greeter/lib-test/greeter",
+        "greeter/lib/greeter",
+    ];
+    by_cargo.push(rerun);
+    prove(
+        &fixture("other-os-rerun"),
+        scratch.path(),
+        run,
+        vec![Cutoff {
+            case: Case {
+                what: "comment in the root Cargo.toml (no rerun-if line printed)",
+                edits: vec![Edit {
+                    file: "Cargo.toml",
+                    from: "[package]",
+                    to: format!("# {run}\n[package]"),
+                }],
+                expected: ids(&[rerun]),
+            },
+            by_cargo: ids(&by_cargo),
+        }],
+    );
+}
+
+#[test]
 fn every_unit_rebuilds_identically_under_check() {
     let scratch = tempfile::tempdir().unwrap();
     let run = run_token();
@@ -170,6 +206,7 @@ fn every_unit_rebuilds_identically_under_check() {
         fixture("two-versions"),
         fixture("native-links"),
         fixture("early-cutoff"),
+        fixture("other-os-rerun"),
     ];
     for (i, source) in sources.iter().enumerate() {
         let nix = NixSide::of(source, &scratch.path().join(i.to_string()), false, "dev");

@@ -42,7 +42,7 @@ fn an_edit_rebuilds_exactly_what_cargo_rebuilds() {
     nix.build();
     assert_eq!(
         cargo.build().len(),
-        14,
+        15,
         "cargo compiles every unit and runs the build script"
     );
 
@@ -322,4 +322,123 @@ fn broken_targets_fixture_builds_all_but_its_broken_units() {
             .join("bin/broken-targets")),
         "hello\n"
     );
+}
+
+#[test]
+fn a_build_script_watching_a_file_only_on_windows_reruns_as_cargo_does() {
+    // `other-os-rerun`'s build script prints `rerun-if-changed` only for a Windows target and
+    // reads `greeting.txt`: here it prints none, so cargo reruns it after any change in the
+    // package (not in the nested member `helper`), and rebuilds what follows it.
+    let scratch = tempfile::tempdir().unwrap();
+    let fixture = fixture("other-os-rerun");
+    let nix = NixSide::of(&fixture, &scratch.path().join("nix"), false, "dev");
+    let cargo = CargoSide::copy(&fixture, &scratch.path().join("cargo"));
+    let token = run_token();
+    let copies = [nix.workspace.as_path(), cargo.workspace.as_path()];
+    make_unique(&copies, token);
+    nix.build();
+    assert_eq!(cargo.build(), nix.units(), "cargo compiles every unit");
+    let ids = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+    let rerun = [
+        "greeter/bin-test/greeter",
+        "greeter/bin/greeter",
+        "greeter/build-script-run/build-script-build",
+        "greeter/lib-test/greeter",
+        "greeter/lib/greeter",
+    ];
+    let edit = |file, from, to: String| Edit { file, from, to };
+    let case = |what, edits, expected| Case {
+        what,
+        edits,
+        expected,
+    };
+    let mut helper = rerun[..].to_vec();
+    helper.retain(|id| !id.contains("build-script"));
+    helper.extend(["helper/lib-test/helper", "helper/lib/helper"]);
+    let mut script = rerun.to_vec();
+    script.push("greeter/build-script/build-script-build");
+    let cases = [
+        case(
+            "the file the script reads",
+            vec![edit("greeting.txt", "hello", "hi".to_string())],
+            ids(&rerun),
+        ),
+        case(
+            "comment in the root Cargo.toml",
+            vec![edit(
+                "Cargo.toml",
+                "[package]",
+                format!("# {token}\n[package]"),
+            )],
+            ids(&rerun),
+        ),
+        case(
+            "comment in Cargo.lock",
+            vec![edit(
+                "Cargo.lock",
+                "[[package]]",
+                format!("# {token}\n[[package]]"),
+            )],
+            ids(&rerun),
+        ),
+        case(
+            "root library",
+            vec![edit(
+                "src/lib.rs",
+                "/// The greeting",
+                format!("/// The greeting ({token})"),
+            )],
+            ids(&rerun),
+        ),
+        case(
+            "the file only Windows watches",
+            vec![edit(
+                "windows/app.manifest",
+                "<assembly",
+                format!("<!-- {token} -->\n<assembly"),
+            )],
+            ids(&rerun),
+        ),
+        case(
+            "nested member",
+            vec![edit(
+                "crates/helper/src/lib.rs",
+                "/// `name`",
+                format!("/// `name` ({token})"),
+            )],
+            ids(&helper),
+        ),
+        case(
+            "comment in the nested member's Cargo.toml",
+            vec![edit(
+                "crates/helper/Cargo.toml",
+                "[package]",
+                format!("# {token}\n[package]"),
+            )],
+            BTreeSet::new(),
+        ),
+        case(
+            "build script",
+            vec![edit(
+                "build.rs",
+                "fn main() {",
+                format!("fn main() {{\n    // {token}"),
+            )],
+            ids(&script),
+        ),
+    ];
+    for case in cases {
+        apply(&copies, &case);
+        let by_nix = nix.build();
+        let by_cargo = cargo.build();
+        assert_eq!(
+            by_nix, by_cargo,
+            "{}: Nix rebuilt what cargo did not, or the reverse",
+            case.what
+        );
+        assert_eq!(by_nix, case.expected, "{}", case.what);
+    }
+    // Not stale: the greeting read after the first edit.
+    let greeter = nix.output("greeter/bin/greeter").join("bin/greeter");
+    assert_eq!(run(&greeter), "hi, WORLD\n");
 }

@@ -6,7 +6,8 @@
 //! dependencies, with rustup's proxies first on `PATH` and no `$CARGO`/`$RUSTC` (the usual
 //! install); every scan must give the model of the same workspace without the setting, and
 //! nothing may have run. `--trust-workspace` proves each fixture hostile: with it, the
-//! workspace's programs do run.
+//! workspace's programs do run. A scan with dependencies plans with `cargo build --unit-graph`
+//! and runs no build script (which `cargo build` does run).
 
 use rust_unit_sources_tests::{
     copy_tree, nix_json, nix_string, plugin, repo_root, write_file, NIX_CONFIG,
@@ -453,6 +454,45 @@ fn a_pure_flake_calling_the_plugin_on_self_runs_nothing() {
     let mut expected = clean;
     expected["root"] = Value::String(root);
     assert_eq!(model, expected);
+}
+
+#[test]
+fn planning_with_dependencies_runs_no_build_script() {
+    // A scan with dependencies asks cargo for its plan (`cargo build --unit-graph`), which
+    // stops before compiling: the workspace's build script, which records that it ran when
+    // `cargo build` runs it, never runs.
+    let hostile = Hostile::new();
+    let ws = hostile.workspace();
+    write_file(
+        &ws.join("build.rs"),
+        format!(
+            "fn main() {{ std::fs::write({:?}, \"the build script ran\\n\").unwrap(); }}\n",
+            hostile.ran_file().display().to_string()
+        ),
+    );
+    let model = json(&hostile.cli(true, &[], &[]));
+    assert!(
+        model["units"]
+            .as_object()
+            .unwrap()
+            .contains_key("victim/build-script-run/build-script-build"),
+        "the build script is planned"
+    );
+    nix_json(&hostile.plugin(true, &[]));
+    assert_eq!(hostile.ran(), "", "planning ran the build script");
+    let target = tempfile::tempdir().unwrap();
+    let built = Command::new("cargo")
+        .args(["build", "--offline"])
+        .env("CARGO_TARGET_DIR", target.path())
+        .current_dir(&ws)
+        .status()
+        .expect("cargo runs");
+    assert!(built.success());
+    assert_eq!(
+        hostile.ran(),
+        "the build script ran\n",
+        "cargo build runs it"
+    );
 }
 
 fn listing(dir: &Path) -> Vec<String> {

@@ -52,7 +52,7 @@ let
   # A workspace of a root package `app` (library, binary, the library's tests, an example)
   # and a member `util` with a build script and a derive macro.
   model = {
-    version = 3;
+    version = 4;
     root = "/ws";
     units = {
       "app/lib/app" = unit {

@@ -9,7 +9,7 @@ in
 {
   testModelVersion = {
     expr = rus.modelVersion;
-    expected = 3;
+    expected = 4;
   };
 
   testWithoutHashes = {
@@ -54,7 +54,7 @@ in
   testFromFileWithoutRootIsTheFilesDirectory = {
     expr = rus.fromFile ../../test-data/units-without-root.nix;
     expected = {
-      version = 3;
+      version = 4;
       root = toString ../../test-data;
       units = { };
     };

@@ -68,6 +68,58 @@ in
     ];
   };
 
+  testSelectUnitsBySelection =
+    let
+      # As a scan with dependencies gives them: the library's tests only in `--all-targets`.
+      withSelections = model // {
+        units = builtins.mapAttrs
+          (
+            id: unit:
+              unit
+                // {
+                selections = if unit.kind == "lib-test" then [ "all-targets" ] else [ "build" "all-targets" ];
+              }
+          )
+          model.units;
+      };
+    in
+    {
+      expr = {
+        build = rus.selectUnits withSelections {
+          package = "app";
+          selection = "build";
+        };
+        all = rus.selectUnits withSelections {
+          package = "app";
+          selection = [ "all-targets" ];
+        };
+        # Units without `selections` (a scan without dependencies) are in every build.
+        without = rus.selectUnits model {
+          package = "app";
+          selection = "build";
+        };
+      };
+      expected = {
+        build = [
+          "app/bin/app"
+          "app/example/demo"
+          "app/lib/app"
+        ];
+        all = [
+          "app/bin/app"
+          "app/example/demo"
+          "app/lib-test/app"
+          "app/lib/app"
+        ];
+        without = [
+          "app/bin/app"
+          "app/example/demo"
+          "app/lib-test/app"
+          "app/lib/app"
+        ];
+      };
+    };
+
   testDepClosureTransitive = {
     expr = rus.depClosure model "app/bin/app";
     expected = [

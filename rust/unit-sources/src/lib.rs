@@ -42,7 +42,7 @@ pub use cache::dir::{
 pub use cache_info::{cache_info, CacheInfo};
 pub use error::Error;
 pub use model::unit_id::{UnitId, UnitKind};
-pub use model::{BuildInfo, Model, Unit, Unresolved, MODEL_VERSION};
+pub use model::{BuildInfo, Model, ProfileInfo, Selection, Unit, Unresolved, MODEL_VERSION};
 
 /// The old name of [`Unit`], kept for one release.
 #[deprecated(note = "renamed to `Unit`: it is the whole unit record")]

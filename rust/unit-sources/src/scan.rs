@@ -10,10 +10,12 @@ use crate::record::store::{Records, ScanRecord};
 use crate::walk::build_script::settable_cfgs;
 use crate::walk::resolver::ModuleResolver;
 use crate::workspace::build_plan::{assign_profiles, build_info};
+use crate::workspace::graph_units::plan_from_graphs;
 use crate::workspace::metadata::{manifest_path, metadata_args, Workspace};
 use crate::workspace::metadata_cache::{MetadataCache, StoredAnswer};
 use crate::workspace::profile::Profiles;
 use crate::workspace::toolchain::Toolchain;
+use crate::workspace::unit_graph::PlanGraphs;
 use crate::workspace::units::{plan_units, PlannedUnit};
 use crate::{Error, FeatureSelection, Model, Unit, UnitId, UnitKind, MODEL_VERSION};
 use rayon::prelude::*;
@@ -105,14 +107,26 @@ pub fn scan(options: &ScanOptions) -> Result<Model, Error> {
         MetadataCache::new(&manifest, &args, &toolchain, stored)
     });
     let workspace = Workspace::load(&manifest, &args, answers.as_mut(), &toolchain)?;
+    let graphs = dependencies
+        .map(|features| {
+            let profile = options.profile.as_deref().unwrap_or("dev");
+            check_profile(&workspace.root, profile)?;
+            let build = (profile, options.target.as_deref());
+            PlanGraphs::load(&workspace, &manifest, features, build, &toolchain)
+        })
+        .transpose()?;
     // With dependencies there is no answer to store, as before.
     let (answer, answer_kept) = answers.map_or((None, true), MetadataCache::into_stored);
+    let planned = PlannedWorkspace {
+        workspace: &workspace,
+        graphs: graphs.as_ref(),
+    };
     let Some((cache_dir, records)) = cache else {
-        return scan_workspace(&workspace, options, &toolchain, None, None).map(|s| s.model);
+        return scan_workspace(&planned, options, &toolchain, None, None).map(|s| s.model);
     };
     let stored = previous.and_then(|record| Some((record.inputs?, PathBuf::from(record.root))));
     let scanned = scan_workspace(
-        &workspace,
+        &planned,
         options,
         &toolchain,
         stored.as_ref().map(|(f, root)| (f, root.as_path())),
@@ -161,6 +175,21 @@ fn open_cache(
     };
     let records = Records::new(cache_dir.dir(), manifest, &format!("{options:?}"));
     Ok(Some((cache_dir, records)))
+}
+
+/// Errors when the root manifest of the workspace at `root` defines no profile `name` (or
+/// cannot be read), naming the manifest, before cargo is asked to plan with it.
+fn check_profile(root: &Path, name: &str) -> Result<(), Error> {
+    let manifest = root.join("Cargo.toml");
+    let text =
+        std::fs::read_to_string(&manifest).map_err(|e| Error::in_file(&manifest, e.to_string()))?;
+    match Profiles::parse(&manifest, &text)?.defines(name) {
+        true => Ok(()),
+        false => Err(Error::in_file(
+            &manifest,
+            format!("profile `{name}` is not defined"),
+        )),
+    }
 }
 
 /// cargo's answer for the next record, and whether the stored one is still it.
@@ -253,11 +282,17 @@ struct Fresh {
     parsed: i64,
 }
 
-/// Scans the units of `workspace` with `toolchain`'s rustc, taking over those of the `previous`
+/// A workspace as cargo describes it, and, with dependencies, cargo's plan of its builds.
+struct PlannedWorkspace<'w> {
+    workspace: &'w Workspace,
+    graphs: Option<&'w PlanGraphs>,
+}
+
+/// Scans the units of `planned` with `toolchain`'s rustc, taking over those of the `previous`
 /// inputs (recorded at the root it comes with) that still hold, with the parse cache of
 /// `cache_dir`.
 fn scan_workspace(
-    workspace: &Workspace,
+    planned: &PlannedWorkspace<'_>,
     options: &ScanOptions,
     toolchain: &Toolchain,
     previous: Option<(&ScanInputs, &Path)>,
@@ -268,7 +303,8 @@ fn scan_workspace(
         .as_deref()
         .map(|triple| TargetCfg::query(triple, toolchain.rustc()))
         .transpose()?;
-    let key = inputs_key(workspace, target_cfg.as_ref());
+    let workspace = planned.workspace;
+    let key = inputs_key(planned, target_cfg.as_ref());
     let previous = previous.and_then(|(inputs, root)| inputs.previous(&key, root, &workspace.root));
     let root = workspace.root.to_string_lossy().into_owned();
     let reusable = match previous {
@@ -288,7 +324,7 @@ fn scan_workspace(
         None => ParseCache::disabled(),
     };
     let cache = SourceCache::new(parsed);
-    let mut units = plan(workspace, options, &cache)?;
+    let mut units = plan(planned, options, &cache)?;
     let resolver = ModuleResolver::new(workspace, &units, target_cfg.as_ref(), &cache);
     let global = match &options.cfgs {
         Some(flags) => know_cfgs(&mut units, &resolver, &workspace.root, flags)?,
@@ -350,23 +386,26 @@ fn walk_or_take_over(
     Ok((UnitResults::of(reused, walked), walked_count))
 }
 
-/// The units of `workspace` with `options`' features, and with `--dependencies` the profile
-/// each one builds with.
+/// The units of `planned` with `options`' features (cargo's plan with `--dependencies`), and
+/// then the profile each one builds with.
 fn plan(
-    workspace: &Workspace,
+    planned: &PlannedWorkspace<'_>,
     options: &ScanOptions,
     cache: &SourceCache,
 ) -> Result<Vec<PlannedUnit>, Error> {
-    let mut units = plan_units(workspace, &options.features, cache)?;
-    if options.dependencies {
-        let manifest = workspace.root.join("Cargo.toml");
-        let text = cache
-            .text(&manifest)
-            .ok_or_else(|| Error::in_file(&manifest, "cannot read as UTF-8 text"))?;
-        let profiles = Profiles::parse(&manifest, &text)?;
-        let profile = options.profile.as_deref().unwrap_or("dev");
-        assign_profiles(&mut units, &profiles, profile, &manifest)?;
-    }
+    let workspace = planned.workspace;
+    let Some(graphs) = planned.graphs else {
+        return plan_units(workspace, &options.features, cache);
+    };
+    let target_given = options.target.is_some();
+    let mut units = plan_from_graphs(workspace, graphs, target_given, cache)?;
+    let manifest = workspace.root.join("Cargo.toml");
+    let text = cache
+        .text(&manifest)
+        .ok_or_else(|| Error::in_file(&manifest, "cannot read as UTF-8 text"))?;
+    let profiles = Profiles::parse(&manifest, &text)?;
+    let profile = options.profile.as_deref().unwrap_or("dev");
+    assign_profiles(&mut units, &profiles, profile, &manifest, !target_given)?;
     Ok(units)
 }
 
@@ -432,11 +471,15 @@ impl UnitResults {
 }
 
 /// Every input of a scan other than the options, the root and the file system: `cargo
-/// metadata`'s answer with the root left out, the target's cfgs, and the model's version.
-fn inputs_key(workspace: &Workspace, target_cfg: Option<&TargetCfg>) -> [u8; 32] {
+/// metadata`'s answer and cargo's plan with the root left out, the target's cfgs, and the
+/// model's version.
+fn inputs_key(planned: &PlannedWorkspace<'_>, target_cfg: Option<&TargetCfg>) -> [u8; 32] {
     let mut key = blake3::Hasher::new();
     key.update(&MODEL_VERSION.to_le_bytes());
-    key.update(&workspace.metadata_digest);
+    key.update(&planned.workspace.metadata_digest);
+    if let Some(graphs) = planned.graphs {
+        key.update(&graphs.digest);
+    }
     if let Some(target_cfg) = target_cfg {
         key.update(&target_cfg.digest());
     }

@@ -7,6 +7,7 @@ use std::path::Path;
 /// The units of the root package that link its library: what an edit of the library rebuilds.
 pub const ROOT_PACKAGE_COMPILED: &[&str] = &[
     "cargo-like/bench/resolve",
+    "cargo-like/bin-test/cargo-like",
     "cargo-like/bin/cargo-like",
     "cargo-like/lib-test/cargo_like",
     "cargo-like/lib/cargo_like",

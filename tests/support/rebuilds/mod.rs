@@ -9,12 +9,22 @@ mod cargo_side;
 mod cases;
 mod nix_side;
 
-pub use cargo_side::{CargoSide, CARGO_BUILD_EVERY_UNIT};
+pub use cargo_side::CargoSide;
 pub use cases::{apply, cases, Case, Edit, ROOT_PACKAGE_COMPILED};
 pub use nix_side::NixSide;
 
-use std::path::Path;
+use std::collections::BTreeSet;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
 use std::time::SystemTime;
+
+/// The build the rebuild proof compares: the model's units of this selection, built by Nix,
+/// and `cargo build` with [`CARGO_BUILD`] and `--target` the host (as the builder always has
+/// one).
+pub const SELECTION: &str = "all-targets";
+
+/// `cargo build`'s arguments for the units of [`SELECTION`].
+pub const CARGO_BUILD: [&str; 3] = ["build", "--workspace", "--all-targets"];
 
 /// Makes every Rust file of the workspace copies (but vendored crates) unique to `run`, so
 /// that the first build of a run finds no earlier run's outputs of the members in the store:
@@ -45,4 +55,30 @@ pub fn run_token() -> u128 {
         .duration_since(SystemTime::UNIX_EPOCH)
         .expect("after 1970")
         .as_nanos()
+}
+
+/// The inode numbers of the object files in the newest finished session of rustc's state in
+/// `unit_state` (`rustc/<crate>/s-<time>-<random>-<hash>/`; none when it has none): those still
+/// there after the next build are object files rustc reused (it hard-links what it keeps into
+/// the new session).
+pub fn session_objects(unit_state: &Path) -> BTreeSet<u64> {
+    let listing = |dir: &Path| -> Vec<PathBuf> {
+        std::fs::read_dir(dir)
+            .map(|entries| entries.filter_map(|e| Some(e.ok()?.path())).collect())
+            .unwrap_or_default()
+    };
+    let mut sessions: Vec<PathBuf> = listing(&unit_state.join("rustc"))
+        .iter()
+        .flat_map(|c| listing(c))
+        .filter(|s| s.is_dir() && !s.to_string_lossy().ends_with("-working"))
+        .collect();
+    sessions.sort();
+    let Some(newest) = sessions.last() else {
+        return BTreeSet::new();
+    };
+    listing(newest)
+        .into_iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "o"))
+        .filter_map(|f| Some(std::fs::metadata(f).ok()?.ino()))
+        .collect()
 }

@@ -1,6 +1,7 @@
 //! The example built through Nix, one derivation per unit (or with the whole workspace as every
 //! unit's `src`, the baseline), and what each build rebuilt.
 
+use super::SELECTION;
 use crate::{copy_tree, host_triple, nix_string, plugin, real_rustc, repo_root, NIX_CONFIG};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -14,6 +15,16 @@ const WHOLE_WORKSPACE_SRC: &str = r#"
       filter = path: type: path != toString root + "/target";
     };"#;
 
+/// How `build-units.nix` builds the units, beyond its defaults.
+enum Mode<'a> {
+    /// Input-addressed derivations, each unit compiled from nothing.
+    Pure,
+    /// Content-addressed derivations (`contentAddressed = true`).
+    ContentAddressed,
+    /// More arguments of `build-units.nix` (Nix text, such as `incremental = "/var/x";`).
+    Args(&'a str),
+}
+
 /// A copy of the example built through Nix.
 pub struct NixSide {
     /// The copy of the workspace.
@@ -21,6 +32,8 @@ pub struct NixSide {
     expression: PathBuf,
     /// Whether the units are content-addressed derivations (`contentAddressed = true`).
     content_addressed: bool,
+    /// Nix's configuration (`NIX_CONFIG`).
+    nix_config: String,
 }
 
 impl NixSide {
@@ -48,13 +61,41 @@ impl NixSide {
         profile: &str,
         transform: &str,
     ) -> NixSide {
-        NixSide::with_options(source, dir, whole_workspace, profile, transform, false)
+        NixSide::with_options(source, dir, whole_workspace, profile, transform, Mode::Pure)
     }
 
     /// A copy of the workspace `source` in `dir`/ws built from the plugin's model (dev
     /// profile) as content-addressed derivations (`contentAddressed = true`).
     pub fn content_addressed(source: &Path, dir: &Path) -> NixSide {
-        NixSide::with_options(source, dir, false, "dev", "model: model", true)
+        let mode = Mode::ContentAddressed;
+        NixSide::with_options(source, dir, false, "dev", "model: model", mode)
+    }
+
+    /// A copy of the workspace `source` in `dir`/ws built from the plugin's model (cargo
+    /// profile `profile`) in the incremental mode, with its state in `state` and the builder's
+    /// arguments `extra` (Nix text) added.
+    pub fn incremental(
+        source: &Path,
+        dir: &Path,
+        state: &Path,
+        profile: &str,
+        extra: &str,
+    ) -> NixSide {
+        let args = format!("incremental = toString {}; {extra}", nix_string(state));
+        NixSide::with_args(source, dir, profile, &args)
+    }
+
+    /// A copy of the workspace `source` in `dir`/ws built from the plugin's model (cargo
+    /// profile `profile`) with the builder's arguments `args` (Nix text) added.
+    pub fn with_args(source: &Path, dir: &Path, profile: &str, args: &str) -> NixSide {
+        NixSide::with_options(
+            source,
+            dir,
+            false,
+            profile,
+            "model: model",
+            Mode::Args(args),
+        )
     }
 
     fn with_options(
@@ -63,7 +104,7 @@ impl NixSide {
         whole_workspace: bool,
         profile: &str,
         transform: &str,
-        content_addressed: bool,
+        mode: Mode,
     ) -> NixSide {
         let workspace = dir.join("ws");
         copy_tree(source, &workspace);
@@ -73,9 +114,12 @@ impl NixSide {
   root = /. + {root};
   library = import (/. + {nix}) {{ }};
   model = ({transform}) (library.fromPlugin {{ src = root; features = [ ]; dependencies = true; target = {target}; profile = "{profile}"; }});
+  units = import (/. + {build_units}) {{ inherit model root; rustc = {rustc}; target = {target};{baseline}{ca} }};
 in
-import (/. + {build_units}) {{ inherit model root; rustc = {rustc}; target = {target};{baseline}{ca} }}
+# What `cargo build --workspace --all-targets` builds.
+builtins.listToAttrs (map (id: {{ name = id; value = units.${{id}}; }}) (library.selectUnits model {{ selection = "{selection}"; }}))
 "#,
+            selection = SELECTION,
             root = nix_string(&workspace),
             nix = nix_string(&repo_root().join("nix/default.nix")),
             build_units = nix_string(&repo_root().join("nix/build-units.nix")),
@@ -86,17 +130,18 @@ import (/. + {build_units}) {{ inherit model root; rustc = {rustc}; target = {ta
             } else {
                 ""
             },
-            ca = if content_addressed {
-                " contentAddressed = true;"
-            } else {
-                ""
+            ca = match mode {
+                Mode::Pure => String::new(),
+                Mode::ContentAddressed => " contentAddressed = true;".to_string(),
+                Mode::Args(args) => format!(" {args}"),
             },
         );
         std::fs::write(&expression, text).unwrap();
         NixSide {
             workspace,
             expression,
-            content_addressed,
+            content_addressed: matches!(mode, Mode::ContentAddressed),
+            nix_config: NIX_CONFIG.to_string(),
         }
     }
 
@@ -112,13 +157,8 @@ import (/. + {build_units}) {{ inherit model root; rustc = {rustc}; target = {ta
     }
 
     /// `function` applied to the attribute set of units, evaluated strictly, as JSON.
-    fn eval_on_units(&self, function: &str) -> serde_json::Value {
-        let output = self
-            .nix("nix-instantiate")
-            .args(["--eval", "--strict", "--json", "-E"])
-            .arg(format!("({function}) ({})", self.units_expr()))
-            .output()
-            .unwrap();
+    pub fn eval_on_units(&self, function: &str) -> serde_json::Value {
+        let output = self.try_eval_on_units(function);
         assert!(
             output.status.success(),
             "{}",
@@ -127,13 +167,30 @@ import (/. + {build_units}) {{ inherit model root; rustc = {rustc}; target = {ta
         serde_json::from_slice(&output.stdout).unwrap()
     }
 
+    /// `nix-instantiate --eval --strict --json` of `function` applied to the attribute set of
+    /// units, whether it succeeds or not.
+    pub fn try_eval_on_units(&self, function: &str) -> std::process::Output {
+        self.nix("nix-instantiate")
+            .args(["--eval", "--strict", "--json", "-E"])
+            .arg(format!("({function}) ({})", self.units_expr()))
+            .output()
+            .unwrap()
+    }
+
+    /// The same side with `config` as Nix's configuration (`NIX_CONFIG`) instead of
+    /// [`NIX_CONFIG`].
+    pub fn with_nix_config(mut self, config: &str) -> NixSide {
+        self.nix_config = config.to_string();
+        self
+    }
+
     fn nix(&self, program: &str) -> Command {
         let mut command = Command::new(program);
         command
             .arg("--option")
             .arg("plugin-files")
             .arg(plugin())
-            .env("NIX_CONFIG", NIX_CONFIG);
+            .env("NIX_CONFIG", &self.nix_config);
         if self.content_addressed {
             command.args(["--extra-experimental-features", "ca-derivations"]);
         }
@@ -145,6 +202,11 @@ import (/. + {build_units}) {{ inherit model root; rustc = {rustc}; target = {ta
     /// path, the same name), and not at all when that one's output is known: units are named
     /// by their derivations' names, unique in a build.
     pub fn build(&self) -> BTreeSet<String> {
+        self.build_logged().0
+    }
+
+    /// As [`NixSide::build`], with Nix's stderr (the builders' logs among it).
+    pub fn build_logged(&self) -> (BTreeSet<String>, String) {
         let names = self.eval_on_units("builtins.mapAttrs (id: unit: unit.name)");
         let by_name: BTreeMap<String, String> =
             serde_json::from_value::<BTreeMap<String, String>>(names)
@@ -160,7 +222,7 @@ import (/. + {build_units}) {{ inherit model root; rustc = {rustc}; target = {ta
             .unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(output.status.success(), "nix-build failed:\n{stderr}");
-        stderr
+        let built = stderr
             .lines()
             .filter_map(|l| l.strip_prefix("building '")?.split('\'').next())
             .filter_map(|drv| drv.strip_suffix(".drv")?.split_once('-'))
@@ -173,13 +235,23 @@ import (/. + {build_units}) {{ inherit model root; rustc = {rustc}; target = {ta
                     .unwrap_or_else(|| panic!("built {name}, not a unit"))
                     .clone()
             })
-            .collect()
+            .collect();
+        (built, stderr.into_owned())
     }
 
     /// Rebuilds every unit with `nix-build --check`: whether each output came out
     /// byte-identical, and Nix's stderr ("may not be deterministic" for one that did not).
     pub fn check(&self) -> (bool, String) {
         self.build_every_unit(&["--check"])
+    }
+
+    /// `nix-build` of every unit, to spawn.
+    pub fn build_command(&self) -> Command {
+        let mut command = self.nix("nix-build");
+        command
+            .args(["--no-out-link", "-E"])
+            .arg(format!("builtins.attrValues ({})", self.units_expr()));
+        command
     }
 
     /// Builds every unit it can (`--keep-going`): whether all built, and Nix's stderr.
@@ -204,11 +276,15 @@ import (/. + {build_units}) {{ inherit model root; rustc = {rustc}; target = {ta
         )
     }
 
+    /// Every unit's output path, by id.
+    pub fn out_paths(&self) -> BTreeMap<String, PathBuf> {
+        let outs = self.eval_on_units("builtins.mapAttrs (id: unit: unit.outPath)");
+        serde_json::from_value(outs).unwrap()
+    }
+
     /// The ids of the units whose outputs are in the store (built now or before).
     pub fn units_in_store(&self) -> BTreeSet<String> {
-        let outs = self.eval_on_units("builtins.mapAttrs (id: unit: unit.outPath)");
-        serde_json::from_value::<BTreeMap<String, PathBuf>>(outs)
-            .unwrap()
+        self.out_paths()
             .into_iter()
             .filter(|(_, out)| out.exists())
             .map(|(id, _)| id)

@@ -1,5 +1,6 @@
-//! The cargo side of the seed proof: `cargo build --workspace` (every library, binary and build
-//! script of the members, and what they need) offline from the vendored sources, naming the
+//! The cargo side of the seed proof: `cargo build --workspace --target <host>` (every library,
+//! binary and build script of the members, and what they need, planned as the builder plans
+//! them: for the target and for the host apart) offline from the vendored sources, naming the
 //! units cargo compiled (`"fresh": false` in `--message-format json`) or whose build script it
 //! ran, as the model names them.
 
@@ -22,13 +23,15 @@ pub struct Built {
 pub struct CargoSide {
     workspace: PathBuf,
     target_dir: PathBuf,
+    /// The host's triple (`--target`).
+    target: String,
     /// Package id → (name, version).
     packages: BTreeMap<String, (String, String)>,
 }
 
 impl CargoSide {
-    /// Cargo on `workspace`, building into `target_dir`.
-    pub fn new(workspace: &Path, target_dir: &Path) -> Result<CargoSide, String> {
+    /// Cargo on `workspace`, building into `target_dir` for `target`.
+    pub fn new(workspace: &Path, target_dir: &Path, target: &str) -> Result<CargoSide, String> {
         let output = Command::new("cargo")
             .args(["metadata", "--format-version", "1", "--offline", "--locked"])
             .current_dir(workspace)
@@ -52,6 +55,7 @@ impl CargoSide {
         Ok(CargoSide {
             workspace: workspace.to_path_buf(),
             target_dir: target_dir.to_path_buf(),
+            target: target.to_string(),
             packages,
         })
     }
@@ -59,9 +63,10 @@ impl CargoSide {
     /// The build command, as a user would type it.
     pub fn command_line(&self) -> String {
         format!(
-            "cd {} && CARGO_TARGET_DIR={} cargo build --workspace --offline --locked --message-format json",
+            "cd {} && CARGO_TARGET_DIR={} cargo build --workspace --offline --locked --target {} --message-format json",
             self.workspace.display(),
-            self.target_dir.display()
+            self.target_dir.display(),
+            self.target
         )
     }
 
@@ -79,6 +84,7 @@ impl CargoSide {
                 "--message-format",
                 "json",
             ])
+            .args(["--target", &self.target])
             .env("CARGO_TARGET_DIR", &self.target_dir)
             .current_dir(&self.workspace)
             .output()
@@ -93,57 +99,74 @@ impl CargoSide {
                 self.command_line()
             ));
         }
-        let ids: BTreeMap<(&str, &str, &str, &str), &str> = units
-            .iter()
-            .map(|(id, u)| {
-                (
-                    (&*u.package, &*u.version, &*u.kind, &*u.target),
-                    id.as_str(),
-                )
-            })
-            .collect();
         let mut rebuilt = BTreeSet::new();
         for line in String::from_utf8_lossy(&output.stdout).lines() {
             let message: Value =
                 serde_json::from_str(line).map_err(|e| format!("cargo printed {line:?}: {e}"))?;
-            let Some((name, version)) = message["package_id"]
-                .as_str()
-                .and_then(|id| self.packages.get(id))
-            else {
-                continue;
-            };
-            let (kind, target) = match message["reason"].as_str() {
-                Some("compiler-artifact") if message["fresh"] == false => {
-                    let target = &message["target"];
-                    let kind = match target["kind"][0].as_str().unwrap_or_default() {
-                        "lib" | "rlib" | "dylib" | "cdylib" | "staticlib" => "lib",
-                        "custom-build" => "build-script",
-                        other => other,
-                    };
-                    (
-                        kind,
-                        target["name"].as_str().unwrap_or_default().to_string(),
-                    )
-                }
-                Some("build-script-executed") if ran_since(&message, started_at) => {
-                    let unit = units.values().find(|u| {
-                        u.package == *name && u.version == *version && u.kind == "build-script-run"
-                    });
-                    (
-                        "build-script-run",
-                        unit.map_or("build-script-build".into(), |u| u.target.clone()),
-                    )
-                }
-                _ => continue,
-            };
-            rebuilt.insert(
-                match ids.get(&(name.as_str(), version.as_str(), kind, target.as_str())) {
-                    Some(id) => id.to_string(),
-                    None => format!("{name}@{version}/{kind}/{target}"),
-                },
-            );
+            rebuilt.extend(self.unit_of(&message, started_at, units));
         }
         Ok(Built { rebuilt, time })
+    }
+
+    /// The unit a message of cargo's reports compiled (not fresh) or run at `since` or later,
+    /// named as `units` (the model's, by id) names it, else `<package>@<version>/<kind>/<target>`;
+    /// `None` for any other message.
+    fn unit_of(
+        &self,
+        message: &Value,
+        since: SystemTime,
+        units: &BTreeMap<String, Unit>,
+    ) -> Option<String> {
+        let (name, version) = message["package_id"]
+            .as_str()
+            .and_then(|id| self.packages.get(id))?;
+        // With `--target`, what cargo builds for the target lies below `<target dir>/<triple>/`.
+        let for_target = format!("/{}/", self.target);
+        let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+        let (kind, target, host, features) = match message["reason"].as_str() {
+            Some("compiler-artifact") if message["fresh"] == false => {
+                let target = &message["target"];
+                let kind = match target["kind"][0].as_str().unwrap_or_default() {
+                    "lib" | "rlib" | "dylib" | "cdylib" | "staticlib" => "lib",
+                    "custom-build" => "build-script",
+                    other => other,
+                };
+                let file = text(&message["filenames"][0]);
+                let features: Vec<String> = message["features"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(text)
+                    .collect();
+                (
+                    kind,
+                    Some(text(&target["name"])),
+                    !file.contains(&for_target),
+                    Some(features),
+                )
+            }
+            Some("build-script-executed") if ran_since(message, since) => {
+                let host = !text(&message["out_dir"]).contains(&for_target);
+                ("build-script-run", None, host, None)
+            }
+            _ => return None,
+        };
+        let found: Vec<&String> = units
+            .iter()
+            .filter(|(_, u)| {
+                u.package == *name
+                    && u.version == *version
+                    && u.kind == kind
+                    && target.as_ref().is_none_or(|t| &u.target == t)
+                    && u.host == host
+                    && features.as_ref().is_none_or(|f| &u.features == f)
+            })
+            .map(|(id, _)| id)
+            .collect();
+        Some(match found.as_slice() {
+            [id] => id.to_string(),
+            _ => format!("{name}@{version}/{kind}/{}", target.unwrap_or_default()),
+        })
     }
 }
 

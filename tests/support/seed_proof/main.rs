@@ -1,25 +1,36 @@
 //! `seed-proof`: the seed proof of issue 15, a benchmark command (`scripts/seed-proof`).
 //!
 //! On cargo 0.96.0's own workspace, assembled from crates.io (`rust-unit-sources-seed`), it
-//! builds every library, binary and build script of the workspace with `nix/build-units.nix`
-//! (one derivation per unit; the model from the plugin with `dependencies = true`), runs the
-//! built `cargo --version` and builds a hello-world crate with that cargo. Then, one at a
-//! time, it makes each edit of [`edits`] and reports the units Nix rebuilt against the units
-//! cargo rebuilt (by name), and the wall time of the per-unit builder, of the same builder
-//! with the whole workspace as every unit's `src`, and of cargo, with the evaluation time and
-//! the number of derivations. With every step done it writes its section of
-//! `docs/rebuilds.md`.
+//! first compares the model's plan of both builds (`cargo build --workspace` and
+//! `--all-targets`) with `cargo build --unit-graph`'s, then builds what `cargo build
+//! --workspace` builds with `nix/build-units.nix` (one derivation per unit; the model from the
+//! plugin with `dependencies = true`), input-addressed and content-addressed, from cold, runs
+//! the built `cargo --version` and builds a hello-world crate with that cargo, and measures
+//! what a derivation costs by itself (the same build with a rustc that compiles nothing).
+//! Then, one at a time, it makes each edit of [`edits`] and reports the units Nix rebuilt
+//! against the units cargo rebuilt (by name), and the wall time of the per-unit builder (both
+//! ways), optionally of the same builder with the whole workspace as every unit's `src`, and of
+//! cargo, with the evaluation time and the number of derivations. With every step done it
+//! writes its section of `docs/rebuilds.md`.
 //!
 //! Each edit appends a line naming this run, so that no earlier run's outputs are in the
 //! store already.
+//!
+//! With `--incremental`, the incremental mode's benchmark instead (`incremental.rs`): the
+//! per-unit builder pure and with its `incremental` state, and cargo, on two edits.
 
 mod cargo_side;
+mod fixed_cost;
+mod incremental;
 mod nix_side;
+mod plan_cost;
+mod plans;
 mod report;
 
 use cargo_side::CargoSide;
 use clap::Parser;
-use nix_side::{Evaluated, NixSide, Setup};
+use fixed_cost::FixedCost;
+use nix_side::{Evaluated, NixSide, Setup, Variant};
 use report::{Measured, Report, Row, Smoke};
 use rust_unit_sources_seed::{cargo_workspace, process, Cache};
 use rust_unit_sources_tests::{host_triple, real_rustc, repo_root};
@@ -51,6 +62,9 @@ struct Args {
     /// Leave out the whole-workspace baseline (it rebuilds every unit for every edit).
     #[arg(long)]
     no_baseline: bool,
+    /// Leave out the content-addressed builder.
+    #[arg(long)]
+    no_content_addressed: bool,
     /// Build the baseline for the first build and these edits only (numbered from 1, in the
     /// order of the report; comma-separated); for the other edits, only evaluate it and count
     /// the derivations that changed (each edit changes every unit's `src`, so building it
@@ -64,6 +78,16 @@ struct Args {
     /// (any workspace: `--workspace DIR`); no cargo, no edits, no report.
     #[arg(long)]
     build_only: bool,
+    /// The incremental mode's benchmark instead (issue 29): the per-unit builder pure and with
+    /// `incremental`, and cargo, on the seed edit and a nested member's (default scratch:
+    /// `<seed cache>/seed-proof-incremental`; its section of docs/rebuilds.md).
+    #[arg(long)]
+    incremental: bool,
+    /// Only measure what asking cargo for its plan costs a scan (`cargo metadata`, each `cargo
+    /// build --unit-graph`, the whole scan; the median of 5 runs each) and write its section
+    /// of `docs/rebuilds.md`; no build.
+    #[arg(long)]
+    plan_cost: bool,
 }
 
 /// An edit of the proof: a line appended to a file of the workspace.
@@ -109,11 +133,19 @@ fn main() -> ExitCode {
 /// Runs the proof; whether every step succeeded.
 fn run(args: Args) -> Result<bool, String> {
     let cache = Cache::from_env()?;
+    let default_scratch = match args.incremental {
+        true => "seed-proof-incremental",
+        false => "seed-proof",
+    };
     let scratch = args
         .scratch
-        .unwrap_or_else(|| cache.dir().join("seed-proof"));
+        .unwrap_or_else(|| cache.dir().join(default_scratch));
     let (source, workspace) = fresh_copy(args.workspace, &cache, &scratch)?;
+    if args.plan_cost {
+        return plan_cost_only(&workspace, args.no_docs);
+    }
     let builder = args.builder.unwrap_or_else(repo_root);
+    let token = rust_unit_sources_tests::rebuilds::run_token();
     let setup = Setup {
         builder_args: args.builder_args,
         builder: builder.clone(),
@@ -121,19 +153,25 @@ fn run(args: Args) -> Result<bool, String> {
         rustc: real_rustc(),
         target: host_triple(),
         max_jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        salt: token.to_string(),
     };
-    let per_unit = NixSide::new(&setup, &scratch.join("per-unit.nix"), false)?;
+    if args.incremental {
+        let label = args.builder_label.unwrap_or_else(|| describe(&builder));
+        return incremental::run(&setup, &scratch, label, token, args.no_docs);
+    }
+    let per_unit = NixSide::new(&setup, &scratch.join("per-unit.nix"), Variant::PerUnit)?;
     if args.build_only {
         return build_only(&per_unit);
     }
-    let whole = NixSide::new(&setup, &scratch.join("whole-workspace.nix"), true)?;
-    let cargo = CargoSide::new(&workspace, &scratch.join("cargo-target"))?;
+    let sides = Sides::new(&setup, per_unit, &scratch, !args.no_content_addressed)?;
     let mut report = Report::new(
         args.builder_label.unwrap_or_else(|| describe(&builder)),
         setup.max_jobs,
-        per_unit.eval_command(),
-        cargo.command_line(),
+        sides.per_unit.eval_command(),
+        sides.cargo.command_line(),
     );
+    say("the plans: the model's units against cargo build --unit-graph's");
+    report.plans = plans::plans(&workspace, &setup.target);
 
     let workspace_summary = summary(&source);
     // The report so far, rewritten after every step: what survives an interrupted run.
@@ -147,7 +185,7 @@ fn run(args: Args) -> Result<bool, String> {
 
     let mut whole_before = None;
     let mut units = first_build(
-        (&per_unit, &whole, &cargo),
+        &sides,
         args.no_baseline,
         &scratch,
         &mut report,
@@ -155,31 +193,15 @@ fn run(args: Args) -> Result<bool, String> {
     );
     write_so_far(&report);
 
-    for (done, edit) in edits(rust_unit_sources_tests::rebuilds::run_token())
-        .into_iter()
-        .enumerate()
-    {
+    for (done, edit) in edits(token).into_iter().enumerate() {
         say(&format!("edit: {} ({})", edit.what, edit.file));
         append(&workspace, &edit)?;
-        let (per, evaluated) = measure_nix(&per_unit);
-        if evaluated.is_some() {
-            units = evaluated;
-        }
-        let whole_measured = measure_whole(
-            &whole,
-            args.no_baseline,
-            args.baseline_edits
-                .as_ref()
-                .is_some_and(|built| !built.contains(&(done + 1))),
-            &mut whole_before,
-        );
-        let by_cargo = cargo.build(
-            units
-                .as_ref()
-                .map(|e| &e.units)
-                .unwrap_or(&Default::default()),
-        );
-        let mut row = Row::new(edit.what, Some(edit.file), per, whole_measured, by_cargo);
+        let evaluate_only = args
+            .baseline_edits
+            .as_ref()
+            .is_some_and(|built| !built.contains(&(done + 1)));
+        let baseline = (args.no_baseline, evaluate_only);
+        let mut row = edit_row(&sides, &edit, baseline, &mut units, &mut whole_before);
         note_a_lost_edit(&mut row, &workspace, &edit);
         report.rows.push(row);
         write_so_far(&report);
@@ -187,40 +209,128 @@ fn run(args: Args) -> Result<bool, String> {
     publish(&report, &workspace_summary, &scratch, args.no_docs)
 }
 
-/// The first build of each side (per unit, the whole workspace unless `no_baseline`, cargo)
-/// into `report`, with the smoke test of the per-unit build's `cargo` binary; the per-unit
-/// side's units, when its evaluation succeeded. `whole_before` becomes the baseline's
-/// evaluation.
+/// Builds the workspace as `edit` left it on every side: the edit's row. `units` becomes the
+/// per-unit side's evaluation when it succeeds; `baseline` is (leave the whole-workspace
+/// baseline out, only evaluate it), `whole_before` its previous evaluation.
+fn edit_row(
+    sides: &Sides,
+    edit: &Edit,
+    (no_baseline, evaluate_only): (bool, bool),
+    units: &mut Option<Evaluated>,
+    whole_before: &mut Option<Evaluated>,
+) -> Row {
+    let (per, evaluated) = measure_nix(&sides.per_unit);
+    if evaluated.is_some() {
+        *units = evaluated;
+    }
+    let content_measured = sides.content.as_ref().map(|side| measure_nix(side).0);
+    let whole_measured = measure_whole(&sides.whole, no_baseline, evaluate_only, whole_before);
+    let by_cargo = sides.cargo.build(
+        units
+            .as_ref()
+            .map(|e| &e.units)
+            .unwrap_or(&Default::default()),
+    );
+    let mut row = Row::new(edit.what, Some(edit.file), per, whole_measured, by_cargo);
+    row.content_addressed = content_measured;
+    row
+}
+
+/// What each edit is built with: the per-unit builder, content-addressed (unless left out),
+/// with the whole workspace as every unit's `src`, with a rustc that compiles nothing, and
+/// cargo.
+struct Sides<'a> {
+    per_unit: NixSide<'a>,
+    content: Option<NixSide<'a>>,
+    whole: NixSide<'a>,
+    no_op: NixSide<'a>,
+    cargo: CargoSide,
+    /// Nix's `--max-jobs`, for the fixed cost per derivation.
+    max_jobs: usize,
+}
+
+impl<'a> Sides<'a> {
+    /// The sides of `setup`, their Nix files written into `scratch`; the content-addressed
+    /// one only when `content_addressed`.
+    fn new(
+        setup: &'a Setup,
+        per_unit: NixSide<'a>,
+        scratch: &Path,
+        content_addressed: bool,
+    ) -> Result<Self, String> {
+        let content = NixSide::new(
+            setup,
+            &scratch.join("content-addressed.nix"),
+            Variant::ContentAddressed,
+        )?;
+        Ok(Sides {
+            per_unit,
+            content: content_addressed.then_some(content),
+            whole: NixSide::new(
+                setup,
+                &scratch.join("whole-workspace.nix"),
+                Variant::WholeWorkspace,
+            )?,
+            no_op: NixSide::new(setup, &scratch.join("no-op.nix"), Variant::NoOp)?,
+            cargo: CargoSide::new(
+                &setup.workspace,
+                &scratch.join("cargo-target"),
+                &setup.target,
+            )?,
+            max_jobs: setup.max_jobs,
+        })
+    }
+}
+
+/// Measures what cargo's plan costs a scan of `workspace` and, unless `no_docs`, writes its
+/// section of docs/rebuilds.md.
+fn plan_cost_only(workspace: &Path, no_docs: bool) -> Result<bool, String> {
+    say("measuring what cargo's plan costs a scan");
+    let text = plan_cost::measure(workspace, &host_triple(), 5)?;
+    println!("{text}");
+    if !no_docs {
+        write_section(
+            rust_unit_sources_tests::doc_sections::PLAN_COST_HEADING,
+            &text,
+        )?;
+    }
+    Ok(true)
+}
+
+/// The first build of each side (per unit, content-addressed, the no-op rustc, the whole
+/// workspace unless `no_baseline`, cargo) into `report`, with the smoke test of the per-unit
+/// build's `cargo` binary; the per-unit side's units, when its evaluation succeeded.
+/// `whole_before` becomes the baseline's evaluation.
 fn first_build(
-    (per_unit, whole, cargo): (&NixSide, &NixSide, &CargoSide),
+    sides: &Sides,
     no_baseline: bool,
     scratch: &Path,
     report: &mut Report,
     whole_before: &mut Option<Evaluated>,
 ) -> Option<Evaluated> {
     say("first build: per-unit");
-    let (first, units) = measure_nix(per_unit);
+    let (first, units) = measure_nix(&sides.per_unit);
+    say("first build: content-addressed");
+    let first_content = sides.content.as_ref().map(|side| measure_nix(side).0);
+    say("what a derivation costs: the same build with a rustc that compiles nothing");
+    report.fixed_cost = Some(FixedCost::of(measure_nix(&sides.no_op).0, sides.max_jobs));
     report.first_units = units.as_ref().map(|e| e.units.keys().cloned().collect());
     report.smoke = first
         .built
         .as_ref()
         .ok()
         .map(|_| smoke(units.as_ref(), scratch));
-    let first_whole = measure_whole(whole, no_baseline, false, whole_before);
+    let first_whole = measure_whole(&sides.whole, no_baseline, false, whole_before);
     say("first build: cargo");
-    let first_cargo = cargo.build(
+    let first_cargo = sides.cargo.build(
         units
             .as_ref()
             .map(|e| &e.units)
             .unwrap_or(&Default::default()),
     );
-    report.first = Some(Row::new(
-        "first build",
-        None,
-        first,
-        first_whole,
-        first_cargo,
-    ));
+    let mut first_row = Row::new("first build", None, first, first_whole, first_cargo);
+    first_row.content_addressed = first_content;
+    report.first = Some(first_row);
     units
 }
 
@@ -278,15 +388,10 @@ fn publish(
     println!("{text}");
     let complete = report.complete();
     if complete && !no_docs {
-        let path = repo_root().join("docs/rebuilds.md");
-        let old = std::fs::read_to_string(&path).unwrap_or_default();
-        let new = rust_unit_sources_tests::doc_sections::with_section(
-            &old,
+        write_section(
             rust_unit_sources_tests::doc_sections::SEED_PROOF_HEADING,
             &text,
-        );
-        std::fs::write(&path, new).map_err(|e| format!("{}: {e}", path.display()))?;
-        say(&format!("wrote {}", path.display()));
+        )?;
     } else if !complete {
         say(&format!(
             "incomplete: docs/rebuilds.md left alone; the scratch tree is {}",
@@ -294,6 +399,16 @@ fn publish(
         ));
     }
     Ok(complete)
+}
+
+/// Replaces the section under `heading` of `docs/rebuilds.md` by `text`.
+fn write_section(heading: &str, text: &str) -> Result<(), String> {
+    let path = repo_root().join("docs/rebuilds.md");
+    let old = std::fs::read_to_string(&path).unwrap_or_default();
+    let new = rust_unit_sources_tests::doc_sections::with_section(&old, heading, text);
+    std::fs::write(&path, new).map_err(|e| format!("{}: {e}", path.display()))?;
+    say(&format!("wrote {}", path.display()));
+    Ok(())
 }
 
 /// Evaluates and realises `side`; the measurement and the evaluation (if it succeeded).

@@ -39,6 +39,23 @@ pub struct Setup {
     pub builder_args: String,
     /// `--max-jobs` of the builds.
     pub max_jobs: usize,
+    /// Unique to the run: in every derivation's `PATH` (a directory that does not exist), so
+    /// that the first build is cold.
+    pub salt: String,
+}
+
+/// Which builder a [`NixSide`] runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    /// Each unit's `unitSrc`, input-addressed derivations.
+    PerUnit,
+    /// Each unit's `unitSrc`, content-addressed derivations (`contentAddressed = true`).
+    ContentAddressed,
+    /// The whole workspace as every unit's `src`.
+    WholeWorkspace,
+    /// Each unit's `unitSrc`, with a rustc that compiles nothing (it writes an empty
+    /// executable where asked for one): what a derivation costs by itself.
+    NoOp,
 }
 
 /// A unit of the build, as the model describes it.
@@ -52,8 +69,15 @@ pub struct Unit {
     pub kind: String,
     /// The target name.
     pub target: String,
+    /// Whether it is compiled (run) for the host.
+    pub host: bool,
+    /// Its features.
+    pub features: Vec<String>,
     /// Its derivation.
     pub drv: String,
+    /// Its derivation's name, unique in the build (a content-addressed derivation is built
+    /// as its resolved derivation: another path, the same name).
+    pub name: String,
 }
 
 /// One evaluation: the units of the build (the members' libraries and binaries and what they
@@ -86,23 +110,58 @@ pub struct Built {
     pub rebuilt: BTreeSet<String>,
     /// The realisation's wall time.
     pub time: Duration,
+    /// What `nix-store --realise` printed on stderr (the builders' logs among it).
+    pub log: String,
 }
+
+/// A rustc that compiles nothing: an empty executable where `-o` asks for one.
+const NO_OP_RUSTC: &str = r#"#!/bin/sh
+while [ $# -gt 0 ]; do
+  if [ "$1" = -o ]; then printf '#!/bin/sh\n' > "$2"; chmod +x "$2"; fi
+  shift
+done
+"#;
 
 /// The builder, per-unit or with the whole workspace as every unit's `src`.
 pub struct NixSide<'a> {
     setup: &'a Setup,
     expression: PathBuf,
+    variant: Variant,
 }
 
 impl<'a> NixSide<'a> {
-    /// The expression for `setup`, written to `file`; with `whole_workspace`, every unit gets
-    /// the whole workspace as `src` (the baseline).
-    pub fn new(
+    /// The expression for `setup` with the builder `variant`, written to `file`.
+    pub fn new(setup: &'a Setup, file: &Path, variant: Variant) -> Result<NixSide<'a>, String> {
+        NixSide::with_args(setup, file, variant, "{ }")
+    }
+
+    /// As [`NixSide::new`], with `args` (a Nix attribute set) merged last into the builder's
+    /// arguments.
+    pub fn with_args(
         setup: &'a Setup,
         file: &Path,
-        whole_workspace: bool,
+        variant: Variant,
+        args: &str,
     ) -> Result<NixSide<'a>, String> {
         let builder = |path: &str| nix_string(&setup.builder.join(path));
+        let rustc = match variant {
+            Variant::NoOp => {
+                let script = file.with_extension("rustc");
+                std::fs::write(&script, NO_OP_RUSTC)
+                    .and_then(|()| {
+                        use std::os::unix::fs::PermissionsExt;
+                        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))
+                    })
+                    .map_err(|e| format!("{}: {e}", script.display()))?;
+                script
+            }
+            _ => setup.rustc.clone(),
+        };
+        let variant_args = match variant {
+            Variant::WholeWorkspace => WHOLE_WORKSPACE_SRC,
+            Variant::ContentAddressed => "contentAddressed = true;",
+            _ => "",
+        };
         let text = format!(
             r#"let
   root = /. + {root};
@@ -112,29 +171,28 @@ impl<'a> NixSide<'a> {
     inherit model root;
     rustc = {rustc};
     target = "{target}";
-    {baseline}
-  }} // ({builder_args}));
-  # What `cargo build --workspace` builds: the members' libraries and binaries, and their
-  # dependency closure (build scripts, vendored libraries).
-  isMember = unit: builtins.substring 0 7 unit.manifest != "vendor/";
-  wanted = id: let unit = model.units.${{id}}; in isMember unit && builtins.elem unit.kind [ "lib" "proc-macro" "bin" ];
-  ids = library.depClosure model (builtins.filter wanted (builtins.attrNames model.units));
+    path = "/usr/bin:/bin:/nonexistent/seed-proof-{salt}";
+    {variant_args}
+  }} // ({builder_args}) // ({args}));
+  # What `cargo build --workspace` builds (its unit graph, the model's `build` selection).
+  ids = library.selectUnits model {{ selection = "build"; }};
 in
 builtins.listToAttrs (map (id: {{
   name = id;
-  value = {{ inherit (model.units.${{id}}) package version kind target; drv = built.${{id}}.drvPath; }};
+  value = {{
+    inherit (model.units.${{id}}) package version kind target features;
+    host = model.units.${{id}}.host or false;
+    drv = built.${{id}}.drvPath;
+    name = built.${{id}}.name;
+  }};
 }}) ids)
 "#,
             root = nix_string(&setup.workspace),
             library = builder("nix/default.nix"),
             build_units = builder("nix/build-units.nix"),
-            rustc = nix_string(&setup.rustc),
+            rustc = nix_string(&rustc),
             target = setup.target,
-            baseline = if whole_workspace {
-                WHOLE_WORKSPACE_SRC
-            } else {
-                ""
-            },
+            salt = setup.salt,
             builder_args = if setup.builder_args.is_empty() {
                 "{ }"
             } else {
@@ -145,17 +203,32 @@ builtins.listToAttrs (map (id: {{
         Ok(NixSide {
             setup,
             expression: file.to_path_buf(),
+            variant,
         })
     }
 
     /// The command evaluating the expression, as a user would type it.
     pub fn eval_command(&self) -> String {
         format!(
-            "NIX_CONFIG=$'{}' nix-instantiate --eval --strict --json --read-write-mode --option plugin-files {} {}",
+            "NIX_CONFIG=$'{}' nix-instantiate --eval --strict --json --read-write-mode{} --option plugin-files {} {}",
             NIX_CONFIG.replace('\n', "\\n"),
+            match self.variant {
+                Variant::ContentAddressed => " --extra-experimental-features ca-derivations",
+                _ => "",
+            },
             self.plugin().display(),
             self.expression.display()
         )
+    }
+
+    /// A Nix command with the builds' configuration (and `ca-derivations` where needed).
+    fn nix(&self, program: &str) -> Command {
+        let mut command = Command::new(program);
+        command.env("NIX_CONFIG", NIX_CONFIG);
+        if self.variant == Variant::ContentAddressed {
+            command.args(["--extra-experimental-features", "ca-derivations"]);
+        }
+        command
     }
 
     fn plugin(&self) -> PathBuf {
@@ -167,13 +240,13 @@ builtins.listToAttrs (map (id: {{
     /// Evaluates the expression: the units and their derivations (written to the store).
     pub fn evaluate(&self) -> Result<Evaluated, String> {
         let started = Instant::now();
-        let output = Command::new("nix-instantiate")
+        let output = self
+            .nix("nix-instantiate")
             .args(["--eval", "--strict", "--json", "--read-write-mode"])
             .arg("--option")
             .arg("plugin-files")
             .arg(self.plugin())
             .arg(&self.expression)
-            .env("NIX_CONFIG", NIX_CONFIG)
             .output()
             .map_err(|e| format!("cannot run nix-instantiate: {e}"))?;
         let time = started.elapsed();
@@ -192,12 +265,18 @@ builtins.listToAttrs (map (id: {{
         let units = json
             .into_iter()
             .map(|(id, unit)| {
+                let features = unit["features"].as_array().into_iter().flatten();
                 let unit = Unit {
                     package: field(&unit, "package"),
                     version: field(&unit, "version"),
                     kind: field(&unit, "kind"),
                     target: field(&unit, "target"),
+                    host: unit["host"] == true,
+                    features: features
+                        .filter_map(|f| f.as_str().map(String::from))
+                        .collect(),
                     drv: field(&unit, "drv"),
+                    name: field(&unit, "name"),
                 };
                 (id, unit)
             })
@@ -205,24 +284,32 @@ builtins.listToAttrs (map (id: {{
         Ok(Evaluated { units, time })
     }
 
-    /// Builds every unit of `evaluated`; the units Nix built (not already in the store).
+    /// Builds every unit of `evaluated`; the units whose builders ran (named by their
+    /// derivations' names, which content-addressed units keep when resolved).
     pub fn realise(&self, evaluated: &Evaluated) -> Result<Built, String> {
-        let by_drv: BTreeMap<&str, &str> = evaluated
+        let by_name: BTreeMap<&str, &str> = evaluated
             .units
             .iter()
-            .map(|(id, unit)| (unit.drv.as_str(), id.as_str()))
+            .map(|(id, unit)| (unit.name.as_str(), id.as_str()))
             .collect();
         let started = Instant::now();
-        let output = Command::new("nix-store")
+        let output = self
+            .nix("nix-store")
             .args(["--realise", "--keep-going", "--max-jobs"])
             .arg(self.setup.max_jobs.to_string())
-            .args(by_drv.keys())
-            .env("NIX_CONFIG", NIX_CONFIG)
+            .args(evaluated.units.values().map(|u| &u.drv))
             .output()
             .map_err(|e| format!("cannot run nix-store: {e}"))?;
         let time = started.elapsed();
         let stderr = String::from_utf8_lossy(&output.stderr);
-        let name = |drv: &str| by_drv.get(drv).map_or(drv.to_string(), |id| id.to_string());
+        let name = |drv: &str| {
+            let stem = drv.strip_suffix(".drv").unwrap_or(drv);
+            let named = stem.rsplit('/').next().and_then(|f| f.split_once('-'));
+            match named.and_then(|(_, name)| by_name.get(name)) {
+                Some(id) => id.to_string(),
+                None => drv.to_string(),
+            }
+        };
         if !output.status.success() {
             let failed: Vec<&str> = stderr
                 .lines()
@@ -247,9 +334,14 @@ builtins.listToAttrs (map (id: {{
         let rebuilt = stderr
             .lines()
             .filter_map(|l| l.strip_prefix("building '")?.split('\'').next())
+            .filter(|drv| !drv.contains("-rust-target-info-"))
             .map(name)
             .collect();
-        Ok(Built { rebuilt, time })
+        Ok(Built {
+            rebuilt,
+            time,
+            log: stderr.into_owned(),
+        })
     }
 }
 
@@ -318,7 +410,10 @@ mod tests {
             version: "0.1.0".into(),
             kind: "lib".into(),
             target: "a".into(),
+            host: false,
+            features: Vec::new(),
             drv: drv.into(),
+            name: "a-lib-a".into(),
         };
         Evaluated {
             units: units

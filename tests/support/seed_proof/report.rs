@@ -1,7 +1,9 @@
 //! The seed proof's measurements and their Markdown report.
 
 use crate::cargo_side;
+use crate::fixed_cost::FixedCost;
 use crate::nix_side::{Built, Evaluated};
+use crate::plans::{plans_table, Plan};
 use rust_unit_sources_tests::doc_sections::SEED_PROOF_HEADING;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -72,7 +74,7 @@ impl Measured {
         [drvs, eval, build, units]
     }
 
-    fn failure(&self) -> Option<&str> {
+    pub fn failure(&self) -> Option<&str> {
         match (&self.eval, &self.built) {
             (Err(e), _) => Some(e),
             (Ok(_), Err(e)) if self.not_built.is_none() => Some(e),
@@ -91,6 +93,8 @@ pub struct Row {
     pub per_unit: Measured,
     /// The whole-workspace baseline, unless left out.
     pub whole: Option<Measured>,
+    /// The per-unit builder with content-addressed derivations, unless left out.
+    pub content_addressed: Option<Measured>,
     /// Cargo.
     pub cargo: Result<cargo_side::Built, String>,
     /// Anything else noticed.
@@ -111,6 +115,7 @@ impl Row {
             file,
             per_unit,
             whole,
+            content_addressed: None,
             cargo,
             notes: vec![],
         }
@@ -119,6 +124,7 @@ impl Row {
     fn ok(&self) -> bool {
         self.per_unit.ok()
             && self.whole.as_ref().is_none_or(Measured::ok)
+            && self.content_addressed.as_ref().is_none_or(Measured::ok)
             && self.cargo.is_ok()
             && self.notes.is_empty()
     }
@@ -137,14 +143,23 @@ impl Row {
         }
     }
 
-    fn table_line(&self) -> String {
+    /// The row of the table with the columns `columns` says are there.
+    fn table_line(&self, columns: Columns) -> String {
         let [drvs, eval, build, units] = self.per_unit.cells();
-        let whole = match &self.whole {
+        let other = |measured: &Option<Measured>| match measured {
             Some(m) => {
                 let [_, eval, build, units] = m.cells();
-                format!("{eval} | {build} | {units}")
+                format!(" {eval} | {build} | {units} |")
             }
-            None => "— | — | —".into(),
+            None => " — | — | — |".into(),
+        };
+        let content = match columns.content_addressed {
+            true => other(&self.content_addressed),
+            false => String::new(),
+        };
+        let whole = match columns.whole {
+            true => other(&self.whole),
+            false => String::new(),
         };
         let (cargo_time, cargo_units) = match &self.cargo {
             Ok(built) => (seconds(built.time), built.rebuilt.len().to_string()),
@@ -156,7 +171,7 @@ impl Row {
             None => "—",
         };
         format!(
-            "| {} | {drvs} | {eval} | {build} | {units} | {whole} | {cargo_time} | {cargo_units} | {agrees} |",
+            "| {} | {drvs} | {eval} | {build} | {units} |{content}{whole} {cargo_time} | {cargo_units} | {agrees} |",
             self.label()
         )
     }
@@ -180,6 +195,9 @@ impl Row {
             }
             line.push('.');
         }
+        if let Some(content) = self.content_addressed.as_ref().and_then(Measured::rebuilt) {
+            let _ = write!(line, " Content-addressed: {}.", names(content));
+        }
         Some(line)
     }
 
@@ -191,12 +209,22 @@ impl Row {
         if let Some(e) = self.whole.as_ref().and_then(Measured::failure) {
             found.push(format!("whole workspace: {e}"));
         }
+        if let Some(e) = self.content_addressed.as_ref().and_then(Measured::failure) {
+            found.push(format!("content-addressed: {e}"));
+        }
         if let Err(e) = &self.cargo {
             found.push(format!("cargo: {e}"));
         }
         found.extend(self.notes.iter().cloned());
         found
     }
+}
+
+/// Which optional builders the table shows.
+#[derive(Clone, Copy)]
+struct Columns {
+    content_addressed: bool,
+    whole: bool,
 }
 
 /// What the built cargo did.
@@ -221,6 +249,10 @@ pub struct Report {
     pub first_units: Option<BTreeSet<String>>,
     /// The edits.
     pub rows: Vec<Row>,
+    /// The model's plans against cargo's.
+    pub plans: Vec<Plan>,
+    /// What a derivation costs by itself.
+    pub fixed_cost: Option<FixedCost>,
 }
 
 impl Report {
@@ -240,6 +272,16 @@ impl Report {
             first: None,
             first_units: None,
             rows: vec![],
+            plans: vec![],
+            fixed_cost: None,
+        }
+    }
+
+    fn columns(&self) -> Columns {
+        let rows = || self.first.iter().chain(&self.rows);
+        Columns {
+            content_addressed: rows().any(|r| r.content_addressed.is_some()),
+            whole: rows().any(|r| r.whole.is_some()),
         }
     }
 
@@ -253,7 +295,7 @@ impl Report {
     /// Prints the last step's table line and failures to stderr (progress).
     pub fn print_last(&self) {
         if let Some(row) = self.rows.last().or(self.first.as_ref()) {
-            eprintln!("{}", row.table_line());
+            eprintln!("{}", row.table_line(self.columns()));
             for failure in row.failures() {
                 eprintln!("  {failure}");
             }
@@ -268,28 +310,78 @@ impl Report {
             "{SEED_PROOF_HEADING}\n\n\
              Measured by `scripts/seed-proof` on {cores} cores, in one run, with the builder of {}. \
              The workspace: cargo 0.96.0's own, assembled from crates.io alone by \
-             `target/release/seed-workspaces assemble` (`rust/seed`): {workspace}. \
-             Nix builds what `cargo build --workspace` builds, the members' libraries and binaries \
-             and their dependency closure (build scripts compiled and run, vendored libraries), one \
-             derivation per unit (`--max-jobs {}`), the model from the plugin with \
-             `dependencies = true`. *per-unit*: each unit's `unitSrc`; *whole workspace*: the same \
-             builder with the whole workspace as every unit's `src`; *cargo*: `cargo build \
-             --workspace --offline --locked` (its default jobs), units compiled (`\"fresh\": false`) \
-             or build scripts run. *eval*: `nix-instantiate --eval --read-write-mode` (the plugin's \
-             scan, the unit sources copied to the store, the derivations written); *build*: \
-             `nix-store --realise`; *not built (N changed)*: evaluated only, N derivations differing \
-             from the previous evaluation's. Each edit appends one line to the file.\n\n",
-            self.builder, self.jobs,
+             `target/release/seed-workspaces assemble` (`rust/seed`): {workspace}.\n\n",
+            self.builder,
         );
+        text.push_str(&plans_table(&self.plans));
+        let columns = self.columns();
+        self.method(&mut text, columns);
+        self.timing_table(&mut text, columns);
+        self.outcome(&mut text);
+        text
+    }
+
+    /// The method: what each side builds and how each column is measured.
+    fn method(&self, text: &mut String, columns: Columns) {
+        let _ = write!(
+            text,
+            "Nix builds what `cargo build --workspace` builds (the model's `build` selection: its \
+             unit graph), one derivation per unit (`--max-jobs {}`), the model from the plugin with \
+             `dependencies = true` and `target` the host; every derivation is new to the store \
+             (the run's own `PATH` entry), so the first build is cold. *per-unit*: each unit's \
+             `unitSrc`;{}{} *cargo*: `cargo build --workspace --offline --locked --target <host>` \
+             (its default jobs, an empty target directory first), units compiled \
+             (`\"fresh\": false`) or build scripts run. *eval*: `nix-instantiate --eval \
+             --read-write-mode` (the plugin's scan, the unit sources copied to the store, the \
+             derivations written); *build*: `nix-store --realise`, its builders that ran. Each \
+             edit appends one line to the file.\n\n",
+            self.jobs,
+            if columns.content_addressed {
+                " *content-addressed*: the same with `contentAddressed = true` (a unit rebuilt to \
+                 the output it had stops the rebuild);"
+            } else {
+                ""
+            },
+            if columns.whole {
+                " *whole workspace*: the same builder with the whole workspace as every unit's \
+                 `src`; *not built (N changed)*: evaluated only, N derivations differing from the \
+                 previous evaluation's;"
+            } else {
+                ""
+            },
+        );
+    }
+
+    /// The table of wall times and rebuilt units, one line per step, and the fixed cost per
+    /// derivation under it.
+    fn timing_table(&self, text: &mut String, columns: Columns) {
+        let mut header = "| step | derivations | per-unit: eval | build | units |".to_string();
+        let mut rule = "|---|--:|--:|--:|--:|".to_string();
+        for (shown, name) in [
+            (columns.content_addressed, "content-addressed"),
+            (columns.whole, "whole workspace"),
+        ] {
+            if shown {
+                let _ = write!(header, " {name}: eval | build | units |");
+                rule.push_str("--:|--:|--:|");
+            }
+        }
         let _ = writeln!(
             text,
-            "| step | derivations | per-unit: eval | build | units | whole workspace: eval | build | units | cargo: time | units | Nix = cargo |\n\
-             |---|--:|--:|--:|--:|--:|--:|--:|--:|--:|:-:|"
+            "{header} cargo: time | units | Nix = cargo |\n{rule}--:|--:|:-:|"
         );
         for row in self.first.iter().chain(&self.rows) {
-            let _ = writeln!(text, "{}", row.table_line());
+            let _ = writeln!(text, "{}", row.table_line(columns));
+        }
+        if let Some(cost) = &self.fixed_cost {
+            let _ = writeln!(text, "\n{}", cost.line());
         }
         text.push('\n');
+    }
+
+    /// What came of the builds: the built cargo's smoke test, the first build's units, the
+    /// units each edit rebuilt by name, the failures, and how to reproduce.
+    fn outcome(&self, text: &mut String) {
         match &self.smoke {
             Some(Smoke {
                 version,
@@ -335,7 +427,6 @@ impl Report {
             "To evaluate by hand: `{}`; cargo's side: `{}`.",
             self.eval_command, self.cargo_command
         );
-        text
     }
 
     /// The first build's units: the derivations of the evaluation against what cargo compiled
@@ -378,11 +469,13 @@ impl Report {
     }
 }
 
-fn seconds(time: Duration) -> String {
+/// A duration in seconds, with one decimal.
+pub fn seconds(time: Duration) -> String {
     format!("{:.1} s", time.as_secs_f64())
 }
 
-fn names(set: &BTreeSet<String>) -> String {
+/// The names, each in backticks, comma-separated (`nothing` for none).
+pub fn names(set: &BTreeSet<String>) -> String {
     if set.is_empty() {
         return "nothing".into();
     }
@@ -392,161 +485,10 @@ fn names(set: &BTreeSet<String>) -> String {
         .join(", ")
 }
 
-fn first_line(text: &str) -> &str {
+pub fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or_default()
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn set(ids: &[&str]) -> BTreeSet<String> {
-        ids.iter().map(|s| s.to_string()).collect()
-    }
-
-    fn nix(rebuilt: &[&str], derivations: usize) -> Measured {
-        Measured {
-            eval: Ok((Duration::from_millis(10_250), derivations)),
-            built: Ok(Built {
-                rebuilt: set(rebuilt),
-                time: Duration::from_millis(31_040),
-            }),
-            not_built: None,
-        }
-    }
-
-    fn cargo(rebuilt: &[&str]) -> Result<cargo_side::Built, String> {
-        Ok(cargo_side::Built {
-            rebuilt: set(rebuilt),
-            time: Duration::from_millis(12_960),
-        })
-    }
-
-    #[test]
-    fn rows_name_the_units_only_one_side_rebuilt() {
-        let same = Row::new(
-            "one line",
-            Some("src/lib.rs"),
-            nix(&["a/lib/a", "a/bin/a"], 3),
-            None,
-            cargo(&["a/bin/a", "a/lib/a"]),
-        );
-        assert_eq!(
-            same.table_line(),
-            "| one line (`src/lib.rs`) | 3 | 10.2 s | 31.0 s | 2 | — | — | — | 13.0 s | 2 | yes |"
-        );
-        assert_eq!(
-            same.units_line().unwrap(),
-            "- one line (`src/lib.rs`): cargo `a/bin/a`, `a/lib/a`; Nix the same."
-        );
-        let differ = Row::new(
-            "a comment",
-            Some("Cargo.toml"),
-            nix(&["a/lib/a"], 3),
-            Some(nix(&["a/lib/a", "a/bin/a", "b/lib/b"], 3)),
-            cargo(&["b/build-script-run/build-script-build"]),
-        );
-        assert_eq!(
-            differ.table_line(),
-            "| a comment (`Cargo.toml`) | 3 | 10.2 s | 31.0 s | 1 | 10.2 s | 31.0 s | 3 | 13.0 s | 1 | **no** |"
-        );
-        assert_eq!(
-            differ.units_line().unwrap(),
-            "- a comment (`Cargo.toml`): cargo `b/build-script-run/build-script-build`; Nix `a/lib/a`; \
-             **Nix only**: `a/lib/a`; **cargo only**: `b/build-script-run/build-script-build`."
-        );
-        let failed = Row::new(
-            "x",
-            None,
-            Measured::failed_evaluation("error: boom\nmore".into()),
-            None,
-            Err("cargo build failed".into()),
-        );
-        assert_eq!(failed.units_line(), None);
-        assert_eq!(
-            failed.failures(),
-            ["per-unit: error: boom\nmore", "cargo: cargo build failed"]
-        );
-        assert!(!failed.ok());
-    }
-
-    #[test]
-    fn a_baseline_evaluated_only_counts_its_changed_derivations_and_is_no_failure() {
-        let evaluated = Evaluated {
-            units: ["a/lib/a", "a/bin/a", "b/lib/b"]
-                .iter()
-                .map(|id| {
-                    let unit = crate::nix_side::Unit {
-                        package: "a".into(),
-                        version: "0.1.0".into(),
-                        kind: "lib".into(),
-                        target: "a".into(),
-                        drv: format!("/nix/store/{id}.drv"),
-                    };
-                    (id.to_string(), unit)
-                })
-                .collect(),
-            time: Duration::from_millis(9_960),
-        };
-        let row = Row::new(
-            "one line",
-            Some("src/lib.rs"),
-            nix(&["a/lib/a"], 3),
-            Some(Measured::evaluated_only(&evaluated, 3)),
-            cargo(&["a/lib/a"]),
-        );
-        assert_eq!(
-            row.table_line(),
-            "| one line (`src/lib.rs`) | 3 | 10.2 s | 31.0 s | 1 | 10.0 s | not built | (3 changed) | 13.0 s | 1 | yes |"
-        );
-        assert!(row.ok());
-        assert!(row.failures().is_empty());
-        let failed = Row::new(
-            "one line",
-            Some("src/lib.rs"),
-            nix(&["a/lib/a"], 3),
-            Some(Measured::failed_evaluation("error: boom".into())),
-            cargo(&["a/lib/a"]),
-        );
-        assert!(!failed.ok());
-        assert_eq!(failed.failures(), ["whole workspace: error: boom"]);
-    }
-
-    #[test]
-    fn the_first_build_compares_every_derivation_with_cargo_s_cold_build() {
-        let mut report = Report::new("b".into(), 2, "eval".into(), "cargo".into());
-        report.first = Some(Row::new(
-            "first build",
-            None,
-            nix(&["a/lib/a"], 3),
-            None,
-            cargo(&["a/lib/a", "a/bin/a", "c/lib/c"]),
-        ));
-        report.first_units = Some(set(&["a/lib/a", "a/bin/a", "b/lib/b"]));
-        assert_eq!(
-            report.first_build_line().unwrap(),
-            "First build: cargo compiled or ran 3 units from an empty target directory; Nix \
-             evaluated 3 derivations and built 1 of them (the others were in the store from an \
-             earlier run); **Nix only**: `b/lib/b`; **cargo only**: `c/lib/c`."
-        );
-        assert!(!report.complete(), "no smoke test yet");
-        report.smoke = Some(Smoke {
-            version: "cargo 1.95.0".into(),
-            hello: Ok("Hello, world!".into()),
-        });
-        assert!(report.complete());
-        report.first_units = Some(set(&["a/lib/a", "a/bin/a", "c/lib/c"]));
-        report.first.as_mut().unwrap().per_unit = nix(&["a/lib/a", "a/bin/a", "c/lib/c"], 3);
-        assert_eq!(
-            report.first_build_line().unwrap(),
-            "First build: cargo compiled or ran 3 units from an empty target directory; Nix \
-             evaluated 3 derivations and built every one; the units are the same."
-        );
-        let text = report.markdown("w");
-        assert!(text.starts_with(&format!("{SEED_PROOF_HEADING}\n\n")));
-        assert!(text.contains(
-            "The built cargo (`cargo/bin/cargo`) prints `cargo 1.95.0`; a hello-world crate it built printed `Hello, world!`."
-        ));
-        assert!(text.ends_with("To evaluate by hand: `eval`; cargo's side: `cargo`.\n"));
-    }
-}
+#[path = "report_tests.rs"]
+mod tests;

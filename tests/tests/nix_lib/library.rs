@@ -161,7 +161,7 @@ fn library_errors_name_what_is_wrong() {
     assert_eq!(
         error(&format!("l.fromFile {}", nix_path(&other))),
         format!(
-            "error: rust-unit-sources: fromFile: {}: model version 2 is not supported; this library reads version 3",
+            "error: rust-unit-sources: fromFile: {}: model version 2 is not supported; this library reads version 4",
             other.display()
         )
     );

@@ -88,7 +88,7 @@ fn generated_file_is_deterministic_relative_and_names_its_command() {
             &format!("# Check it is current (CI, hooks):  {command} --check"),
             "# Paths are relative to this file's directory; units omit `hash` (add --hashes for it).",
             "{",
-            "  version = 3;",
+            "  version = 4;",
             "  units = {",
         ]
     );
@@ -124,7 +124,7 @@ fn generated_file_is_deterministic_relative_and_names_its_command() {
     assert!(nested.contains(
         "\n# Regenerate, in the workspace root: cargo unit-sources generate -o nix/units.nix\n"
     ));
-    assert!(nested.contains("\n  version = 3;\n  root = \"..\";\n  units = {\n"));
+    assert!(nested.contains("\n  version = 4;\n  root = \"..\";\n  units = {\n"));
     let v = eval_in(
         &first,
         "let n = l.fromFile (ws + \"/nix/units.nix\"); in [ n.root (l.withoutHashes (l.fromPlugin ws) == n) ]",

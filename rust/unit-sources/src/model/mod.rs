@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The schema version of [`Model`]; bumped on any incompatible change (see `docs/schema.md`).
-pub const MODEL_VERSION: u32 = 3;
+pub const MODEL_VERSION: u32 = 4;
 
 /// The answer for one workspace: every unit and the files rustc reads for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,6 +80,15 @@ pub struct Unit {
     /// may hold none of `files`. Sorted; omitted when empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dirs: Vec<RelPath>,
+    /// With dependencies only: whether cargo compiles (or runs) the unit for the host, as a
+    /// build script, a proc-macro or what they link, with the host's features and the
+    /// `build-override` profile, rather than for the target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<bool>,
+    /// With dependencies only: the builds whose unit graph holds the unit (sorted): `cargo
+    /// build --workspace`'s, `cargo build --workspace --all-targets`' or both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selections: Option<Vec<Selection>>,
     /// With dependencies only: what building the unit needs beyond its files, as cargo
     /// decides it (see `docs/schema.md`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -94,6 +103,64 @@ pub struct Unit {
     /// included, and is not complete. Absent for every unit that can be built.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+/// A build whose units the model holds (scans with dependencies): each has its own unit graph,
+/// and units whose configuration differs between them are two units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Selection {
+    /// `cargo build --workspace`: the members' libraries and binaries and what they need.
+    Build,
+    /// `cargo build --workspace --all-targets`: also examples, tests, benches and test
+    /// harnesses, with the features dev-dependencies turn on.
+    AllTargets,
+}
+
+impl Selection {
+    /// Both, in the model's order.
+    pub const ALL: [Selection; 2] = [Selection::Build, Selection::AllTargets];
+
+    /// The selection's name in the model.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Selection::Build => "build",
+            Selection::AllTargets => "all-targets",
+        }
+    }
+}
+
+/// A unit's resolved cargo profile, as cargo's unit graph states one (`build.profile`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileInfo {
+    /// The profile's name (`dev`, `release`, or one the root manifest defines).
+    pub name: String,
+    /// `opt-level` (`0`…`3`, `s`, `z`).
+    pub opt_level: String,
+    /// `debug`: `0`, `1`, `2`, `line-tables-only` or `line-directives-only`.
+    pub debuginfo: String,
+    /// `debug-assertions`.
+    pub debug_assertions: bool,
+    /// `overflow-checks`.
+    pub overflow_checks: bool,
+    /// `codegen-units`, when set.
+    pub codegen_units: Option<u32>,
+    /// `unwind`, `abort` or `immediate-abort`.
+    pub panic: String,
+    /// `false`, `true`, `off`, `thin` or `fat`.
+    pub lto: String,
+    /// `strip`, when set or decided (`debuginfo` when nothing has debug information).
+    pub strip: Option<String>,
+    /// `rpath`.
+    pub rpath: bool,
+    /// `split-debuginfo`, when set.
+    pub split_debuginfo: Option<String>,
+    /// Whether cargo compiles the unit incrementally (`-C incremental`): the profile's
+    /// `incremental` (`dev`: on, `release`: off), for packages from a path source only (the
+    /// members and path dependencies, never registry or vendored crates). What
+    /// `nix/build-units.nix`'s `incremental` mode follows.
+    pub incremental: bool,
 }
 
 /// What building a unit needs beyond its files (scans with dependencies): for a compiled unit,
@@ -133,6 +200,9 @@ pub struct BuildInfo {
     /// first and sets `CARGO_BIN_EXE_<name>` to their paths).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub bin_exes: BTreeMap<String, UnitId>,
+    /// The unit's cargo profile, resolved (for a `build-script-run` unit, that of the unit it
+    /// runs for, as cargo's).
+    pub profile: ProfileInfo,
 }
 
 /// A construct the scanner could not resolve statically.

@@ -78,7 +78,9 @@ impl UnitKind {
 /// several packages of the resolve share a name (two versions of a crate, or a dependency
 /// named like a member), the members keep the plain name and the others are told apart by
 /// `<name>@<version>`, and by `<name>@<version>+<digest of the source>` when that is not
-/// enough either (see `package_prefixes` in `workspace::units`).
+/// enough either (see `package_prefixes` in `workspace::units`). A unit cargo plans in several
+/// variants (for the host and the target, …) is `<package>/<kind>/<target-name>/<variant>`
+/// (see `workspace::unit_ids`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct UnitId(String);
@@ -88,6 +90,12 @@ impl UnitId {
     /// `package` (its name, unless `package_prefixes` says otherwise).
     pub fn new(package: &str, kind: UnitKind, target: &str) -> Self {
         UnitId(format!("{package}/{}/{target}", kind.as_str()))
+    }
+
+    /// This id with the variant `variant` (`host`, `dev`, …): `<package>/<kind>/<target>/<variant>`,
+    /// for a unit cargo plans in several variants.
+    pub fn with_variant(&self, variant: &str) -> Self {
+        UnitId(format!("{}/{variant}", self.0))
     }
 
     /// The id as text.

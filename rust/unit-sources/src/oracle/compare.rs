@@ -98,6 +98,8 @@ mod tests {
             run_env: None,
             run_inputs_exact: None,
             dirs: Vec::new(),
+            host: None,
+            selections: None,
             build: None,
             hash: String::new(),
             error: None,

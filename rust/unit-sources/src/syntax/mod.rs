@@ -12,11 +12,13 @@
 //! The concepts, from the bottom up: [`tokens`] (token trees), [`literals`] (string literal
 //! values), [`attributes`] (`cfg`, `cfg_attr`, `path`), [`cfg_macros`] (`cfg_if!`,
 //! `cfg_select!`, `cfg`-wrapping `macro_rules!`), [`includes`] (include arguments), and
-//! [`extract`] (the walk over a file's trees), which produces the [`items`].
+//! [`extract`] (the walk over a file's trees), which produces the [`items`]; beside them,
+//! [`entry_flow`]: the macro invocations a program's `fn main` surely executes.
 
 mod attributes;
 mod cfg_macros;
 mod edition;
+mod entry_flow;
 mod extract;
 mod includes;
 mod items;
@@ -26,6 +28,7 @@ mod tests;
 mod tokens;
 
 pub(crate) use edition::Edition;
+pub(crate) use entry_flow::sure_invocations;
 pub(crate) use extract::parse_file;
 pub(crate) use items::{
     FileSyntax, Include, IncludeArg, IncludeKind, Invocation, Item, MacroDef, ModDecl,

@@ -2,21 +2,29 @@
 //! for the package's other units (`rustc-cfg` names, `rustc-env` values), found statically.
 //!
 //! Cargo reruns a build script when a path it printed with `cargo:rerun-if-changed=` (or
-//! `cargo::`) changes, or, when it printed none, when anything in the package changes. The
-//! analysis reads every string literal of the script's source files:
+//! `cargo::`) changes, or, when it printed neither that nor `rerun-if-env-changed`, when
+//! anything in the package changes. The analysis reads every string literal of the script's
+//! source files:
 //! - `cargo:rerun-if-changed=<path>` with a literal path is a declared input;
 //! - with a format placeholder (`{}`), the literal part before it bounds the input: its
-//!   directory is taken whole, or the whole package when it has none; the result is no longer
-//!   exact;
+//!   directory is taken whole; with no directory there, the path is taken to lie below the
+//!   paths the script names literally (next item), or, when it names none, anywhere in the
+//!   package; the result is no longer exact;
 //! - `cargo:rerun-if-env-changed=<NAME>` names an environment variable the run depends on;
 //! - any other literal naming an existing file or directory of the package is taken too, as a
 //!   guard for libraries the script hands paths to (`cc`, `autocfg::rerun_path`), whose own
 //!   `rerun-if-changed` lines the scan cannot see.
+//!
+//! cargo's default (the whole package) applies on top unless one of those lines is surely
+//! printed: `println!`/`print!` of it among the statements `fn main` surely executes
+//! ([`crate::syntax::sure_invocations`]). A line printed under a condition (`if` on
+//! `CARGO_CFG_TARGET_OS`, `#[cfg]`, a loop), in a closure or after a possible early return
+//! may not be printed on the target, and then cargo watches the whole package.
 
 use crate::fs::observation::FileKind;
 use crate::fs::source_cache::UnitReads;
 use crate::relpath::normalize;
-use crate::syntax::{string_literals, Edition};
+use crate::syntax::{string_literals, sure_invocations, Edition};
 use crate::walk::unresolved::UnresolvedConstruct;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -37,15 +45,19 @@ pub(crate) struct RunAnalysis {
     pub env: BTreeSet<String>,
     /// Whether at least one `rerun-if-changed` was declared and all of them were literal.
     pub exact: bool,
+    /// Whether every file of the package is an input too: no `rerun-if-…` line is surely
+    /// printed (cargo's default), or a computed path has no bound.
+    pub whole_package: bool,
     /// Each input the analysis had to bound rather than read.
     pub widened: Vec<UnresolvedConstruct>,
 }
 
-/// Analyses the build script whose source files are `sources` (lexed in `edition`), for the
-/// package in `package_dir`. Unreadable sources were already reported by the module walk;
-/// they are skipped here.
+/// Analyses the build script whose root file is `root` and source files are `sources` (lexed
+/// in `edition`), for the package in `package_dir`. Unreadable sources were already reported
+/// by the module walk; they are skipped here.
 pub(crate) fn analyse(
     sources: &BTreeSet<PathBuf>,
+    root: &Path,
     package_dir: &Path,
     edition: Edition,
     cache: &UnitReads<'_>,
@@ -55,6 +67,8 @@ pub(crate) fn analyse(
         ..Default::default()
     };
     let mut declared = false;
+    let mut first_directive = None;
+    let mut unbounded = false;
     let mut guards = BTreeSet::new();
     for file in sources {
         let Some(text) = cache.text(file) else {
@@ -66,30 +80,7 @@ pub(crate) fn analyse(
                 if let Some(path) = strip_any(part, &RERUN_IF_CHANGED) {
                     directive = true;
                     declared = true;
-                    match literal_part(path) {
-                        Ok(path) => {
-                            analysis
-                                .inputs
-                                .insert(normalize(&cache.join_literal(package_dir, path)));
-                        }
-                        Err(prefix) => {
-                            analysis.exact = false;
-                            let bound = match prefix.rfind('/') {
-                                Some(end) => {
-                                    normalize(&cache.join_literal(package_dir, &prefix[..end]))
-                                }
-                                None => package_dir.to_path_buf(),
-                            };
-                            let reason =
-                                format!("rerun-if-changed path `{path}` is computed at run time");
-                            analysis.widened.push(UnresolvedConstruct {
-                                file: file.clone(),
-                                line,
-                                reason,
-                            });
-                            analysis.inputs.insert(bound);
-                        }
-                    }
+                    unbounded |= analysis.declare(path, package_dir, cache, (file, line));
                 } else if let Some(name) = strip_any(part, &RERUN_IF_ENV_CHANGED) {
                     directive = true;
                     if let Ok(name) = literal_part(name) {
@@ -97,7 +88,9 @@ pub(crate) fn analyse(
                     }
                 }
             }
-            if !directive && !literal.is_empty() && !literal.contains('\n') {
+            if directive {
+                first_directive.get_or_insert((file.clone(), line));
+            } else if !literal.is_empty() && !literal.contains('\n') {
                 let candidate = normalize(&cache.join_literal(package_dir, &literal));
                 let exists = matches!(
                     cache.kind(&candidate),
@@ -109,12 +102,102 @@ pub(crate) fn analyse(
             }
         }
     }
+    let printed = surely_printed(sources, root, edition, cache);
+    analysis.whole_package = !printed || (unbounded && guards.is_empty());
     if declared {
         analysis.inputs.extend(guards);
     } else {
         analysis.exact = false;
     }
+    if let (false, Some((file, line))) = (printed, first_directive) {
+        analysis.exact = false;
+        let reason = "no `rerun-if-changed` or `rerun-if-env-changed` line is surely printed \
+            (each may sit under a condition, in a closure or after an early return), and with \
+            none cargo reruns the script on any change in the package; every file of it taken"
+            .to_string();
+        analysis
+            .widened
+            .push(UnresolvedConstruct { file, line, reason });
+    }
     analysis
+}
+
+impl RunAnalysis {
+    /// Takes the path of a `rerun-if-changed` line found at `at`: literal, or bounded by the
+    /// directory of its literal part. Returns whether it has no such directory (it is taken to
+    /// lie below the script's literal paths).
+    fn declare(
+        &mut self,
+        path: &str,
+        package_dir: &Path,
+        cache: &UnitReads<'_>,
+        at: (&PathBuf, u32),
+    ) -> bool {
+        let prefix = match literal_part(path) {
+            Ok(path) => {
+                self.inputs
+                    .insert(normalize(&cache.join_literal(package_dir, path)));
+                return false;
+            }
+            Err(prefix) => prefix,
+        };
+        self.exact = false;
+        let bound = prefix
+            .rfind('/')
+            .map(|end| normalize(&cache.join_literal(package_dir, &prefix[..end])))
+            .filter(|bound| bound != package_dir);
+        let reason = match &bound {
+            Some(_) => format!("rerun-if-changed path `{path}` is computed at run time"),
+            None => format!(
+                "rerun-if-changed path `{path}` is computed at run time; taken to lie below the \
+                 paths the script names, or anywhere in the package when it names none"
+            ),
+        };
+        self.widened.push(UnresolvedConstruct {
+            file: at.0.clone(),
+            line: at.1,
+            reason,
+        });
+        match bound {
+            Some(bound) => {
+                self.inputs.insert(bound);
+                false
+            }
+            None => true,
+        }
+    }
+}
+
+/// Whether the build script whose root file is `root` surely prints a `rerun-if-changed` or
+/// `rerun-if-env-changed` line (to standard output: `println!` or `print!`), its sources
+/// lexed in `edition`.
+fn surely_printed(
+    sources: &BTreeSet<PathBuf>,
+    root: &Path,
+    edition: Edition,
+    cache: &UnitReads<'_>,
+) -> bool {
+    let Some(root_text) = cache.text(root) else {
+        return false;
+    };
+    let others: Vec<String> = sources
+        .iter()
+        .filter(|f| f.as_path() != root)
+        .filter_map(|f| cache.text(f))
+        .collect();
+    let others: Vec<&str> = others.iter().map(String::as_str).collect();
+    sure_invocations(&root_text, &others, edition)
+        .iter()
+        .any(|sure| {
+            matches!(sure.name.as_str(), "println" | "print")
+                && sure.literal.as_deref().is_some_and(|literal| {
+                    literal.lines().any(|part| {
+                        strip_any(part, &RERUN_IF_CHANGED)
+                            .or_else(|| strip_any(part, &RERUN_IF_ENV_CHANGED))
+                            .is_some()
+                    })
+                })
+        })
 }
 
 const RUSTC_CFG: [&str; 2] = ["cargo:rustc-cfg=", "cargo::rustc-cfg="];
@@ -288,10 +371,12 @@ mod tests {
         .unwrap();
         let analysis = analyse(
             &BTreeSet::from([script.clone()]),
+            &script,
             package,
             Edition::E2021,
             &UnitReads::new(&cache()),
         );
+        assert!(!analysis.whole_package, "main prints them first");
         assert_eq!(
             analysis.inputs,
             BTreeSet::from([
@@ -318,12 +403,69 @@ mod tests {
         let script = dir.path().join("build.rs");
         std::fs::write(&script, "fn main() { println!(\"cargo:rustc-cfg=x\"); }").unwrap();
         let analysis = analyse(
-            &BTreeSet::from([script]),
+            &BTreeSet::from([script.clone()]),
+            &script,
             dir.path(),
             Edition::E2021,
             &UnitReads::new(&cache()),
         );
-        assert!(analysis.inputs.is_empty() && !analysis.exact);
+        assert!(analysis.inputs.is_empty() && !analysis.exact && analysis.whole_package);
+    }
+
+    #[test]
+    fn a_line_printed_on_some_targets_only_keeps_cargos_default() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("app.manifest"), "").unwrap();
+        let script = dir.path().join("build.rs");
+        let analyse_script = |text: &str| {
+            std::fs::write(&script, text).unwrap();
+            analyse(
+                &BTreeSet::from([script.clone()]),
+                &script,
+                dir.path(),
+                Edition::E2021,
+                &UnitReads::new(&cache()),
+            )
+        };
+        let conditional = analyse_script(
+            r#"fn main() {
+    if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("windows") {
+        println!("cargo:rerun-if-changed=app.manifest");
+    }
+}"#,
+        );
+        assert!(conditional.whole_package && !conditional.exact);
+        assert_eq!(
+            conditional.inputs,
+            BTreeSet::from([dir.path().join("app.manifest")])
+        );
+        assert_eq!(conditional.widened.len(), 1);
+        assert_eq!(conditional.widened[0].line, 3);
+        let env_first = analyse_script(
+            r#"fn main() {
+    println!("cargo:rerun-if-env-changed=APP_MANIFEST");
+    if cfg!(windows) { println!("cargo:rerun-if-changed=app.manifest"); }
+}"#,
+        );
+        assert!(!env_first.whole_package);
+        // A computed path with no literal directory, in a script naming a path: below it.
+        let computed = analyse_script(
+            r#"fn main() {
+    for f in std::fs::read_dir("app.manifest").unwrap() { println!("cargo:rerun-if-changed={}", f); }
+    println!("cargo:rerun-if-env-changed=X");
+}"#,
+        );
+        assert!(!computed.whole_package);
+        assert_eq!(
+            computed.inputs,
+            BTreeSet::from([dir.path().join("app.manifest")])
+        );
+        let nowhere = analyse_script(
+            r#"fn main() {
+    println!("cargo:rerun-if-changed={}", std::env::var("X").unwrap());
+}"#,
+        );
+        assert!(nowhere.whole_package);
     }
 
     #[test]

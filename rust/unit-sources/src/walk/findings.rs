@@ -89,6 +89,8 @@ impl UnitFindings {
             run_env: self.run.as_ref().map(|run| run.env.clone()),
             run_inputs_exact: self.run.map(|run| run.exact),
             dirs: dirs.into_iter().collect(),
+            host: unit.build.as_ref().map(|b| b.host),
+            selections: unit.build.as_ref().map(|b| b.selections.clone()),
             build: None,
             hash,
             error: error.map(|e| e.to_string()),

@@ -32,6 +32,7 @@ mod includes;
 mod macro_table;
 mod module_dir;
 mod module_files;
+mod package_files;
 pub(crate) mod resolver;
 mod scope;
 mod script_run;

@@ -6,6 +6,7 @@
 use crate::fs::observation::FileKind;
 use crate::fs::source_cache::UnitReads;
 use crate::walk::build_script;
+use crate::walk::package_files::package_files;
 use crate::walk::scope::WalkScope;
 use crate::walk::unresolved::UnresolvedConstruct;
 use crate::workspace::units::PlannedUnit;
@@ -17,7 +18,8 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct RunInputs {
     /// `runInputs`: the paths (files or directories) the run is known to depend on, sorted;
-    /// when the script declares none, every file of the package.
+    /// when the script may print no `rerun-if-…` line, every file of the package too (as
+    /// cargo lists them: [`package_files`]).
     pub inputs: Vec<RelPath>,
     /// `runEnv`: the `rerun-if-env-changed` names, sorted.
     pub env: Vec<String>,
@@ -46,24 +48,37 @@ pub(crate) fn script_run(
     reads: &UnitReads<'_>,
     sources: &BTreeSet<PathBuf>,
 ) -> ScriptRun {
-    let analysis = build_script::analyse(sources, &unit.package_dir, unit.lexing_edition(), reads);
     let script = &unit.root_file;
+    let analysis = build_script::analyse(
+        sources,
+        script,
+        &unit.package_dir,
+        unit.lexing_edition(),
+        reads,
+    );
     let mut files = BTreeSet::new();
     let mut unresolved = analysis.widened;
     let mut inputs = BTreeSet::new();
-    if unit.immutable {
-        // A registry or git package never changes (cargo tracks its version), and its
-        // script may read any of its files.
-        scope.files_below(reads, &unit.package_dir, false, &mut files);
-    }
-    if analysis.inputs.is_empty() {
-        scope.files_below(reads, &unit.package_dir, false, &mut files);
+    if analysis.whole_package {
+        let root_manifest = scope.workspace.root.join("Cargo.toml");
+        package_files(
+            reads,
+            &unit.package_dir,
+            &unit.manifest,
+            &root_manifest,
+            &mut files,
+        );
         // Below the package's directory, hence the root: `rel` cannot fail.
         inputs.extend(
             files
                 .iter()
                 .filter_map(|file| scope.rel(file, script, 0).ok()),
         );
+    }
+    if unit.immutable {
+        // A registry or git package never changes (cargo tracks its version), and its
+        // script may read any of its files.
+        scope.files_below(reads, &unit.package_dir, false, &mut files);
     }
     for input in &analysis.inputs {
         match scope.rel(input, script, 0) {

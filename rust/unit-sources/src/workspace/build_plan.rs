@@ -15,17 +15,21 @@ use crate::workspace::package_facts::{PackageFacts, METADATA_VARIABLES};
 use crate::workspace::profile::{FlagsFor, Profile, ProfileFor, ProfilePackage, Profiles};
 use crate::workspace::units::{PlannedUnit, UnitBuild};
 use crate::{Error, Unit};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// Resolves every unit's profile `name`: what build scripts and proc-macros link and nothing
-/// compiled for the target does is compiled for the host; `panic = "abort"` applies only where
-/// no unwinding artifact (a test harness, a build script, a proc-macro) links the unit, since
-/// one compilation serves all of them. Errors: an undefined profile (naming the manifest).
+/// Resolves every unit's profile `name` for where cargo compiles it (the host: build scripts,
+/// proc-macros and what they link, with `build-override`; else the target), with the `panic`
+/// strategy cargo plans for it (`unwind` for what test harnesses link) and whether cargo
+/// compiles it incrementally; a build-script run gets that of the unit it runs for, as
+/// cargo's. `weaken_host_debuginfo`: the build has no `--target`, so cargo turns debug
+/// information off for host units no table asked it for.
+/// Errors: an undefined profile (naming the manifest).
 pub(crate) fn assign_profiles(
     units: &mut [PlannedUnit],
     profiles: &Profiles,
     name: &str,
     manifest: &std::path::Path,
+    weaken_host_debuginfo: bool,
 ) -> Result<(), Error> {
     if !profiles.defines(name) {
         return Err(Error::in_file(
@@ -33,194 +37,84 @@ pub(crate) fn assign_profiles(
             format!("profile `{name}` is not defined"),
         ));
     }
-    let graph = LinkGraph::new(units);
-    let roles = Roles::of(&graph);
     let mut resolved = units
         .iter()
-        .enumerate()
-        .map(|(i, unit)| {
-            let resolve = |for_: ProfileFor, package: &ProfilePackage| {
-                profiles
-                    .resolve(name, package, for_)
-                    .map_err(|e| Error::in_file(manifest, e))
+        .map(|unit| {
+            let Some(build) = &unit.build else {
+                return Ok(None);
             };
-            unit_profile(unit, i, &roles, resolve)
+            let package = ProfilePackage {
+                name: &build.package.name,
+                version: &build.package.version.to_string(),
+                member: build.package.member,
+            };
+            let for_ = match build.for_host {
+                true => ProfileFor::Host,
+                false => ProfileFor::Target,
+            };
+            let mut profile = profiles
+                .resolve(name, &package, for_)
+                .map_err(|e| Error::in_file(manifest, e))?;
+            match &build.panic {
+                Some(panic) => profile.panic = panic.clone(),
+                None if unit.kind.is_test_harness() => profile.panic = "unwind".into(),
+                None => {}
+            }
+            if unit.kind == UnitKind::BuildScriptRun {
+                profile = profile.for_run();
+            }
+            profile.incremental = build.incremental;
+            Ok(Some(profile))
         })
         .collect::<Result<Vec<_>, Error>>()?;
-    strip_debuginfo(&graph, &mut resolved);
-    // A build script runs with the profile of what it is run for: the package's library, else
-    // its first other unit.
-    let mut for_package: HashMap<std::path::PathBuf, UnitProfile> = HashMap::new();
-    for (unit, r) in units.iter().zip(&resolved) {
-        if let Some(r) = r {
-            if unit.kind == UnitKind::BuildScript {
-                continue;
-            }
-            let key = unit.package_dir.clone();
-            if unit.kind.is_library() || !for_package.contains_key(&key) {
-                for_package.insert(key, r.clone());
-            }
-        }
-    }
-    for (unit, r) in units.iter_mut().zip(resolved) {
-        let Some(build) = &mut unit.build else {
-            continue;
-        };
-        let r = match unit.kind {
-            UnitKind::BuildScriptRun => for_package.get(&unit.package_dir).cloned(),
-            _ => r,
-        };
-        if let Some(UnitProfile { profile, host }) = r {
-            build.profile = Some(profile);
-            build.host = host;
+    let index: HashMap<&UnitId, usize> =
+        units.iter().enumerate().map(|(i, u)| (&u.id, i)).collect();
+    let deps: Vec<Vec<usize>> = units
+        .iter()
+        .map(|u| {
+            u.deps
+                .iter()
+                .filter_map(|d| index.get(d).copied())
+                .collect()
+        })
+        .collect();
+    let hosts: Vec<bool> = units
+        .iter()
+        .map(|u| u.build.as_ref().is_some_and(|b| b.for_host))
+        .collect();
+    strip_debuginfo(&deps, &hosts, &mut resolved, weaken_host_debuginfo);
+    for (unit, profile) in units.iter_mut().zip(resolved) {
+        if let Some(build) = &mut unit.build {
+            build.profile = profile;
         }
     }
     Ok(())
 }
 
-/// A unit's resolved profile, and whether the unit is compiled for the host.
-#[derive(Debug, Clone)]
-struct UnitProfile {
-    profile: Profile,
-    host: bool,
-}
-
-/// The planned units (by index) and the units each links.
-struct LinkGraph<'u> {
-    units: &'u [PlannedUnit],
-    links: Vec<Vec<usize>>,
-}
-
-impl<'u> LinkGraph<'u> {
-    fn new(units: &'u [PlannedUnit]) -> Self {
-        let index: HashMap<&UnitId, usize> =
-            units.iter().enumerate().map(|(i, u)| (&u.id, i)).collect();
-        let links = units
-            .iter()
-            .map(|unit| {
-                unit.externs
-                    .values()
-                    .filter_map(|id| index.get(id).copied())
-                    .collect()
-            })
-            .collect();
-        LinkGraph { units, links }
-    }
-
-    /// The units `pick` picks and all they link, directly or not; unless `enter_proc_macros`,
-    /// without any proc-macro or what is reached only through one.
-    fn reach(
-        &self,
-        pick: impl Fn(&PlannedUnit) -> bool,
-        enter_proc_macros: bool,
-    ) -> HashSet<usize> {
-        let mut seen = HashSet::new();
-        let mut stack: Vec<usize> = (0..self.units.len())
-            .filter(|&i| pick(&self.units[i]))
-            .collect();
-        while let Some(i) = stack.pop() {
-            if !enter_proc_macros && self.units[i].kind == UnitKind::ProcMacro {
-                continue;
-            }
-            if seen.insert(i) {
-                stack.extend(&self.links[i]);
-            }
-        }
-        seen
-    }
-}
-
-/// Which units what kind of artifact links (by index in the [`LinkGraph`]).
-struct Roles {
-    /// What build scripts and proc-macros link (themselves included).
-    host: HashSet<usize>,
-    /// What the members' units compiled for the target link, through no proc-macro.
-    target: HashSet<usize>,
-    /// What test harnesses link, through no proc-macro.
-    unwinding: HashSet<usize>,
-}
-
-impl Roles {
-    fn of(graph: &LinkGraph) -> Self {
-        Roles {
-            host: graph.reach(
-                |u| matches!(u.kind, UnitKind::BuildScript | UnitKind::ProcMacro),
-                true,
-            ),
-            target: graph.reach(
-                |u| {
-                    u.build.as_ref().is_some_and(|b| b.package.member)
-                        && !matches!(
-                            u.kind,
-                            UnitKind::BuildScript | UnitKind::BuildScriptRun | UnitKind::ProcMacro
-                        )
-                },
-                false,
-            ),
-            unwinding: graph.reach(|u| u.kind.is_test_harness(), false),
-        }
-    }
-}
-
-/// The profile of the `i`th unit as `resolve` gives it for the unit's package and for where
-/// the unit runs, with `panic = "unwind"` wherever something unwinding links it; `None` for a
-/// unit planned without a build, or running a build script (its profile is its package's).
-fn unit_profile(
-    unit: &PlannedUnit,
-    i: usize,
-    roles: &Roles,
-    resolve: impl Fn(ProfileFor, &ProfilePackage) -> Result<Profile, Error>,
-) -> Result<Option<UnitProfile>, Error> {
-    let Some(build) = &unit.build else {
-        return Ok(None);
-    };
-    if unit.kind == UnitKind::BuildScriptRun {
-        return Ok(None);
-    }
-    let host = match unit.kind {
-        UnitKind::BuildScript | UnitKind::ProcMacro => true,
-        UnitKind::Lib => roles.host.contains(&i) && !roles.target.contains(&i),
-        _ => false,
-    };
-    let package = ProfilePackage {
-        name: &build.package.name,
-        version: &build.package.version.to_string(),
-        member: build.package.member,
-    };
-    let for_ = if host {
-        ProfileFor::Host
-    } else {
-        ProfileFor::Target
-    };
-    let mut profile = resolve(for_, &package)?;
-    if host
-        || unit.kind.is_test_harness()
-        || roles.unwinding.contains(&i)
-        || roles.host.contains(&i)
-    {
-        profile.panic = "unwind".to_string();
-    }
-    Ok(Some(UnitProfile { profile, host }))
-}
-
 /// cargo strips debug information (the standard library's) when `strip` is not set, the unit
-/// has none and nothing it links has any; then it turns debug information off for units only
-/// the build links, unless a table set it.
-fn strip_debuginfo(graph: &LinkGraph, resolved: &mut [Option<UnitProfile>]) {
-    let weakened: Vec<bool> = resolved
+/// has none and nothing it needs has any; with `weaken`, it turns debug information off for
+/// host units (`hosts`) unless a table set it. `deps`: each unit's dependencies, by index.
+fn strip_debuginfo(
+    deps: &[Vec<usize>],
+    hosts: &[bool],
+    resolved: &mut [Option<Profile>],
+    weaken: bool,
+) {
+    let without: Vec<bool> = resolved
         .iter()
-        .map(|r| {
+        .zip(hosts)
+        .map(|(r, host)| {
             r.as_ref()
-                .is_none_or(|r| !r.profile.debug() || (r.host && r.profile.debuginfo.deferred))
+                .is_none_or(|p| !p.debug() || (weaken && *host && p.debuginfo.deferred))
         })
         .collect();
     for (i, r) in resolved.iter_mut().enumerate() {
-        let deps_without = graph.links[i].iter().all(|&d| weakened[d]);
-        if let Some(UnitProfile { profile, host }) = r {
+        let deps_without = deps[i].iter().all(|&d| without[d]);
+        if let Some(profile) = r {
             if profile.strip.is_none() && !profile.debug() && deps_without {
                 profile.strip = Some("debuginfo".to_string());
             }
-            if *host && profile.debuginfo.deferred {
+            if weaken && hosts[i] && profile.debuginfo.deferred {
                 profile.debuginfo.level = None;
             }
         }
@@ -234,10 +128,62 @@ pub(crate) fn build_info(
     scanned: &BTreeMap<UnitId, Unit>,
 ) -> BTreeMap<UnitId, BuildInfo> {
     let by_id: HashMap<&UnitId, &PlannedUnit> = units.iter().map(|u| (&u.id, u)).collect();
-    // The metadata variables each library unit's files, or those of what it links, read: a
-    // dependent may expand one of its macros (`clap::crate_authors!()`), which rustc records
-    // in the dependent's dep-info.
-    let mut reads_below: HashMap<&UnitId, BTreeSet<&str>> = HashMap::new();
+    let reads_below = metadata_reads(units, &by_id, scanned);
+    let planned: Vec<(&PlannedUnit, &UnitBuild, &Profile)> = units
+        .iter()
+        .filter_map(|u| {
+            let build = u.build.as_ref()?;
+            Some((u, build, build.profile.as_ref()?))
+        })
+        .collect();
+    let own: HashMap<&UnitId, Vec<String>> = planned
+        .iter()
+        .map(|(unit, build, profile)| (&unit.id, own_configuration(unit, build, profile)))
+        .collect();
+    let digests = configuration_digests(units, &own);
+    planned
+        .into_iter()
+        .map(|(unit, build, profile)| {
+            let info = match unit.kind {
+                UnitKind::BuildScriptRun => run_info(unit, build, profile),
+                _ => {
+                    let mut names = reads_below.get(&unit.id).cloned().unwrap_or_default();
+                    let links_proc_macro = unit
+                        .externs
+                        .values()
+                        .any(|d| by_id.get(d).is_some_and(|u| u.kind == UnitKind::ProcMacro));
+                    if links_proc_macro {
+                        // A proc-macro may read any of them while it expands (clap's derive
+                        // reads `CARGO_PKG_DESCRIPTION` with `std::env::var`).
+                        names.extend(METADATA_VARIABLES);
+                    }
+                    let metadata = blake3::Hash::from(digests[&unit.id]).to_hex()[..16].to_string();
+                    let mut info = compile_info(unit, build, profile, &names, metadata);
+                    if matches!(unit.kind, UnitKind::Test | UnitKind::Bench) {
+                        info.bin_exes = unit
+                            .deps
+                            .iter()
+                            .filter_map(|d| by_id.get(d))
+                            .filter(|d| d.kind == UnitKind::Bin)
+                            .map(|d| (d.target.clone(), d.id.clone()))
+                            .collect();
+                    }
+                    info
+                }
+            };
+            (unit.id.clone(), info)
+        })
+        .collect()
+}
+
+/// The metadata variables each unit's files, or those of the libraries it links, read: a
+/// dependent may expand one of a library's macros (`clap::crate_authors!()`), which rustc
+/// records in the dependent's dep-info.
+fn metadata_reads<'u>(
+    units: &'u [PlannedUnit],
+    by_id: &HashMap<&UnitId, &'u PlannedUnit>,
+    scanned: &'u BTreeMap<UnitId, Unit>,
+) -> HashMap<&'u UnitId, BTreeSet<&'static str>> {
     fn collect<'u>(
         id: &'u UnitId,
         by_id: &HashMap<&UnitId, &'u PlannedUnit>,
@@ -260,47 +206,89 @@ pub(crate) fn build_info(
         memo.insert(id, names.clone());
         names
     }
-    let mut bins: HashMap<&std::path::Path, BTreeMap<String, UnitId>> = HashMap::new();
-    for unit in units.iter().filter(|u| u.kind == UnitKind::Bin) {
-        bins.entry(&unit.package_dir)
-            .or_default()
-            .insert(unit.target.clone(), unit.id.clone());
-    }
     let mut memo = HashMap::new();
     for unit in units {
-        let names = collect(&unit.id, &by_id, scanned, &mut memo);
-        reads_below.insert(&unit.id, names);
+        collect(&unit.id, by_id, scanned, &mut memo);
     }
-    units
-        .iter()
-        .filter_map(|unit| {
-            let build = unit.build.as_ref()?;
-            let profile = build.profile.as_ref()?;
-            let info = match unit.kind {
-                UnitKind::BuildScriptRun => run_info(unit, build, profile),
-                _ => {
-                    let mut names = reads_below.get(&unit.id).cloned().unwrap_or_default();
-                    let links_proc_macro = unit
-                        .externs
-                        .values()
-                        .any(|d| by_id.get(d).is_some_and(|u| u.kind == UnitKind::ProcMacro));
-                    if links_proc_macro {
-                        // A proc-macro may read any of them while it expands (clap's derive
-                        // reads `CARGO_PKG_DESCRIPTION` with `std::env::var`).
-                        names.extend(METADATA_VARIABLES);
-                    }
-                    let mut info = compile_info(unit, build, profile, &names);
-                    if matches!(unit.kind, UnitKind::Test | UnitKind::Bench) {
-                        info.bin_exes = bins
-                            .get(unit.package_dir.as_path())
-                            .cloned()
-                            .unwrap_or_default();
-                    }
-                    info
-                }
-            };
-            Some((unit.id.clone(), info))
-        })
+    memo
+}
+
+/// What tells a unit's own configuration apart, independent of the machine and of paths: its
+/// package's identity and source, kind and target, and its rustc flags (for a compiled unit,
+/// those before `-C metadata` and the profile's trailing ones) or its build script's
+/// environment (for a run).
+fn own_configuration(unit: &PlannedUnit, build: &UnitBuild, profile: &Profile) -> Vec<String> {
+    let package = &build.package;
+    let mut own = vec![
+        package.name.clone(),
+        package.version.to_string(),
+        package.source.clone(),
+        unit.kind.as_str().to_string(),
+        unit.target.clone(),
+    ];
+    match unit.kind {
+        UnitKind::BuildScriptRun => {
+            let env = run_info(unit, build, profile).env;
+            own.extend(env.into_iter().map(|(k, v)| format!("{k}={v}")));
+        }
+        _ => {
+            let crate_types = unit.kind.crate_types(&unit.crate_types);
+            let name = crate_name(&unit.target);
+            own.extend(configuration_flags(
+                unit,
+                build,
+                profile,
+                &name,
+                &crate_types,
+            ));
+            own.extend(profile.trailing_flags());
+        }
+    }
+    own
+}
+
+/// Each unit's configuration digest: of its [`own_configuration`] and of its dependencies'
+/// digests, as cargo's `-C metadata` hashes its dependencies' (so that units of one name whose
+/// dependencies differ get different ones).
+fn configuration_digests<'u>(
+    units: &'u [PlannedUnit],
+    own: &HashMap<&'u UnitId, Vec<String>>,
+) -> HashMap<&'u UnitId, [u8; 32]> {
+    fn visit<'u>(
+        i: usize,
+        units: &'u [PlannedUnit],
+        index: &HashMap<&UnitId, usize>,
+        own: &HashMap<&'u UnitId, Vec<String>>,
+        memo: &mut Vec<Option<[u8; 32]>>,
+    ) -> [u8; 32] {
+        if let Some(known) = memo[i] {
+            return known;
+        }
+        let unit = &units[i];
+        let mut hasher = blake3::Hasher::new();
+        for part in own.get(&unit.id).into_iter().flatten() {
+            hasher.update(part.as_bytes());
+            hasher.update(&[0]);
+        }
+        let mut deps: Vec<[u8; 32]> = unit
+            .deps
+            .iter()
+            .filter_map(|d| index.get(d))
+            .map(|&d| visit(d, units, index, own, memo))
+            .collect();
+        deps.sort();
+        for dep in deps {
+            hasher.update(&dep);
+        }
+        let digest = hasher.finalize().into();
+        memo[i] = Some(digest);
+        digest
+    }
+    let index: HashMap<&UnitId, usize> =
+        units.iter().enumerate().map(|(i, u)| (&u.id, i)).collect();
+    let mut memo = vec![None; units.len()];
+    (0..units.len())
+        .map(|i| (&units[i].id, visit(i, units, &index, own, &mut memo)))
         .collect()
 }
 
@@ -317,21 +305,21 @@ fn crate_name(target: &str) -> String {
     target.replace('-', "_")
 }
 
-/// The model's `build` field of a unit rustc compiles: its flags, its crate's file name, its
-/// environment (`metadata_reads`: the [`METADATA_VARIABLES`] its files and what it links read),
+/// The model's `build` field of a unit rustc compiles, whose `-C metadata` is `metadata`: its
+/// flags, its crate's file name, its environment (`metadata_reads`: the [`METADATA_VARIABLES`] its files and what it links read),
 /// where a build script's link arguments reach it.
 fn compile_info(
     unit: &PlannedUnit,
     build: &UnitBuild,
     profile: &Profile,
     metadata_reads: &BTreeSet<&str>,
+    metadata: String,
 ) -> BuildInfo {
     let package = &build.package;
     let crate_name = crate_name(&unit.target);
     let crate_types = unit.kind.crate_types(&unit.crate_types);
     let mut flags = configuration_flags(unit, build, profile, &crate_name, &crate_types);
     let trailing = profile.trailing_flags();
-    let metadata = unit_metadata(unit, package, &[flags.as_slice(), &trailing].concat());
     flags.extend(["-C".to_string(), format!("metadata={metadata}")]);
     if unit.kind.is_library() {
         flags.extend(["-C".to_string(), format!("extra-filename=-{metadata}")]);
@@ -354,10 +342,11 @@ fn compile_info(
         link_libs: Some(matches!(unit.kind, UnitKind::Lib | UnitKind::LibTest) || !package.has_lib),
         link_args: link_arg_targets(unit, &crate_types),
         bin_exes: BTreeMap::new(),
+        profile: profile.info(),
     }
 }
 
-/// The rustc flags that tell the unit's compilation apart (the input of [`unit_metadata`],
+/// The rustc flags that tell the unit's compilation apart (part of [`own_configuration`],
 /// with the profile's trailing flags): crate name and types, edition, the profile's and the
 /// lints' flags, `--test`, the features and their `--check-cfg`.
 fn configuration_flags(
@@ -484,27 +473,6 @@ fn link_arg_targets(unit: &PlannedUnit, crate_types: &[&str]) -> Vec<String> {
     link_args
 }
 
-/// `-C metadata`: a digest of everything that tells this unit apart from every other unit of
-/// the build (package identity and source, target, kind, flags), so that two versions of one
-/// crate link into one binary. Independent of the machine and of paths.
-fn unit_metadata(unit: &PlannedUnit, package: &PackageFacts, flags: &[String]) -> String {
-    let mut hasher = blake3::Hasher::new();
-    for part in [
-        package.name.as_str(),
-        &package.version.to_string(),
-        &package.source,
-        unit.kind.as_str(),
-        &unit.target,
-    ]
-    .into_iter()
-    .chain(flags.iter().map(String::as_str))
-    {
-        hasher.update(part.as_bytes());
-        hasher.update(&[0]);
-    }
-    hasher.finalize().to_hex()[..16].to_string()
-}
-
 /// A build script's environment as cargo sets it, but for the variables holding paths or
 /// depending on the machine running it (`OUT_DIR`, `CARGO_MANIFEST_DIR`, `RUSTC`, `TARGET`,
 /// `CARGO_CFG_*` of the target, `DEP_*`, …), which the builder sets.
@@ -537,6 +505,7 @@ fn run_info(unit: &PlannedUnit, build: &UnitBuild, profile: &Profile) -> BuildIn
         link_libs: None,
         link_args: Vec::new(),
         bin_exes: BTreeMap::new(),
+        profile: profile.info(),
     }
 }
 

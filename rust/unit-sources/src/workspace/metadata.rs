@@ -5,8 +5,7 @@ use crate::fs::relocation;
 use crate::workspace::metadata_cache::MetadataCache;
 use crate::workspace::toolchain::{CargoFailure, Toolchain};
 use crate::{Error, FeatureSelection};
-use cargo_metadata::{DependencyKind, Metadata, MetadataCommand, Package, PackageId};
-use std::collections::{BTreeMap, BTreeSet};
+use cargo_metadata::{Metadata, MetadataCommand, Package};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -30,17 +29,6 @@ pub(crate) struct LocalPackage {
     /// Whether it is a workspace member (all its targets are units) rather than a dependency
     /// (only its library and build script are).
     pub member: bool,
-    /// cargo's resolution for it, when the scan covers dependencies.
-    pub resolved: Option<Resolved>,
-}
-
-/// What cargo's resolver decided for one package.
-pub(crate) struct Resolved {
-    /// The features enabled (cargo's unified resolution).
-    pub features: BTreeSet<String>,
-    /// Its dependencies: the name the code uses (`extern crate` name, renames applied), the
-    /// package, and the kinds (normal, dev, build) under which it depends on it.
-    pub deps: Vec<(String, PackageId, Vec<DependencyKind>)>,
 }
 
 impl Workspace {
@@ -73,10 +61,12 @@ impl Workspace {
         let started = SystemTime::now();
         let json = run_metadata(toolchain, dir, &args).map_err(|e| match e {
             MetadataFailure::Config(e) => e,
-            MetadataFailure::Cargo(e) => metadata_error(manifest, toolchain.cargo_dir(dir), e),
+            MetadataFailure::Cargo(e) => {
+                cargo_error(manifest, toolchain.cargo_dir(dir), e, "cargo metadata")
+            }
         })?;
         let metadata = MetadataCommand::parse(&json)
-            .map_err(|e| metadata_error(manifest, toolchain.cargo_dir(dir), e))?;
+            .map_err(|e| cargo_error(manifest, toolchain.cargo_dir(dir), e, "cargo metadata"))?;
         if let Some(cache) = cache {
             cache.save(&json, &metadata, started);
         }
@@ -90,22 +80,6 @@ impl Workspace {
             Some(template) => blake3::hash(template.as_bytes()).into(),
             None => blake3::hash(json.as_bytes()).into(),
         };
-        let mut resolved: BTreeMap<PackageId, Resolved> = BTreeMap::new();
-        for node in metadata.resolve.iter().flat_map(|r| &r.nodes) {
-            let deps = node
-                .deps
-                .iter()
-                .map(|d| {
-                    (
-                        d.name.clone(),
-                        d.pkg.clone(),
-                        d.dep_kinds.iter().map(|k| k.kind).collect(),
-                    )
-                })
-                .collect();
-            let features = node.features.iter().map(|f| f.to_string()).collect();
-            resolved.insert(node.id.clone(), Resolved { features, deps });
-        }
         let (members, others): (Vec<Package>, Vec<Package>) = metadata
             .packages
             .into_iter()
@@ -127,12 +101,7 @@ impl Workspace {
                     ),
                 ));
             }
-            let resolved = resolved.remove(&package.id);
-            packages.push(LocalPackage {
-                package,
-                member,
-                resolved,
-            });
+            packages.push(LocalPackage { package, member });
         }
         Ok(Workspace {
             root,
@@ -227,8 +196,14 @@ pub(crate) fn manifest_path(given: &Path) -> Result<PathBuf, Error> {
     Ok(manifest)
 }
 
-/// Folds a failure of `cargo metadata`, run in `cwd`, into one line naming the manifest.
-fn metadata_error(manifest: &Path, cwd: &Path, error: cargo_metadata::Error) -> Error {
+/// Folds a failure of cargo's `command` (`cargo metadata`, …), run in `cwd`, into one line
+/// naming the manifest.
+pub(crate) fn cargo_error(
+    manifest: &Path,
+    cwd: &Path,
+    error: cargo_metadata::Error,
+    command: &str,
+) -> Error {
     match error {
         cargo_metadata::Error::CargoMetadata { stderr } => {
             if let Some(located) = located_error(cwd, &stderr) {
@@ -240,16 +215,13 @@ fn metadata_error(manifest: &Path, cwd: &Path, error: cargo_metadata::Error) -> 
                 .filter(|l| !l.is_empty() && *l != "Caused by:" && !is_snippet_line(l))
                 .map(|l| l.strip_prefix("error: ").unwrap_or(l))
                 .collect();
-            Error::in_file(
-                manifest,
-                format!("cargo metadata failed: {}", lines.join(": ")),
-            )
+            Error::in_file(manifest, format!("{command} failed: {}", lines.join(": ")))
         }
         cargo_metadata::Error::Io(e) => Error::new(format!(
-            "cannot run `cargo metadata` for {}: {e}",
+            "cannot run `{command}` for {}: {e}",
             manifest.display()
         )),
-        other => Error::in_file(manifest, format!("cargo metadata failed: {other}")),
+        other => Error::in_file(manifest, format!("{command} failed: {other}")),
     }
 }
 

@@ -150,6 +150,16 @@ pub(crate) fn without_harness(table: &toml::Table) -> HashSet<(String, String)> 
     found
 }
 
+/// Whether a unit of `kind` for the target `target` gets libtest's harness, given the targets
+/// declared without one (`off`, from [`without_harness`]): unless it is a test whose manifest
+/// table says `harness = false`.
+pub(crate) fn has_harness(off: &HashSet<(String, String)>, target: &str, kind: UnitKind) -> bool {
+    kind.harness_table().is_none_or(|table| {
+        let name = if table == "lib" { "" } else { target };
+        !off.contains(&(table.to_string(), name.to_string()))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,7 @@
 //! `inherits` chains, then the built-in defaults of `dev` and `release`. Not read: profiles in
 //! `.cargo/config.toml` and `CARGO_PROFILE_*` variables.
 
-use crate::Error;
+use crate::{Error, ProfileInfo};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -39,6 +39,8 @@ pub(crate) struct DebugInfo {
 /// One unit's resolved profile.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Profile {
+    /// The profile's name (`dev`, `release`, or one the manifest defines).
+    pub name: String,
     /// `release` for `release`, `bench` and profiles inheriting from `release`, else `debug`
     /// (the build scripts' `PROFILE`).
     pub root: &'static str,
@@ -55,11 +57,16 @@ pub(crate) struct Profile {
     pub strip: Option<String>,
     pub rpath: bool,
     pub split_debuginfo: Option<String>,
+    /// Whether cargo compiles the unit incrementally, as its unit graph says (set by
+    /// `build_plan::assign_profiles`; cargo's rule: the profile's `incremental`, for path
+    /// packages only). Not read from the manifest.
+    pub incremental: bool,
 }
 
 impl Profile {
     fn default_dev() -> Profile {
         Profile {
+            name: "dev".into(),
             root: "debug",
             opt_level: "0".into(),
             debuginfo: DebugInfo {
@@ -74,6 +81,7 @@ impl Profile {
             strip: None,
             rpath: false,
             split_debuginfo: None,
+            incremental: false,
         }
     }
 
@@ -94,6 +102,45 @@ impl Profile {
     /// Whether debug information is built (the build scripts' `DEBUG`).
     pub fn debug(&self) -> bool {
         self.debuginfo.level.is_some()
+    }
+
+    /// The profile of running a build script for a unit of this profile, as cargo's
+    /// (`get_profile_run_custom_build`): its name, opt-level, debug information and debug
+    /// assertions, cargo's defaults otherwise.
+    pub fn for_run(&self) -> Profile {
+        Profile {
+            name: self.name.clone(),
+            root: self.root,
+            opt_level: self.opt_level.clone(),
+            debuginfo: self.debuginfo.clone(),
+            debug_assertions: self.debug_assertions,
+            overflow_checks: false,
+            codegen_units: None,
+            panic: "unwind".into(),
+            lto: "false".into(),
+            strip: None,
+            rpath: false,
+            split_debuginfo: None,
+            incremental: false,
+        }
+    }
+
+    /// The profile as the model states it (`build.profile`).
+    pub fn info(&self) -> ProfileInfo {
+        ProfileInfo {
+            name: self.name.clone(),
+            opt_level: self.opt_level.clone(),
+            debuginfo: self.debuginfo.level.clone().unwrap_or_else(|| "0".into()),
+            debug_assertions: self.debug_assertions,
+            overflow_checks: self.overflow_checks,
+            codegen_units: self.codegen_units,
+            panic: self.panic.clone(),
+            lto: self.lto.clone(),
+            strip: self.strip.clone(),
+            rpath: self.rpath,
+            split_debuginfo: self.split_debuginfo.clone(),
+            incremental: self.incremental,
+        }
     }
 }
 
@@ -237,6 +284,7 @@ impl Profiles {
             Some("release") => Profile::default_release(),
             _ => Profile::default_dev(),
         };
+        profile.name = name.to_string();
         for table in chain.iter().filter_map(|n| self.tables.get(n)) {
             merge(&mut profile, table)?;
         }

@@ -115,11 +115,23 @@ impl Toolchain {
         dir: &Path,
         args: &[OsString],
     ) -> Result<std::process::Output, CargoFailure> {
+        self.run_cargo_with(dir, args, &[])
+    }
+
+    /// As [`Toolchain::run_cargo`], with the variables `env` set on top (they win over the
+    /// module's own settings).
+    pub fn run_cargo_with(
+        &self,
+        dir: &Path,
+        args: &[OsString],
+        env: &[(&str, &OsStr)],
+    ) -> Result<std::process::Output, CargoFailure> {
         let mut command = Command::new(&self.cargo);
         command.args(args);
         if self.trusted {
             return command
                 .current_dir(dir)
+                .envs(env.iter().copied())
                 .output()
                 .map_err(CargoFailure::Spawn);
         }
@@ -143,7 +155,10 @@ impl Toolchain {
         if let Some(name) = &self.rustup_toolchain {
             command.env("RUSTUP_TOOLCHAIN", name);
         }
-        command.output().map_err(CargoFailure::Spawn)
+        command
+            .envs(env.iter().copied())
+            .output()
+            .map_err(CargoFailure::Spawn)
     }
 
     /// The directory cargo's relative paths (its error locations) are relative to, for a

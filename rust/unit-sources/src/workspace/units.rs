@@ -1,14 +1,18 @@
 //! Planning units: the things cargo compiles for the workspace's packages, what each links
-//! and needs built first, as cargo metadata describes them.
+//! and needs built first, as `cargo metadata --no-deps` describes them (scans without
+//! dependencies; with them, cargo's own plan is `workspace::graph_units`'). The unit types
+//! both share are here.
 
 use crate::cfg::KnownCfgs;
 use crate::fs::observation::FileKind;
 use crate::fs::source_cache::SourceCache;
 use crate::model::unit_id::{UnitId, UnitKind};
+use crate::model::Selection;
 use crate::syntax::Edition;
-use crate::workspace::lints::lint_flags;
 use crate::workspace::metadata::{LocalPackage, Workspace};
-use crate::workspace::package_facts::{package_dir, source_key, without_harness, PackageFacts};
+use crate::workspace::package_facts::{
+    has_harness, package_dir, source_key, without_harness, PackageFacts,
+};
 use crate::workspace::profile::Profile;
 use crate::{Error, FeatureSelection};
 use cargo_metadata::{DependencyKind, Package, PackageId, Target};
@@ -70,8 +74,20 @@ pub(crate) struct UnitBuild {
     /// The resolved profile ([`crate::workspace::build_plan::assign_profiles`]); for a `build-script-run` unit, that of the
     /// unit it runs for (the package's library), as cargo's.
     pub profile: Option<Profile>,
-    /// Whether the unit is compiled for the host (`build-override` applied).
+    /// Whether the unit is compiled (or run) for the host's platform.
     pub host: bool,
+    /// Whether the unit is compiled for the build, with `build-override` (cargo's
+    /// `for_host`; a member's proc-macro is for the host's platform with the target's
+    /// profile).
+    pub for_host: bool,
+    /// The builds whose unit graphs hold the unit.
+    pub selections: Vec<Selection>,
+    /// The `panic` strategy cargo compiles it with (`unwind` for what test harnesses link,
+    /// whatever the profile says); `None` for a unit cargo did not plan (a broken target).
+    pub panic: Option<String>,
+    /// Whether cargo compiles it incrementally (its profile's `incremental`, for path packages
+    /// only); `false` for a unit cargo did not plan.
+    pub incremental: bool,
 }
 
 /// A library another unit can link.
@@ -100,16 +116,9 @@ pub(crate) fn plan_units(
         .collect();
     selection.validate(&tables)?;
     let index = PackageIndex::new(workspace);
-    // The root manifest, for members' `lints.workspace = true` (scans with dependencies).
-    let root_manifest: Option<toml::Table> = workspace
-        .packages
-        .iter()
-        .any(|p| p.resolved.is_some())
-        .then(|| cache.text(&workspace.root.join("Cargo.toml"))?.parse().ok())
-        .flatten();
     let mut units = Vec::new();
     for local in &workspace.packages {
-        let plan = PackagePlan::new(&index, local, selection, cache, root_manifest.as_ref())?;
+        let plan = PackagePlan::new(&index, local, selection, cache)?;
         units.extend(plan.units());
     }
     check_unique_ids(&units)?;
@@ -117,7 +126,7 @@ pub(crate) fn plan_units(
 }
 
 /// Errors when two units share an id (two packages of one name and version giving it).
-fn check_unique_ids(units: &[PlannedUnit]) -> Result<(), Error> {
+pub(crate) fn check_unique_ids(units: &[PlannedUnit]) -> Result<(), Error> {
     let mut seen = HashMap::new();
     for unit in units {
         if let Some(other) = seen.insert(&unit.id, &unit.version) {
@@ -175,40 +184,27 @@ impl<'w> PackageIndex<'w> {
         self.prefixes[id].as_str()
     }
 
-    /// The libraries `local` links as dependencies of `kind`: those of cargo's resolution
-    /// when there is one, else its path dependencies on local packages (renames applied).
+    /// The libraries `local` links as dependencies of `kind`: its path dependencies on local
+    /// packages (renames applied).
     fn linked(&self, local: &LocalPackage, kind: DependencyKind) -> Vec<Extern> {
-        match &local.resolved {
-            Some(resolved) => resolved
-                .deps
-                .iter()
-                .filter(|(_, _, kinds)| kinds.contains(&kind))
-                .filter_map(|(name, id, _)| {
-                    Some(Extern {
-                        name: name.clone(),
-                        unit: self.libs.get(id)?.unit.clone(),
-                    })
+        local
+            .package
+            .dependencies
+            .iter()
+            .filter(|d| d.kind == kind)
+            .filter_map(|d| {
+                let lib = self
+                    .libs
+                    .get(self.by_dir.get(d.path.as_ref()?.as_std_path())?)?;
+                Some(Extern {
+                    name: d
+                        .rename
+                        .as_ref()
+                        .map_or_else(|| lib.name.clone(), |r| r.replace('-', "_")),
+                    unit: lib.unit.clone(),
                 })
-                .collect(),
-            None => local
-                .package
-                .dependencies
-                .iter()
-                .filter(|d| d.kind == kind)
-                .filter_map(|d| {
-                    let lib = self
-                        .libs
-                        .get(self.by_dir.get(d.path.as_ref()?.as_std_path())?)?;
-                    Some(Extern {
-                        name: d
-                            .rename
-                            .as_ref()
-                            .map_or_else(|| lib.name.clone(), |r| r.replace('-', "_")),
-                        unit: lib.unit.clone(),
-                    })
-                })
-                .collect(),
-        }
+            })
+            .collect()
     }
 
     /// The build-script runs of `local`'s normal dependencies that have a `links` key: cargo
@@ -216,22 +212,11 @@ impl<'w> PackageIndex<'w> {
     fn linked_runs(&self, local: &LocalPackage) -> Vec<UnitId> {
         let run = |id: &PackageId| links_run(self.by_id.get(id)?, self.prefix(id));
         local
-            .resolved
+            .package
+            .dependencies
             .iter()
-            .flat_map(|r| &r.deps)
-            .filter(|(_, _, kinds)| kinds.contains(&DependencyKind::Normal))
-            .filter_map(|(_, id, _)| run(id))
-            .chain(
-                local
-                    .package
-                    .dependencies
-                    .iter()
-                    .filter(|_| local.resolved.is_none())
-                    .filter_map(|d| {
-                        let id = self.by_dir.get(d.path.as_ref()?.as_std_path())?;
-                        (d.kind == DependencyKind::Normal).then(|| run(id))?
-                    }),
-            )
+            .filter(|d| d.kind == DependencyKind::Normal)
+            .filter_map(|d| run(self.by_dir.get(d.path.as_ref()?.as_std_path())?))
             .collect()
     }
 }
@@ -240,7 +225,6 @@ impl<'w> PackageIndex<'w> {
 /// of [`UnitKind`] to it.
 struct PackagePlan<'p> {
     local: &'p LocalPackage,
-    index: &'p PackageIndex<'p>,
     prefix: &'p str,
     features: BTreeSet<String>,
     features_exact: bool,
@@ -253,8 +237,6 @@ struct PackagePlan<'p> {
     /// The build-script runs its own build script's run waits for
     /// ([`PackageIndex::linked_runs`]).
     linked_runs: Vec<UnitId>,
-    /// With cargo's resolution only.
-    facts: Option<Arc<PackageFacts>>,
     /// The targets declared with `harness = false` (members only).
     harness_off: HashSet<(String, String)>,
 }
@@ -266,14 +248,10 @@ impl<'p> PackagePlan<'p> {
         local: &'p LocalPackage,
         selection: &FeatureSelection,
         cache: &SourceCache,
-        root_manifest: Option<&toml::Table>,
     ) -> Result<Self, Error> {
         let package = &local.package;
         let prefix = index.prefix(&package.id);
-        let features = match &local.resolved {
-            Some(resolved) => resolved.features.clone(),
-            None => selection.resolve(&package.name, &package.features),
-        };
+        let features = selection.resolve(&package.name, &package.features);
         let manifests = manifests(index.workspace, package, cache)?;
         let linked = [
             DependencyKind::Normal,
@@ -285,54 +263,36 @@ impl<'p> PackagePlan<'p> {
         .collect();
         let script = package.targets.iter().find(|t| t.is_custom_build());
         let script_unit = |kind| script.map(|t| UnitId::new(prefix, kind, &t.name));
-        let manifest: Option<toml::Table> = (local.member || local.resolved.is_some())
-            .then(|| {
-                cache
-                    .text(package.manifest_path.as_std_path())?
-                    .parse()
-                    .ok()
-            })
-            .flatten();
-        let facts = local.resolved.as_ref().map(|_| {
-            let lints = manifest
-                .as_ref()
-                .map(|m| lint_flags(m, root_manifest))
-                .unwrap_or_default();
-            Arc::new(PackageFacts::of(index.workspace, local, lints))
-        });
-        let harness_off = match (&manifest, local.member) {
-            (Some(manifest), true) => without_harness(manifest),
-            _ => Default::default(),
+        let harness_off = if local.member {
+            cache
+                .text(package.manifest_path.as_std_path())
+                .and_then(|text| text.parse::<toml::Table>().ok())
+                .map(|manifest| without_harness(&manifest))
+                .unwrap_or_default()
+        } else {
+            HashSet::new()
         };
         Ok(PackagePlan {
             local,
-            index,
             prefix,
             features,
-            features_exact: local.resolved.is_some() || !selection.is_unconstrained(),
+            features_exact: !selection.is_unconstrained(),
             manifests,
             linked,
             own_lib: lib_extern(package, prefix),
             compile_script: script_unit(UnitKind::BuildScript),
             run_script: script_unit(UnitKind::BuildScriptRun),
             linked_runs: index.linked_runs(local),
-            facts,
             harness_off,
         })
     }
 
-    /// The package's units in its targets' order: those of each target cargo builds (with
-    /// cargo's resolution, only when its `required-features` are enabled), all of them for a
+    /// The package's units in its targets' order: those of each target, all of them for a
     /// member, those built for dependents otherwise.
     fn units(&self) -> Vec<PlannedUnit> {
         let local = self.local;
         let mut units = Vec::new();
         for target in &local.package.targets {
-            if local.resolved.is_some()
-                && !required_features_enabled(target, &self.features, local, &self.index.by_id)
-            {
-                continue;
-            }
             for kind in UnitKind::of_target(target) {
                 if local.member || kind.is_built_for_dependents() {
                     units.push(self.unit(target, kind));
@@ -352,7 +312,7 @@ impl<'p> PackagePlan<'p> {
             version: package.version.to_string(),
             target: target.name.clone(),
             kind,
-            harness: kind.is_test_harness() && self.harness(target, kind),
+            harness: kind.is_test_harness() && has_harness(&self.harness_off, &target.name, kind),
             crate_types: kind
                 .crate_types(&declared)
                 .into_iter()
@@ -373,12 +333,7 @@ impl<'p> PackagePlan<'p> {
             deps: self.deps(kind, &externs),
             externs: externs.into_iter().map(|e| (e.name, e.unit)).collect(),
             immutable: package.source.is_some(),
-            build: self.facts.as_ref().map(|facts| UnitBuild {
-                package: Arc::clone(facts),
-                proc_macro: target.is_proc_macro(),
-                profile: None,
-                host: false,
-            }),
+            build: None,
         }
     }
 
@@ -413,21 +368,6 @@ impl<'p> PackagePlan<'p> {
         deps.sort();
         deps.dedup();
         deps
-    }
-
-    /// Whether a unit of `kind` for `target` gets libtest's harness: unless it is a test whose
-    /// manifest table says `harness = false`.
-    fn harness(&self, target: &Target, kind: UnitKind) -> bool {
-        kind.harness_table().is_none_or(|table| {
-            let name = if table == "lib" {
-                ""
-            } else {
-                target.name.as_str()
-            };
-            !self
-                .harness_off
-                .contains(&(table.to_string(), name.to_string()))
-        })
     }
 }
 
@@ -474,38 +414,6 @@ fn links_run(local: &LocalPackage, prefix: &str) -> Option<UnitId> {
     Some(UnitId::new(prefix, UnitKind::BuildScriptRun, &script.name))
 }
 
-/// Whether cargo builds `target` under the resolved `features`: every name in its
-/// `required-features` is enabled (`dep/feature`: the dependency `dep` is resolved with
-/// `feature`).
-fn required_features_enabled(
-    target: &Target,
-    features: &BTreeSet<String>,
-    local: &LocalPackage,
-    packages: &HashMap<&PackageId, &LocalPackage>,
-) -> bool {
-    target
-        .required_features
-        .iter()
-        .all(|required| match required.split_once('/') {
-            None => features.contains(required),
-            Some((dep, feature)) => {
-                let dep = dep.trim_end_matches('?');
-                local
-                    .resolved
-                    .iter()
-                    .flat_map(|r| &r.deps)
-                    .any(|(_, id, _)| {
-                        packages.get(id).is_some_and(|p| {
-                            p.package.name.as_str() == dep
-                                && p.resolved
-                                    .as_ref()
-                                    .is_some_and(|r| r.features.contains(feature))
-                        })
-                    })
-            }
-        })
-}
-
 /// The package's library as an extern: its crate name and its lib or proc-macro unit (ids
 /// starting with `prefix`).
 fn lib_extern(package: &Package, prefix: &str) -> Option<Extern> {
@@ -521,7 +429,7 @@ fn lib_extern(package: &Package, prefix: &str) -> Option<Extern> {
 
 /// The package's manifest, the workspace root's when the package inherits from it, and
 /// `Cargo.lock`: absolute, sorted.
-fn manifests(
+pub(crate) fn manifests(
     workspace: &Workspace,
     package: &Package,
     cache: &SourceCache,
