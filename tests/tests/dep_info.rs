@@ -335,58 +335,78 @@ fn examples_list_every_file_rustc_reads() {
 }
 
 /// The CLI's `--mode check` (the scan against the oracle, in one run) on every fixture, every
-/// example and this workspace.
+/// example and this workspace: nothing missed, and unchecked exactly the units rustc cannot
+/// expand without a build (the oracle runs no build script and no proc-macro):
+/// - script-and-macro's library includes a file its build script names by an absolute path
+///   (`include!(env!("APP_EXTRA"))`), so its `OUT_DIR` files are unknown and none is made;
+/// - this workspace's C++ plugin writes `include!` in a `#[cxx::bridge]` module's `extern
+///   "C++"` block, which only cxx's attribute macro consumes.
+///
+/// `--mode rustc`, which must give every unit, fails on the first of them by id, in one line.
 #[test]
 fn check_mode_finds_nothing_missed_on_fixtures_examples_and_this_workspace() {
     let mut workspaces = rust_unit_sources_tests::fixtures();
     workspaces.extend(rust_unit_sources_tests::examples());
     workspaces.push(rust_unit_sources_tests::repo_root());
-    // The oracle runs no build script: app's library includes a file its build script names
-    // by an absolute path (`include!(env!("APP_EXTRA"))`), so its `OUT_DIR` files are unknown
-    // (`outDirIncludes` null), none is made and rustc cannot expand the unit. Check mode says
-    // so, in one line, and exits 2 rather than pass a unit it could not check.
-    let unverifiable = fixture("script-and-macro");
-    workspaces.retain(|w| *w != unverifiable);
-    let output = cli(&[
-        "scan",
-        "--mode",
-        "check",
-        "--manifest-path",
-        unverifiable.to_str().unwrap(),
-    ]);
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    // Which of app's units fails first depends on scheduling.
-    assert!(
-        stderr.starts_with("error: app/")
-            && stderr.contains(": rustc wrote no dep-info: error: couldn't read `")
-            && stderr.contains("/generated.rs`: No such file or directory")
-            && stderr.lines().count() == 1,
-        "{stderr}"
-    );
+    let generated = "rustc wrote no dep-info: error: couldn't read `";
+    let bridge = "rustc wrote no dep-info: error: non-foreign item macro in foreign item position";
+    let unexpanded = |workspace: &Path| -> Vec<(&str, &str)> {
+        if *workspace == fixture("script-and-macro") {
+            vec![("app/lib-test/app", generated), ("app/lib/app", generated)]
+        } else if *workspace == rust_unit_sources_tests::repo_root() {
+            vec![(
+                "rust-unit-sources-nix/lib/rust_unit_sources_nix_impl",
+                bridge,
+            )]
+        } else {
+            Vec::new()
+        }
+    };
     for workspace in workspaces {
-        let output = cli(&[
-            "scan",
-            "--mode",
-            "check",
-            "--manifest-path",
-            workspace.to_str().unwrap(),
-        ]);
+        let path = workspace.to_str().unwrap();
+        let output = cli(&["scan", "--mode", "check", "--manifest-path", path]);
         let stdout = String::from_utf8(output.stdout).unwrap();
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{}:\n{stdout}",
-            workspace.display()
-        );
+        assert_eq!(output.status.code(), Some(0), "{path}:\n{stdout}");
         assert!(
             !stdout.lines().any(|l| l.starts_with("missed ")),
             "{stdout}"
         );
+        let unchecked: Vec<&str> = stdout
+            .lines()
+            .filter_map(|l| l.strip_prefix("unchecked "))
+            .collect();
+        let expected = unexpanded(&workspace);
+        assert_eq!(unchecked.len(), expected.len(), "{path}:\n{stdout}");
+        for (line, (id, reason)) in unchecked.iter().zip(&expected) {
+            assert!(
+                line.starts_with(&format!("{id}: {reason}")),
+                "{path}: {line}"
+            );
+        }
         let summary = stdout.lines().last().unwrap();
+        let counted = match expected.len() {
+            0 => String::new(),
+            n => format!(" ({n} unchecked: rustc cannot expand them without building)"),
+        };
         assert!(
-            summary.starts_with("checked ") && summary.contains("; native missed 0, listed "),
+            summary.starts_with("checked ")
+                && summary.contains(&format!("units{counted}: rustc read "))
+                && summary.contains("; native missed 0, listed "),
             "{summary}"
         );
     }
+    let rustc_mode = cli(&[
+        "scan",
+        "--mode",
+        "rustc",
+        "--manifest-path",
+        fixture("script-and-macro").to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8(rustc_mode.stderr).unwrap();
+    assert_eq!(rustc_mode.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.starts_with(&format!("error: app/lib-test/app: {generated}"))
+            && stderr.lines().count() == 1,
+        "{stderr}"
+    );
 }

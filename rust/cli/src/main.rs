@@ -18,7 +18,7 @@ mod nix_expr;
 mod scan_flags;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use rust_unit_sources::{compare, rustc_model, scan, Model};
+use rust_unit_sources::{compare, rustc_model, rustc_oracle, scan, Model, OracleAnswer};
 use scan_flags::ScanFlags;
 use std::io::Write;
 use std::process::ExitCode;
@@ -122,7 +122,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         ),
         Mode::Check => check_report(
             &native,
-            &rustc_model(
+            &rustc_oracle(
                 &native,
                 options.cache_dir.as_deref(),
                 options.trust_workspace,
@@ -142,10 +142,15 @@ fn render(model: &Model, format: Format) -> Result<String, String> {
     })
 }
 
-/// One line per missed and per extra file, then a summary; exit 1 when anything was missed.
-fn check_report(native: &Model, rustc: &Model) -> (String, ExitCode) {
-    let comparisons = compare(native, rustc);
-    let mut lines = Vec::new();
+/// One line per unit rustc could not expand (`unchecked <id>: rustc wrote no dep-info: …`),
+/// per missed and per extra file, then a summary; exit 1 when anything was missed.
+fn check_report(native: &Model, rustc: &OracleAnswer) -> (String, ExitCode) {
+    let comparisons = compare(native, &rustc.model);
+    let mut lines: Vec<String> = rustc
+        .unexpanded
+        .values()
+        .map(|message| format!("unchecked {message}"))
+        .collect();
     for unit in &comparisons {
         lines.extend(
             unit.missed
@@ -157,8 +162,13 @@ fn check_report(native: &Model, rustc: &Model) -> (String, ExitCode) {
     let missed: usize = comparisons.iter().map(|c| c.missed.len()).sum();
     let extra: usize = comparisons.iter().map(|c| c.extra.len()).sum();
     let read: usize = comparisons.iter().map(|c| c.rustc_files).sum();
+    let unchecked = match rustc.unexpanded.len() {
+        0 => String::new(),
+        n => format!(" ({n} unchecked: rustc cannot expand them without building)"),
+    };
     lines.push(format!(
-        "checked {} units: rustc read {read} files; native missed {missed}, listed {extra} extra",
+        "checked {} units{unchecked}: rustc read {read} files; native missed {missed}, listed \
+         {extra} extra",
         comparisons.len()
     ));
     let code = if missed == 0 {

@@ -49,7 +49,7 @@ pub use model::{BuildInfo, Model, ProfileInfo, Selection, Unit, Unresolved, MODE
 pub type UnitSources = Unit;
 pub use oracle::compare::{compare, UnitComparison};
 pub use oracle::dep_info::{parse_dep_info, DepInfo};
-pub use oracle::rustc::{rustc_dep_info, rustc_model};
+pub use oracle::rustc::{rustc_dep_info, rustc_model, rustc_oracle, OracleAnswer};
 pub use record::store::RecordInfo;
 pub use relpath::RelPath;
 pub use scan::{default_cache_dir, scan, ScanOptions};

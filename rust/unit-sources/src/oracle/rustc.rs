@@ -14,7 +14,7 @@ use crate::oracle::dep_info_cache::DepInfoCache;
 use crate::workspace::toolchain::Toolchain;
 use crate::{Error, Model, RelPath, Unit, UnitId, UnitKind};
 use rayon::prelude::*;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ffi::OsString;
 use std::path::Path;
 use std::process::Command;
@@ -47,6 +47,24 @@ pub fn rustc_dep_info(
     scratch: &Path,
     rustc: &Path,
 ) -> Result<DepInfo, Error> {
+    dep_info_pass(root, id, unit, scratch, rustc)?
+        .map_err(|stderr| Error::new(no_dep_info(id, &stderr)))
+}
+
+/// The message of a unit rustc wrote no dep-info for: `<id>: rustc wrote no dep-info: <its
+/// stderr>`.
+fn no_dep_info(id: &str, stderr: &str) -> String {
+    format!("{id}: rustc wrote no dep-info: {stderr}")
+}
+
+/// [`rustc_dep_info`], but a unit rustc wrote no dep-info for is `Ok(Err(its stderr))`, trimmed.
+fn dep_info_pass(
+    root: &Path,
+    id: &str,
+    unit: &Unit,
+    scratch: &Path,
+    rustc: &Path,
+) -> Result<Result<DepInfo, String>, Error> {
     let name = id.replace(['/', '-'], "_");
     let dep_file = scratch.join(format!("{name}.d"));
     let out_dir = scratch.join(format!("{name}.out"));
@@ -103,11 +121,24 @@ pub fn rustc_dep_info(
     let output = command
         .output()
         .map_err(|e| Error::new(format!("{id}: cannot run rustc: {e}")))?;
-    let text = std::fs::read_to_string(&dep_file).map_err(|_| {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        Error::new(format!("{id}: rustc wrote no dep-info: {}", stderr.trim()))
-    })?;
-    parse_dep_info(&text, root, &out_dir)
+    match std::fs::read_to_string(&dep_file) {
+        Ok(text) => parse_dep_info(&text, root, &out_dir).map(Ok),
+        Err(_) => Ok(Err(String::from_utf8_lossy(&output.stderr)
+            .trim()
+            .to_string())),
+    }
+}
+
+/// What the oracle answers for a workspace (see [`rustc_oracle`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OracleAnswer {
+    /// rustc's model: every unit it wrote dep-info for, and those carrying an `error`.
+    pub model: Model,
+    /// The units rustc wrote no dep-info for, each with one line, `<id>: rustc wrote no
+    /// dep-info: <rustc's stderr, folded>`: units that cannot be expanded without what only a build gives (a
+    /// proc-macro, such as `#[cxx::bridge]` consuming an `include!`; files a build script
+    /// writes that the scan cannot name). Left out of `model`.
+    pub unexpanded: BTreeMap<UnitId, String>,
 }
 
 /// The model rustc itself gives: every compiled unit of `native` (a native scan, which
@@ -124,13 +155,30 @@ pub fn rustc_dep_info(
 /// The rustc that runs is the caller's, chosen as for a scan (see
 /// [`crate::ScanOptions::trust_workspace`]).
 ///
-/// Errors: the first unit whose dep-info pass fails (see [`rustc_dep_info`]), or `rustc -vV`
-/// failing when there is a cache.
+/// Errors: the first unit (by id) rustc writes no dep-info for (never a model short of a
+/// unit), or as [`rustc_oracle`].
 pub fn rustc_model(
     native: &Model,
     cache_dir: Option<&Path>,
     trust_workspace: bool,
 ) -> Result<Model, Error> {
+    let answer = rustc_oracle(native, cache_dir, trust_workspace)?;
+    match answer.unexpanded.into_values().next() {
+        Some(message) => Err(Error::new(message)),
+        None => Ok(answer.model),
+    }
+}
+
+/// [`rustc_model`], with the units rustc writes no dep-info for set apart instead of failing
+/// (`--mode check` reports them as unchecked).
+///
+/// Errors: rustc cannot be run, a listed file lies outside the root or cannot be read, or
+/// `rustc -vV` fails when there is a cache.
+pub fn rustc_oracle(
+    native: &Model,
+    cache_dir: Option<&Path>,
+    trust_workspace: bool,
+) -> Result<OracleAnswer, Error> {
     let root = Path::new(&native.root);
     let toolchain = Toolchain::resolve(root, trust_workspace)?;
     let scratch = tempfile::tempdir()
@@ -140,54 +188,100 @@ pub fn rustc_model(
         None => String::new(),
     };
     let cache = DepInfoCache::open(cache_dir, root);
-    let units = native
+    let run = OracleRun {
+        root,
+        identity: &rustc,
+        rustc: toolchain.rustc(),
+        scratch: scratch.path(),
+        cache: &cache,
+    };
+    let answers: Vec<(UnitId, Result<Unit, String>)> = native
         .units
         .par_iter()
         .filter(|(_, unit)| unit.kind != UnitKind::BuildScriptRun)
-        .map(|(id, unit)| {
-            if unit.error.is_some() {
-                return Ok((id.clone(), unit.clone()));
-            }
-            let key = unit_key(&rustc, root, id, unit);
-            let (info, digests) = match cache.get(&key, root) {
-                Some(hit) => hit,
-                None => {
-                    let started = SystemTime::now();
-                    let info =
-                        rustc_dep_info(root, id.as_str(), unit, scratch.path(), toolchain.rustc())?;
-                    let digests = info
-                        .files
-                        .iter()
-                        .map(|path| file_digest(&root.join(path.as_str())))
-                        .collect::<Result<Vec<_>, Error>>()?;
-                    cache.insert(key, &info, &digests, root, &SET_VARIABLES, started);
-                    (info, digests)
-                }
-            };
-            let listed: HashMap<&RelPath, [u8; 32]> = info.files.iter().zip(digests).collect();
-            let files: BTreeSet<RelPath> = info.files.iter().cloned().collect();
-            let manifests: BTreeSet<RelPath> = unit.manifests.iter().cloned().collect();
-            let hash = unit_hash(&files, &manifests, |path| match listed.get(path) {
-                Some(digest) => Ok(*digest),
-                None => file_digest(&root.join(path.as_str())),
-            })?;
-            let sources = Unit {
-                files: info.files,
-                env: info.env,
-                out_dir_includes: Some(info.out_dir_files),
-                unresolved: Vec::new(),
-                hash,
-                ..unit.clone()
-            };
-            Ok((id.clone(), sources))
-        })
+        .map(|(id, unit)| Ok((id.clone(), run.unit(id, unit)?)))
         .collect::<Result<_, Error>>()?;
     cache.save();
-    Ok(Model {
+    let mut units = BTreeMap::new();
+    let mut unexpanded = BTreeMap::new();
+    for (id, answer) in answers {
+        match answer {
+            Ok(unit) => {
+                units.insert(id, unit);
+            }
+            Err(message) => {
+                unexpanded.insert(id, message);
+            }
+        }
+    }
+    let model = Model {
         version: native.version,
         root: native.root.clone(),
         units,
-    })
+    };
+    Ok(OracleAnswer { model, unexpanded })
+}
+
+/// What one run of the oracle shares between its units.
+struct OracleRun<'a> {
+    /// The workspace root.
+    root: &'a Path,
+    /// `rustc -vV` when there is a cache, else empty (see [`rustc_identity`]).
+    identity: &'a str,
+    /// The compiler to run.
+    rustc: &'a Path,
+    /// The scratch directory of [`rustc_dep_info`].
+    scratch: &'a Path,
+    cache: &'a DepInfoCache,
+}
+
+impl OracleRun<'_> {
+    /// rustc's answer for `unit`: the unit with its files, `env` and `outDirIncludes` from its
+    /// dep-info (cached or fresh), as the native scan gives it when it carries an `error`, or
+    /// `Err(<its one line>)` when rustc wrote no dep-info for it.
+    fn unit(&self, id: &UnitId, unit: &Unit) -> Result<Result<Unit, String>, Error> {
+        if unit.error.is_some() {
+            return Ok(Ok(unit.clone()));
+        }
+        let root = self.root;
+        let key = unit_key(self.identity, root, id, unit);
+        let (info, digests) = match self.cache.get(&key, root) {
+            Some(hit) => hit,
+            None => {
+                let started = SystemTime::now();
+                let info = match dep_info_pass(root, id.as_str(), unit, self.scratch, self.rustc)? {
+                    Ok(info) => info,
+                    Err(stderr) => {
+                        let message = Error::new(no_dep_info(id.as_str(), &stderr));
+                        return Ok(Err(message.to_string()));
+                    }
+                };
+                let digests = info
+                    .files
+                    .iter()
+                    .map(|path| file_digest(&root.join(path.as_str())))
+                    .collect::<Result<Vec<_>, Error>>()?;
+                self.cache
+                    .insert(key, &info, &digests, root, &SET_VARIABLES, started);
+                (info, digests)
+            }
+        };
+        let listed: HashMap<&RelPath, [u8; 32]> = info.files.iter().zip(digests).collect();
+        let files: BTreeSet<RelPath> = info.files.iter().cloned().collect();
+        let manifests: BTreeSet<RelPath> = unit.manifests.iter().cloned().collect();
+        let hash = unit_hash(&files, &manifests, |path| match listed.get(path) {
+            Some(digest) => Ok(*digest),
+            None => file_digest(&root.join(path.as_str())),
+        })?;
+        Ok(Ok(Unit {
+            files: info.files,
+            env: info.env,
+            out_dir_includes: Some(info.out_dir_files),
+            unresolved: Vec::new(),
+            hash,
+            ..unit.clone()
+        }))
+    }
 }
 
 /// `rustc -vV` (version, commit, host, LLVM) of the `rustc` the oracle runs.
