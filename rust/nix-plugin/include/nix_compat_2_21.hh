@@ -11,6 +11,7 @@
 #include "nix/expr/eval-inline.hh"
 #include "nix/expr/json-to-value.hh"
 #include "nix/expr/primops.hh"
+#include "nix/store/store-api.hh"
 #include "nix/util/util.hh"
 #else
 // 2.21–2.27: flat headers. Nix's own build force-includes its config headers (HAVE_BOEHMGC
@@ -29,9 +30,11 @@
 #include "eval-inline.hh"
 #include "json-to-value.hh"
 #include "primops.hh"
+#include "store-api.hh"
 #include "util.hh"
 #endif
 
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -142,6 +145,14 @@ inline std::string realise_source_path(nix::EvalState & state, PosArg pos, nix::
     auto physical = path.getPhysicalPath();
     if (!physical)
         throw_error(state, pos, "rustUnitSources: " + path.to_string() + " is not a path on the local filesystem");
+    // A store path whose files lie elsewhere: an input copied to the store but read through
+    // its original accessor (Determinate Nix mounts a path: or git flake's own directory at
+    // its store path; a git input's filter would not apply to that directory). Read the copy
+    // in the store, as the evaluation sees it, when it exists; a lazy tree's (not copied yet)
+    // is read where it lies.
+    const auto & shown = path.path.abs();
+    if (physical->string() != shown && state.store->isInStore(shown) && std::filesystem::exists(shown))
+        return shown;
     return physical->string();
 }
 
