@@ -113,6 +113,7 @@ fn cargo_profile(profile: &Value) -> Value {
         "strip": strip,
         "rpath": profile["rpath"],
         "splitDebuginfo": profile["split_debuginfo"],
+        "incremental": profile["incremental"],
     })
 }
 
