@@ -7,10 +7,10 @@
 # A plugin is loaded into a running Nix, so it must be built against exactly that Nix's headers
 # and libraries: use it with the `nix` it was built with (loaded into another Nix, it prints one
 # line and registers nothing). The C++ shim (rust/nix-plugin/include/nix_compat.hh) has a branch
-# per API generation, `nixGenerations`; for a `nix` outside them (2.9-2.20, after 2.35, Lix)
-# the build would stop, so the package is marked broken. 2.8 and 2.21-2.27 are tested by this
-# repository's CI; 2.28-2.35 and Determinate Nix 3.22 were compiled by hand against those
-# releases' headers (README says what else was run, on which build).
+# per API generation, `nixGenerations` (and Lix's, `lixGenerations`); for a `nix` outside them
+# (2.9-2.20, after 2.35, Lix before or after 2.95) the build would stop, so the package is
+# marked broken. 2.8 and 2.21-2.27 are tested by this repository's CI; 2.28-2.35, Determinate
+# Nix 3.22 and Lix 2.95 were built and tested by hand (README says which build ran what).
 { lib
 , stdenv
 , rustPlatform
@@ -56,10 +56,19 @@ let
     g:
     builtins.compareVersions nixMajorMinor g.first >= 0
     && builtins.compareVersions nixMajorMinor g.last <= 0;
-  # Lix (pname "lix") has its own API, for which the shim has no branch.
+  # Lix (pname "lix") has its own API and versions: the shim's Lix branch covers 2.95.
+  isLix = (nix.pname or "nix") == "lix";
+  lixGenerations = [
+    { first = "2.95"; last = "2.95"; }
+  ];
   nixSupported =
     !withPlugin
-    || ((nix.pname or "nix") != "lix" && nixMajorMinor != "unknown" && builtins.any inGeneration nixGenerations);
+    || (
+      if isLix then
+        builtins.any inGeneration lixGenerations
+      else
+        nixMajorMinor != "unknown" && builtins.any inGeneration nixGenerations
+    );
 
   src = import ./source.nix;
 in

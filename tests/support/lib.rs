@@ -125,14 +125,35 @@ pub fn nix_instantiate() -> PathBuf {
         .expect("nix-instantiate is on PATH")
 }
 
-/// The `(major, minor)` version of the Nix on `PATH` (`nix-instantiate --version`).
-pub fn nix_version() -> (u32, u32) {
-    let output = Command::new("nix-instantiate")
+/// The version the Nix on `PATH` states (`2.26.3`): the last word of the first line of
+/// `nix-instantiate --version` (Lix prints its configuration on the lines after it).
+pub fn nix_version_text() -> String {
+    let output = Command::new(nix_instantiate())
         .arg("--version")
         .output()
         .expect("nix-instantiate runs");
     let text = String::from_utf8(output.stdout).expect("UTF-8");
-    let version = text.split_whitespace().last().expect("a version");
+    let first = text.lines().next().unwrap_or_default();
+    first
+        .split_whitespace()
+        .last()
+        .expect("a version")
+        .to_string()
+}
+
+/// Whether the Nix on `PATH` is Lix (`nix-instantiate (Lix, like Nix) 2.95.3`).
+pub fn nix_is_lix() -> bool {
+    let output = Command::new(nix_instantiate())
+        .arg("--version")
+        .output()
+        .expect("nix-instantiate runs");
+    let text = String::from_utf8(output.stdout).expect("UTF-8");
+    text.lines().next().unwrap_or_default().contains("(Lix")
+}
+
+/// The `(major, minor)` version of the Nix on `PATH` (see [`nix_version_text`]).
+pub fn nix_version() -> (u32, u32) {
+    let version = nix_version_text();
     let mut parts = version.split('.').map(|p| p.parse().expect("a number"));
     (parts.next().expect("major"), parts.next().expect("minor"))
 }

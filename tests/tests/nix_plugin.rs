@@ -7,8 +7,9 @@
 
 use rust_unit_sources_tests::{
     all_fixtures, broken_files_tried, cli, cli_model, copy_tree, examples, fixture, fixtures,
-    nix_error, nix_eval, nix_instantiate, nix_json, nix_path, nix_string, nix_version, plugin,
-    plugin_error_line, plugin_model_tried, plugin_model_tried_with_env, NIX_CONFIG,
+    nix_error, nix_eval, nix_instantiate, nix_is_lix, nix_json, nix_path, nix_string, nix_version,
+    nix_version_text, plugin, plugin_error_line, plugin_model_tried, plugin_model_tried_with_env,
+    NIX_CONFIG,
 };
 use std::path::Path;
 use std::process::Command;
@@ -311,9 +312,11 @@ fn restricted_and_pure_evaluation_guard_the_read() {
     // accessor checks each directory on the way when it resolves symlinks (parents of an
     // allowed path are allowed), so the first directory is named; from 2.32 on, that walk
     // sees a denied directory as missing (FilteringSourceAccessor::maybeLstat), and the read
-    // of the path itself is denied.
+    // of the path itself is denied. Lix 2.95 names the path itself, in 2.8's words.
     let version = nix_version();
-    let (denied, pure_mode) = if version >= (2, 32) {
+    let (denied, pure_mode) = if nix_is_lix() {
+        (example.clone(), "pure eval mode")
+    } else if version >= (2, 32) {
         (example.clone(), "pure evaluation mode")
     } else if version >= (2, 21) {
         (
@@ -404,18 +407,7 @@ fn a_plugin_built_for_another_nix_says_so_and_registers_nothing() {
         .expect("RUST_UNIT_SOURCES_OTHER_PLUGIN names the plugin built for another Nix");
     let other_nix =
         std::env::var("RUST_UNIT_SOURCES_OTHER_NIX").expect("RUST_UNIT_SOURCES_OTHER_NIX");
-    let running = String::from_utf8(
-        Command::new(nix_instantiate())
-            .arg("--version")
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap()
-    .split_whitespace()
-    .last()
-    .unwrap()
-    .to_string();
+    let running = nix_version_text();
     let built_for = if other_nix == "2.8" {
         "2.8.0"
     } else {
@@ -469,15 +461,7 @@ fn c_plugin_refuses_a_nix_before_2_35() {
     assert!(nix_version() < (2, 35), "{:?}", nix_version());
     let output = nix_eval("builtins ? rustUnitSources", true, &[]);
     assert_eq!(nix_json(&output), serde_json::json!(false));
-    let running = String::from_utf8(
-        Command::new(nix_instantiate())
-            .arg("--version")
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
-    let running = running.split_whitespace().last().unwrap().to_string();
+    let running = nix_version_text();
     assert_eq!(
         String::from_utf8_lossy(&output.stderr),
         format!(
