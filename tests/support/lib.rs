@@ -116,6 +116,26 @@ pub fn plugin_error_line(message: &str) -> String {
     }
 }
 
+/// `cargo metadata --format-version 1 --offline --locked` of the workspace holding `dir`
+/// (`$CARGO`, else `cargo` from `PATH`): it fails unless the lock file is current and every
+/// package it locks, for every platform, is vendored or in cargo's registry cache.
+pub fn locked_metadata(dir: &Path) -> Result<Value, String> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = Command::new(cargo)
+        .args(["metadata", "--format-version", "1", "--offline", "--locked"])
+        .current_dir(dir)
+        .output()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "cargo metadata in {}: {}",
+            dir.display(),
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    serde_json::from_slice(&output.stdout).map_err(|e| format!("cargo metadata: {e}"))
+}
+
 /// The absolute path of the `nix-instantiate` on `PATH` (for commands run with another `PATH`).
 pub fn nix_instantiate() -> PathBuf {
     let path = std::env::var_os("PATH").expect("PATH is set");

@@ -274,19 +274,15 @@ pub fn compare(cargo: Vec<PlannedUnit>, ours: Vec<PlannedUnit>) -> Difference {
     }
 }
 
-/// Package id → (name, version), from `cargo metadata` of `workspace` (offline, locked).
+/// Package id → (name, version), from `cargo metadata` of `workspace` (offline, locked; see
+/// [`crate::locked_metadata`]).
 pub fn package_names(workspace: &Path) -> BTreeMap<String, (String, String)> {
-    let output = Command::new("cargo")
-        .args(["metadata", "--format-version", "1", "--offline", "--locked"])
-        .current_dir(workspace)
-        .output()
-        .expect("cargo runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let metadata: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let metadata = crate::locked_metadata(workspace).unwrap_or_else(|e| panic!("{e}"));
+    package_ids(&metadata)
+}
+
+/// Package id → (name, version) of every package of a `cargo metadata` answer.
+pub fn package_ids(metadata: &Value) -> BTreeMap<String, (String, String)> {
     let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
     metadata["packages"]
         .as_array()

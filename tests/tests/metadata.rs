@@ -24,19 +24,9 @@ fn major_minor(version: &str) -> (u64, u64) {
 /// to the repository): it fails unless the lock file is current and every package it locks,
 /// for every platform, is in cargo's registry cache.
 fn locked_metadata_of(manifest: &str) -> Value {
-    let output = Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--locked", "--offline"])
-        .arg("--manifest-path")
-        .arg(repo_root().join(manifest))
-        .current_dir(repo_root())
-        .output()
-        .expect("cargo metadata runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("cargo metadata prints JSON")
+    let dir = repo_root().join(manifest);
+    rust_unit_sources_tests::locked_metadata(dir.parent().expect("a manifest in a directory"))
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn locked_metadata() -> Value {

@@ -9,24 +9,12 @@
 
 use rust_unit_sources::{scan, ScanOptions};
 use rust_unit_sources_seed::{cargo_workspace, popular, Cache, Member, Workspace};
-use serde_json::Value;
 use std::path::Path;
-use std::process::Command;
 
 /// `cargo metadata --offline --locked` of the workspace at `root` (which fails unless the
 /// vendored sources and the lock file answer everything): (members, packages).
 fn cargo_reads(root: &Path) -> (usize, usize) {
-    let output = Command::new("cargo")
-        .args(["metadata", "--format-version", "1", "--offline", "--locked"])
-        .current_dir(root)
-        .output()
-        .expect("cargo runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let metadata: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let metadata = rust_unit_sources_tests::locked_metadata(root).unwrap_or_else(|e| panic!("{e}"));
     let count = |key: &str| metadata[key].as_array().map_or(0, Vec::len);
     (count("workspace_members"), count("packages"))
 }

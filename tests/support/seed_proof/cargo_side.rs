@@ -32,26 +32,8 @@ pub struct CargoSide {
 impl CargoSide {
     /// Cargo on `workspace`, building into `target_dir` for `target`.
     pub fn new(workspace: &Path, target_dir: &Path, target: &str) -> Result<CargoSide, String> {
-        let output = Command::new("cargo")
-            .args(["metadata", "--format-version", "1", "--offline", "--locked"])
-            .current_dir(workspace)
-            .output()
-            .map_err(|e| format!("cannot run cargo: {e}"))?;
-        if !output.status.success() {
-            return Err(format!(
-                "cargo metadata: {}",
-                String::from_utf8_lossy(&output.stderr)
-            ));
-        }
-        let metadata: Value =
-            serde_json::from_slice(&output.stdout).map_err(|e| format!("cargo metadata: {e}"))?;
-        let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
-        let packages = metadata["packages"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|p| (text(&p["id"]), (text(&p["name"]), text(&p["version"]))))
-            .collect();
+        let metadata = rust_unit_sources_tests::locked_metadata(workspace)?;
+        let packages = rust_unit_sources_tests::unit_graph::package_ids(&metadata);
         Ok(CargoSide {
             workspace: workspace.to_path_buf(),
             target_dir: target_dir.to_path_buf(),
